@@ -1,0 +1,33 @@
+namespace ReleaseFunctions.Core.Sli;
+
+/// <summary>
+/// A span of time an SLI is read over. The start is included, the end excluded.
+/// </summary>
+public readonly record struct SliWindow
+{
+    public SliWindow(DateTimeOffset start, DateTimeOffset end)
+    {
+        if (end <= start)
+        {
+            throw new ArgumentException($"An SLI window must end after it starts; got start {start:O}, end {end:O}.", nameof(end));
+        }
+
+        Start = start.ToUniversalTime();
+        End = end.ToUniversalTime();
+    }
+
+    /// <summary>First instant in the window (included).</summary>
+    public DateTimeOffset Start { get; }
+
+    /// <summary>First instant after the window (excluded).</summary>
+    public DateTimeOffset End { get; }
+
+    public TimeSpan Duration => End - Start;
+
+    public bool Contains(DateTimeOffset instant) => instant >= Start && instant < End;
+
+    /// <summary>The window of the same length ending where this one starts (the pre-release comparison window).</summary>
+    public SliWindow Preceding() => new(Start - Duration, Start);
+
+    public override string ToString() => $"[{Start:O}, {End:O})";
+}

@@ -1,0 +1,2 @@
+namespace ReleaseFunctions.Core.Tests;
+public class SmokeTests { [Fact] public void Builds() => Assert.True(typeof(SmokeTests).Assembly.GetName().Name == "ReleaseFunctions.Core.Tests"); }
