@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace ReleaseFunctions.Durable.Diagnostics;
+
+/// <summary>The engine's log messages, with fixed event ids (1000–1099).</summary>
+internal static partial class EngineLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Durable worker started: {Orchestrations} orchestration and {Activities} activity dispatchers")]
+    public static partial void WorkerStarted(ILogger logger, int orchestrations, int activities);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Episode of {InstanceId} ({Name}) committed: {NewEvents} new events, status {Status}")]
+    public static partial void EpisodeCommitted(ILogger logger, string instanceId, string name, int newEvents, OrchestrationRuntimeStatus status);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Episode of {InstanceId} lost its lease before commit; it will run again")]
+    public static partial void EpisodeLeaseLost(ILogger logger, string instanceId);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Episode of {InstanceId} failed unexpectedly; retrying after {RetryAfter}")]
+    public static partial void EpisodeError(ILogger logger, string instanceId, TimeSpan retryAfter, Exception exception);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Orchestration {InstanceId} ({Name}) failed: {Failure}")]
+    public static partial void OrchestrationFailed(ILogger logger, string instanceId, string name, string failure);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Activity {Name} #{TaskId} of {InstanceId} finished ({Outcome}) on delivery {Delivery}")]
+    public static partial void ActivityFinished(ILogger logger, string name, int taskId, string instanceId, string outcome, int delivery);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Activity {Name} #{TaskId} of {InstanceId} lost its lease; its result is discarded")]
+    public static partial void ActivityLeaseLost(ILogger logger, string name, int taskId, string instanceId);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Error, Message = "The store failed; the dispatcher retries after {RetryAfter}")]
+    public static partial void StoreError(ILogger logger, TimeSpan retryAfter, Exception exception);
+}

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ReleaseFunctions.Durable.Diagnostics;
+using ReleaseFunctions.Durable.Execution;
+using ReleaseFunctions.Durable.Storage;
+
+namespace ReleaseFunctions.Durable.Worker;
+
+/// <summary>
+/// Runs episodes and activities from the store. Each dispatcher takes one work item at a time; an idle
+/// dispatcher sleeps until the nearest due time in the store or until new work is signalled.
+/// </summary>
+internal sealed class DurableTaskWorker : BackgroundService
+{
+    private readonly IOrchestrationStore _store;
+    private readonly OrchestrationExecutor _executor;
+    private readonly TaskRegistry _registry;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly DataConverter _converter;
+    private readonly WorkSignals _signals;
+    private readonly TimeProvider _time;
+    private readonly DurableTaskWorkerOptions _options;
+    private readonly ILogger _logger;
+
+    public DurableTaskWorker(
+        IOrchestrationStore store,
+        TaskRegistry registry,
+        IServiceProvider services,
+        IServiceScopeFactory scopes,
+        DataConverter converter,
+        WorkSignals signals,
+        TimeProvider time,
+        DurableTaskWorkerOptions options,
+        ILogger<DurableTaskWorker> logger)
+    {
+        _store = store;
+        _registry = registry;
+        _scopes = scopes;
+        _converter = converter;
+        _signals = signals;
+        _time = time;
+        _options = options;
+        _logger = logger;
+        _executor = new OrchestrationExecutor(registry, services, converter);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _store.InitializeAsync(stoppingToken);
+        EngineLog.WorkerStarted(_logger, _options.MaxConcurrentOrchestrations, _options.MaxConcurrentActivities);
+        var loops = new List<Task>();
+        for (var i = 0; i < _options.MaxConcurrentOrchestrations; i++)
+        {
+            loops.Add(Task.Run(() => DispatchAsync(_signals.Orchestrations, RunNextEpisodeAsync, stoppingToken), CancellationToken.None));
+        }
+
+        for (var i = 0; i < _options.MaxConcurrentActivities; i++)
+        {
+            loops.Add(Task.Run(() => DispatchAsync(_signals.Activities, RunNextActivityAsync, stoppingToken), CancellationToken.None));
+        }
+
+        await Task.WhenAll(loops);
+    }
+
+    private async Task DispatchAsync(WorkSignal signal, Func<CancellationToken, Task<bool>> runNext, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wake = signal.Current;
+            try
+            {
+                if (await runNext(stoppingToken))
+                {
+                    continue;
+                }
+
+                await SleepUntilWorkAsync(wake, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                EngineLog.StoreError(_logger, _options.ErrorBackoff, ex);
+                await DelayAsync(_options.ErrorBackoff, stoppingToken);
+            }
+        }
+    }
+
+    private async Task SleepUntilWorkAsync(Task wake, CancellationToken stoppingToken)
+    {
+        var next = await _store.GetNextWakeUpAsync(_time.GetUtcNow(), stoppingToken);
+
+        // Measure the sleep from the clock as it is now, after the query, so time that passed meanwhile is not slept again.
+        var now = _time.GetUtcNow();
+        var sleep = next is { } due ? due - now : _options.MaxIdleWait;
+        if (sleep <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(sleep < _options.MaxIdleWait ? sleep : _options.MaxIdleWait, _time, cts.Token);
+        await Task.WhenAny(wake, delay);
+        cts.Cancel();
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<bool> RunNextEpisodeAsync(CancellationToken stoppingToken)
+    {
+        var now = _time.GetUtcNow();
+        var item = await _store.TryLockNextOrchestrationAsync(now, _options.OrchestrationLease, stoppingToken);
+        if (item is null)
+        {
+            return false;
+        }
+
+        using var span = EngineTelemetry.Source.StartActivity("durable.episode", ActivityKind.Internal);
+        span?.SetTag("durable.instance_id", item.Instance.InstanceId);
+        span?.SetTag("durable.orchestrator", item.Instance.Name);
+        var started = Stopwatch.GetTimestamp();
+        EpisodeCommit commit;
+        try
+        {
+            commit = _executor.Execute(item, now);
+        }
+        catch (Exception ex)
+        {
+            EngineLog.EpisodeError(_logger, item.Instance.InstanceId, _options.ErrorBackoff, ex);
+            await _store.AbandonOrchestrationAsync(item.Instance.InstanceId, item.LeaseToken, now + _options.ErrorBackoff, CancellationToken.None);
+            return true;
+        }
+
+        try
+        {
+            await _store.CommitEpisodeAsync(commit, _time.GetUtcNow(), CancellationToken.None);
+        }
+        catch (LeaseLostException)
+        {
+            EngineLog.EpisodeLeaseLost(_logger, item.Instance.InstanceId);
+            return true;
+        }
+
+        EngineTelemetry.Episodes.Add(1);
+        EngineTelemetry.EpisodeDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        foreach (var fired in item.Messages.Select(m => m.Event).OfType<TimerFiredEvent>())
+        {
+            EngineTelemetry.TimerLateness.Record((now - fired.FireAt).TotalMilliseconds);
+        }
+
+        EngineLog.EpisodeCommitted(_logger, item.Instance.InstanceId, item.Instance.Name, commit.NewHistory.Count, commit.Update.Status);
+        if (commit.Update is { Status: OrchestrationRuntimeStatus.Failed, Failure: { } failure })
+        {
+            EngineLog.OrchestrationFailed(_logger, item.Instance.InstanceId, item.Instance.Name, failure.ToString());
+        }
+
+        if (commit.Activities.Count > 0)
+        {
+            _signals.Activities.Set();
+        }
+
+        // Messages (new timers, results for parents, children) and messages that arrived during the episode.
+        _signals.Orchestrations.Set();
+        if (commit.Update.Status.IsTerminal())
+        {
+            _signals.Completions.Set();
+        }
+
+        return true;
+    }
+
+    private async Task<bool> RunNextActivityAsync(CancellationToken stoppingToken)
+    {
+        var item = await _store.TryLockNextActivityAsync(_time.GetUtcNow(), _options.ActivityLease, stoppingToken);
+        if (item is null)
+        {
+            return false;
+        }
+
+        using var span = EngineTelemetry.Source.StartActivity("durable.activity", ActivityKind.Internal);
+        span?.SetTag("durable.instance_id", item.InstanceId);
+        span?.SetTag("durable.activity", item.Name);
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewal = RenewLeaseAsync(item, leaseLost);
+        HistoryEvent result;
+        try
+        {
+            result = await RunActivityAsync(item, leaseLost.Token);
+        }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            await leaseLost.CancelAsync();
+            await renewal;
+            if (stoppingToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            EngineLog.ActivityLeaseLost(_logger, item.Name, item.TaskId, item.InstanceId);
+            return true;
+        }
+
+        await leaseLost.CancelAsync();
+        await renewal;
+        try
+        {
+            await _store.CompleteActivityAsync(item, result, _time.GetUtcNow(), CancellationToken.None);
+        }
+        catch (LeaseLostException)
+        {
+            EngineLog.ActivityLeaseLost(_logger, item.Name, item.TaskId, item.InstanceId);
+            return true;
+        }
+
+        EngineTelemetry.Activities.Add(1);
+        EngineLog.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.Kind, item.DeliveryCount);
+        _signals.Orchestrations.Set();
+        return true;
+    }
+
+    private async Task<HistoryEvent> RunActivityAsync(ActivityWorkItem item, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await using var scope = _scopes.CreateAsyncScope();
+        if (!_registry.TryCreateActivity(item.Name, scope.ServiceProvider, out var activity))
+        {
+            return Failed(new TaskFailureDetails(typeof(InvalidOperationException).FullName!,
+                $"No activity named '{item.Name}' is registered with this worker; registered activities: {_registry.DescribeActivities()}."));
+        }
+
+        try
+        {
+            var input = _converter.Deserialize(item.Input, activity.InputType, $"The input of activity '{item.Name}'");
+            var context = new TaskActivityContext(item.Name, item.InstanceId, item.TaskId, item.IdempotencyKey, item.DeliveryCount);
+            var output = await activity.RunAsync(context, input, cancellationToken);
+            return new TaskCompletedEvent(item.TaskId, _converter.Serialize(output)) { Timestamp = _time.GetUtcNow(), TargetExecutionId = item.ExecutionId };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            return Failed(TaskFailureDetails.FromException(ex));
+        }
+
+        HistoryEvent Failed(TaskFailureDetails failure)
+            => new TaskFailedEvent(item.TaskId, failure) { Timestamp = now, TargetExecutionId = item.ExecutionId };
+    }
+
+    private async Task RenewLeaseAsync(ActivityWorkItem item, CancellationTokenSource running)
+    {
+        var every = _options.ActivityLease / 2;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, _time, running.Token);
+                if (!await _store.RenewActivityLeaseAsync(item, _time.GetUtcNow(), _options.ActivityLease, running.Token))
+                {
+                    await running.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

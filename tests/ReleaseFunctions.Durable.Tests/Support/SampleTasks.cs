@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+
+namespace ReleaseFunctions.Durable.Tests.Support;
+
+public sealed class Greet : TaskActivity<string, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, string input, CancellationToken cancellationToken)
+        => Task.FromResult($"Hello, {input}!");
+}
+
+/// <summary>Fails the first N deliveries of each call (by idempotency key), then succeeds; counts attempts.</summary>
+public sealed class Flaky(FlakyState state) : TaskActivity<int, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, int failures, CancellationToken cancellationToken)
+    {
+        var attempt = state.Attempts.AddOrUpdate(context.IdempotencyKey, 1, (_, n) => n + 1);
+        state.Keys.Add(context.IdempotencyKey);
+        if (attempt <= failures)
+        {
+            throw new InvalidOperationException($"transient failure {attempt}");
+        }
+
+        return Task.FromResult($"ok after {attempt}");
+    }
+}
+
+public sealed class FlakyState
+{
+    public ConcurrentDictionary<string, int> Attempts { get; } = new();
+    public ConcurrentBag<string> Keys { get; } = new();
+}
+
+public sealed class SequenceOrchestrator : TaskOrchestrator<string[], List<string>>
+{
+    public override async Task<List<string>> RunAsync(TaskOrchestrationContext context, string[] cities)
+    {
+        var results = new List<string>();
+        foreach (var city in cities)
+        {
+            results.Add(await context.CallActivityAsync<string>(nameof(Greet), city));
+        }
+
+        return results;
+    }
+}
+
+public sealed class FanOutOrchestrator : TaskOrchestrator<int, string[]>
+{
+    public override async Task<string[]> RunAsync(TaskOrchestrationContext context, int count)
+    {
+        var tasks = Enumerable.Range(0, count).Select(i => context.CallActivityAsync<string>(nameof(Greet), $"city{i}"));
+        return await Task.WhenAll(tasks);
+    }
+}
+
+public sealed class SoakOrchestrator : TaskOrchestrator<int, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, int minutes)
+    {
+        var before = context.CurrentUtcDateTime;
+        await context.CreateTimer(TimeSpan.FromMinutes(minutes));
+        var after = context.CurrentUtcDateTime;
+        return $"{before:O}|{after:O}";
+    }
+}
+
+public sealed class ApprovalOrchestrator : TaskOrchestrator<int, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, int timeoutMinutes)
+    {
+        try
+        {
+            var who = await context.WaitForExternalEvent<string>("approve", TimeSpan.FromMinutes(timeoutMinutes));
+            return $"approved by {who}";
+        }
+        catch (TimeoutException)
+        {
+            return "timed out";
+        }
+    }
+}
+
+public sealed class EventsOrchestrator : TaskOrchestrator<int, List<string>>
+{
+    public override async Task<List<string>> RunAsync(TaskOrchestrationContext context, int count)
+    {
+        var received = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            received.Add(await context.WaitForExternalEvent<string>("note"));
+        }
+
+        return received;
+    }
+}
+
+public sealed class RetryOrchestrator : TaskOrchestrator<int, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, int failures)
+    {
+        var policy = new RetryPolicy(3, TimeSpan.FromSeconds(10), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1));
+        try
+        {
+            return await context.CallActivityAsync<string>(nameof(Flaky), failures, TaskOptions.WithRetry(policy));
+        }
+        catch (TaskFailedException ex)
+        {
+            return $"caught: {ex.FailureDetails.ErrorMessage}";
+        }
+    }
+}
+
+public sealed class CounterOrchestrator : TaskOrchestrator<int, int>
+{
+    public override async Task<int> RunAsync(TaskOrchestrationContext context, int value)
+    {
+        context.SetCustomStatus(new { value });
+        if (value < 3)
+        {
+            await context.CreateTimer(TimeSpan.FromSeconds(1));
+            context.ContinueAsNew(value + 1);
+            return value;
+        }
+
+        return value;
+    }
+}
+
+public sealed class StatusOrchestrator : TaskOrchestrator<string, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string input)
+    {
+        context.SetCustomStatus(new { step = "waiting", weight = 25 });
+        var go = await context.WaitForExternalEvent<string>("go");
+        context.SetCustomStatus(new { step = "done", weight = 100 });
+        return go;
+    }
+}
+
+public sealed class ParentOrchestrator : TaskOrchestrator<string, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string input)
+    {
+        var child = await context.CallSubOrchestratorAsync<List<string>>(nameof(SequenceOrchestrator), new[] { input, "Oslo" });
+        return string.Join(";", child);
+    }
+}
+
+public sealed class GuidOrchestrator : TaskOrchestrator<string?, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string? input)
+    {
+        var first = context.NewGuid();
+        await context.CreateTimer(TimeSpan.FromSeconds(5));
+        var second = context.NewGuid();
+        return $"{first}|{second}";
+    }
+}
+
+/// <summary>Schedules a different activity on replay when the flag flips: a code change that breaks determinism.</summary>
+public sealed class ChangingOrchestrator(ChangeFlag flag) : TaskOrchestrator<string?, string>
+{
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string? input)
+    {
+        await context.CallActivityAsync<string>(flag.Changed ? nameof(Flaky) : nameof(Greet), flag.Changed ? 0 : "a");
+        await context.WaitForExternalEvent<string>("continue");
+        return "done";
+    }
+}
+
+public sealed class ChangeFlag
+{
+    public volatile bool Changed;
+}
