@@ -304,7 +304,7 @@ public sealed class OrchestrationBehaviourTests
         Assert.All(ids, id => Assert.Equal("release-1", id));
         var done = await engine.Completion("release-1");
         Assert.Single(done.ReadOutputAs<List<string>>()!);
-        var page = await engine.Client.QueryInstancesAsync(new Storage.InstanceQuery());
+        var page = await engine.Client.QueryInstancesAsync(new InstanceQuery());
         Assert.Single(page.Instances);
         Assert.Single((await engine.Client.GetHistoryAsync("release-1")).OfType<ExecutionStartedEvent>());
     }
