@@ -68,15 +68,15 @@ internal sealed class DurableTaskWorker : BackgroundService
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wake = signal.Current;
             try
             {
                 if (await runNext(stoppingToken))
                 {
+                    signal.Set(); // there may be more: let an idle dispatcher look too
                     continue;
                 }
 
-                await SleepUntilWorkAsync(wake, stoppingToken);
+                await SleepUntilWorkAsync(signal, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -90,23 +90,12 @@ internal sealed class DurableTaskWorker : BackgroundService
         }
     }
 
-    private async Task SleepUntilWorkAsync(Task wake, CancellationToken stoppingToken)
+    private async Task SleepUntilWorkAsync(WorkSignal signal, CancellationToken stoppingToken)
     {
-        var next = await _store.GetNextWakeUpAsync(_time.GetUtcNow(), stoppingToken);
-
-        // Measure the sleep from the clock as it is now, after the query, so time that passed meanwhile is not slept again.
         var now = _time.GetUtcNow();
-        var sleep = next is { } due ? due - now : _options.MaxIdleWait;
-        if (sleep <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var delay = Task.Delay(sleep < _options.MaxIdleWait ? sleep : _options.MaxIdleWait, _time, cts.Token);
-        await Task.WhenAny(wake, delay);
-        cts.Cancel();
-        stoppingToken.ThrowIfCancellationRequested();
+        var next = await _store.GetNextWakeUpAsync(now, stoppingToken);
+        var latest = now + _options.MaxIdleWait;
+        await signal.WaitAsync(next is { } due && due < latest ? due : latest, _time, stoppingToken);
     }
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
@@ -173,8 +162,6 @@ internal sealed class DurableTaskWorker : BackgroundService
             _signals.Activities.Set();
         }
 
-        // Messages (new timers, results for parents, children) and messages that arrived during the episode.
-        _signals.Orchestrations.Set();
         if (commit.Update.Status.IsTerminal())
         {
             _signals.Completions.Set();

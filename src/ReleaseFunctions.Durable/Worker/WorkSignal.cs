@@ -1,22 +1,69 @@
 namespace ReleaseFunctions.Durable.Worker;
 
 /// <summary>
-/// Wakes idle dispatchers when new work is written. A waiter captures <see cref="Current"/> before it looks
-/// for work, so a signal sent between the look and the wait is never lost.
+/// Wakes one idle dispatcher when new work is written. Signals coalesce: while one is pending, more add nothing,
+/// and a dispatcher that finds work passes the signal on so a backlog fans out to idle dispatchers. A signal sent
+/// while no dispatcher waits is kept for the next one, so none is lost.
 /// </summary>
 internal sealed class WorkSignal
 {
-    private TaskCompletionSource _current = NewSource();
-
-    public Task Current => Volatile.Read(ref _current).Task;
+    private readonly SemaphoreSlim _pending = new(0, 1);
 
     public void Set()
     {
-        var fired = Interlocked.Exchange(ref _current, NewSource());
-        fired.TrySetResult();
+        try
+        {
+            if (_pending.CurrentCount == 0)
+            {
+                _pending.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another thread set it first; one pending signal is enough.
+        }
     }
 
-    private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Waits for a signal, or until <paramref name="until"/> on <paramref name="time"/>.</summary>
+    public async Task WaitAsync(DateTimeOffset until, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var timeout = until - time.GetUtcNow();
+        if (timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signalled = _pending.WaitAsync(cts.Token);
+        var elapsed = Task.Delay(timeout, time, cts.Token);
+
+        // The clock may have moved while the delay was armed; a relative delay would then oversleep.
+        if (time.GetUtcNow() < until)
+        {
+            await Task.WhenAny(signalled, elapsed);
+        }
+
+        await cts.CancelAsync();
+        try
+        {
+            await signalled;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+}
+
+/// <summary>Tells every waiter that something happened (an instance finished); waiters capture <see cref="Current"/> before they look.</summary>
+internal sealed class BroadcastSignal
+{
+    private TaskCompletionSource _current = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Current => Volatile.Read(ref _current).Task;
+
+    public void Set() => Interlocked.Exchange(ref _current, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }
 
 /// <summary>The signals shared by the client and the worker of one process.</summary>
@@ -26,5 +73,5 @@ internal sealed class WorkSignals
     public WorkSignal Activities { get; } = new();
 
     /// <summary>Set when an instance reaches a terminal state, for clients waiting on completion.</summary>
-    public WorkSignal Completions { get; } = new();
+    public BroadcastSignal Completions { get; } = new();
 }

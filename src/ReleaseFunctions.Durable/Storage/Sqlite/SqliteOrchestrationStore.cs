@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using ReleaseFunctions.Durable.Serialization;
 
@@ -16,7 +17,8 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
 
     private readonly string _path;
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _writerLoop;
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private SqliteConnection? _writer;
     private FileStream? _ownerLock;
@@ -71,6 +73,7 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
             // This process owns the file, so any lease in it belongs to a process that is gone.
             await ExecuteAsync(writer, "UPDATE instances SET lock_token = NULL, lock_expires_at = NULL WHERE lock_token IS NOT NULL; UPDATE activities SET lock_token = NULL, lock_expires_at = NULL WHERE lock_token IS NOT NULL;", cancellationToken);
             _writer = writer;
+            _writerLoop = Task.Run(() => RunWriterAsync(writer));
         }
         catch (SqliteException ex)
         {
@@ -217,9 +220,9 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     public async Task<OrchestrationWorkItem?> TryLockNextOrchestrationAsync(DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         var token = Guid.NewGuid().ToString("N");
-        var instanceId = await WriteAsync(async (c, tx) =>
+        return await WriteAsync(async (c, tx) =>
         {
-            var id = (string?)await ScalarAsync(c, """
+            var instanceId = (string?)await ScalarAsync(c, """
                 SELECT m.instance_id FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
                 WHERE m.visible_at <= $now
                   AND (i.lock_expires_at IS NULL OR i.lock_expires_at <= $now)
@@ -228,35 +231,30 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
                 ORDER BY m.visible_at, m.id
                 LIMIT 1
                 """, cancellationToken, tx, ("$now", now.UtcTicks));
-            if (id is not null)
+            if (instanceId is null)
             {
-                await ExecuteAsync(c, "UPDATE instances SET lock_token = $token, lock_expires_at = $expires WHERE instance_id = $id", cancellationToken, tx,
-                    ("$token", token), ("$expires", (now + leaseDuration).UtcTicks), ("$id", id));
+                return null;
             }
 
-            return id;
+            await ExecuteAsync(c, "UPDATE instances SET lock_token = $token, lock_expires_at = $expires WHERE instance_id = $id", cancellationToken, tx,
+                ("$token", token), ("$expires", (now + leaseDuration).UtcTicks), ("$id", instanceId));
+
+            // Read in the same transaction: the lease is ours from here, and the writer connection is already open.
+            var instance = await ReadInstanceAsync(c, instanceId, includePayloads: true, cancellationToken, tx)
+                           ?? throw new DurableStoreException($"Instance '{instanceId}' vanished while leased.");
+            var history = await ReadHistoryAsync(c, instanceId, cancellationToken, tx);
+            var messages = new List<InboxMessage>();
+            await using (var cmd = Command(c, "SELECT id, message FROM inbox WHERE instance_id = $id AND visible_at <= $now ORDER BY id", tx, ("$id", instanceId), ("$now", now.UtcTicks)))
+            await using (var rows = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await rows.ReadAsync(cancellationToken))
+                {
+                    messages.Add(new InboxMessage(rows.GetInt64(0), HistorySerializer.Deserialize(rows.GetString(1))));
+                }
+            }
+
+            return new OrchestrationWorkItem(instance, history, messages, token);
         }, cancellationToken);
-
-        if (instanceId is null)
-        {
-            return null;
-        }
-
-        await using var reader = await OpenReaderAsync(cancellationToken);
-        var instance = await ReadInstanceAsync(reader, instanceId, includePayloads: true, cancellationToken)
-                       ?? throw new DurableStoreException($"Instance '{instanceId}' vanished while leased.");
-        var history = await ReadHistoryAsync(reader, instanceId, cancellationToken);
-        var messages = new List<InboxMessage>();
-        await using (var cmd = Command(reader, "SELECT id, message FROM inbox WHERE instance_id = $id AND visible_at <= $now ORDER BY id", null, ("$id", instanceId), ("$now", now.UtcTicks)))
-        await using (var rows = await cmd.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await rows.ReadAsync(cancellationToken))
-            {
-                messages.Add(new InboxMessage(rows.GetInt64(0), HistorySerializer.Deserialize(rows.GetString(1))));
-            }
-        }
-
-        return new OrchestrationWorkItem(instance, history, messages, token);
     }
 
     public async Task CommitEpisodeAsync(EpisodeCommit commit, DateTimeOffset now, CancellationToken cancellationToken)
@@ -534,18 +532,17 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
 
     public async ValueTask DisposeAsync()
     {
+        _writes.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop;
+            _writerLoop = null;
+        }
+
         if (_writer is not null)
         {
-            await _writeGate.WaitAsync();
-            try
-            {
-                await _writer.DisposeAsync();
-                _writer = null;
-            }
-            finally
-            {
-                _writeGate.Release();
-            }
+            await _writer.DisposeAsync();
+            _writer = null;
         }
 
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
@@ -553,24 +550,144 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
         _ownerLock = null;
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
-        var writer = _writer ?? throw new InvalidOperationException("The SQLite store is not initialised; call InitializeAsync first.");
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        if (_writer is null)
         {
-            await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync(cancellationToken);
-            var result = await work(writer, tx);
-            await tx.CommitAsync(CancellationToken.None);
-            return result;
+            throw new InvalidOperationException("The SQLite store is not initialised; call InitializeAsync first.");
         }
-        catch (SqliteException ex)
+
+        var request = new WriteRequest<T>(work, cancellationToken);
+        if (!_writes.Writer.TryWrite(request))
         {
-            throw Translate(ex);
+            throw new ObjectDisposedException(nameof(SqliteOrchestrationStore), "The SQLite store has been disposed.");
         }
-        finally
+
+        return request.Task;
+    }
+
+    /// <summary>
+    /// Group commit: the writer takes every write that is waiting and runs them in one transaction, each inside
+    /// its own savepoint so one that fails is undone alone. A commit costs the same for one write or fifty, so
+    /// concurrent dispatchers share it. Callers hear back only after the transaction is durable.
+    /// </summary>
+    private async Task RunWriterAsync(SqliteConnection writer)
+    {
+        var batch = new List<WriteRequest>(MaxWritesPerTransaction);
+        while (await _writes.Reader.WaitToReadAsync())
         {
-            _writeGate.Release();
+            batch.Clear();
+            while (batch.Count < MaxWritesPerTransaction && _writes.Reader.TryRead(out var next))
+            {
+                if (!next.IsCancelled)
+                {
+                    batch.Add(next);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await using var tx = (SqliteTransaction)await writer.BeginTransactionAsync();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var savepoint = "w" + i.ToString(CultureInfo.InvariantCulture);
+                    tx.Save(savepoint);
+                    if (await batch[i].RunAsync(writer, tx))
+                    {
+                        tx.Release(savepoint);
+                    }
+                    else
+                    {
+                        tx.Rollback(savepoint);
+                        tx.Release(savepoint);
+                    }
+                }
+
+                await tx.CommitAsync();
+                foreach (var request in batch)
+                {
+                    request.Publish(null);
+                }
+            }
+            catch (Exception ex)
+            {
+                var failure = ex is SqliteException sqlite ? Translate(sqlite) : ex;
+                foreach (var request in batch)
+                {
+                    request.Publish(failure);
+                }
+            }
+        }
+    }
+
+    private const int MaxWritesPerTransaction = 64;
+
+    private abstract class WriteRequest
+    {
+        public abstract bool IsCancelled { get; }
+
+        /// <summary>Runs the work; false when it threw (its savepoint is then rolled back).</summary>
+        public abstract Task<bool> RunAsync(SqliteConnection connection, SqliteTransaction tx);
+
+        /// <summary>Tells the caller the outcome once the transaction has committed (or failed as a whole).</summary>
+        public abstract void Publish(Exception? transactionFailure);
+    }
+
+    private sealed class WriteRequest<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) : WriteRequest
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _completion.Task;
+
+        public override bool IsCancelled
+        {
+            get
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+
+                _completion.TrySetCanceled(cancellationToken);
+                return true;
+            }
+        }
+
+        public override async Task<bool> RunAsync(SqliteConnection connection, SqliteTransaction tx)
+        {
+            try
+            {
+                _result = await work(connection, tx);
+                return true;
+            }
+            catch (Exception ex)
+            {
+                _error = ex;
+                return false;
+            }
+        }
+
+        public override void Publish(Exception? transactionFailure)
+        {
+            if (transactionFailure is not null)
+            {
+                _completion.TrySetException(transactionFailure);
+            }
+            else if (_error is not null)
+            {
+                _completion.TrySetException(_error);
+            }
+            else
+            {
+                _completion.TrySetResult(_result!);
+            }
         }
     }
 
@@ -600,9 +717,9 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
         => "instance_id, name, execution_id, runtime_status, created_at, last_updated_at, completed_at, parent_instance_id, parent_task_id, "
            + (includePayloads ? PayloadColumns : "NULL, NULL, custom_status, failure");
 
-    private static async Task<InstanceRecord?> ReadInstanceAsync(SqliteConnection c, string instanceId, bool includePayloads, CancellationToken cancellationToken)
+    private static async Task<InstanceRecord?> ReadInstanceAsync(SqliteConnection c, string instanceId, bool includePayloads, CancellationToken cancellationToken, SqliteTransaction? tx = null)
     {
-        await using var cmd = Command(c, $"SELECT {InstanceColumns(includePayloads)} FROM instances WHERE instance_id = $id", null, ("$id", instanceId));
+        await using var cmd = Command(c, $"SELECT {InstanceColumns(includePayloads)} FROM instances WHERE instance_id = $id", tx, ("$id", instanceId));
         await using var rows = await cmd.ExecuteReaderAsync(cancellationToken);
         return await rows.ReadAsync(cancellationToken) ? ReadInstance(rows, includePayloads) : null;
     }
@@ -617,10 +734,10 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
             T(4), T(5), r.IsDBNull(6) ? null : T(6), S(7), r.IsDBNull(8) ? null : r.GetInt32(8));
     }
 
-    private static async Task<IReadOnlyList<HistoryEvent>> ReadHistoryAsync(SqliteConnection c, string instanceId, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<HistoryEvent>> ReadHistoryAsync(SqliteConnection c, string instanceId, CancellationToken cancellationToken, SqliteTransaction? tx = null)
     {
         var history = new List<HistoryEvent>();
-        await using var cmd = Command(c, "SELECT event FROM history WHERE instance_id = $id ORDER BY seq", null, ("$id", instanceId));
+        await using var cmd = Command(c, "SELECT event FROM history WHERE instance_id = $id ORDER BY seq", tx, ("$id", instanceId));
         await using var rows = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await rows.ReadAsync(cancellationToken))
         {

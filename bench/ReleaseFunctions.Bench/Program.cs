@@ -1,0 +1,296 @@
+// The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
+// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|all> [--scale 1.0]
+// Each workload writes bench/results/<workload>-sqlite.json and the table in bench/results/README.md.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ReleaseFunctions.Bench;
+using ReleaseFunctions.Durable;
+using ReleaseFunctions.Durable.Execution;
+using ReleaseFunctions.Durable.Storage;
+
+var which = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
+var scale = args.SkipWhile(a => a != "--scale").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(1.0);
+var results = Path.GetFullPath(Path.Combine(FindRoot(), "bench", "results"));
+Directory.CreateDirectory(results);
+var command = "dotnet run -c Release --project bench/ReleaseFunctions.Bench -- " + string.Join(' ', args);
+
+var workloads = new Dictionary<string, Func<Task<JsonObject>>>
+{
+    ["w1"] = () => HelloCitiesAsync((int)(10_000 * scale)),
+    ["w2"] = () => ReleaseShapedAsync((int)(5_000 * scale)),
+    ["w3"] = () => TimersAsync((int)(1_000 * scale)),
+    ["w4"] = () => Task.FromResult(Replay()),
+    ["w5"] = () => WaitingAsync((int)(10_000 * scale)),
+};
+
+foreach (var (id, run) in workloads.Where(w => which == "all" || w.Key == which))
+{
+    Console.WriteLine($"running {id} ...");
+    var figures = await run();
+    var record = new JsonObject
+    {
+        ["workload"] = id,
+        ["store"] = "sqlite",
+        ["commit"] = Shell("git", "rev-parse --short HEAD"),
+        ["date"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        ["command"] = command,
+        ["nproc"] = Environment.ProcessorCount,
+        ["cpu"] = CpuModel(),
+        ["dotnet"] = Environment.Version.ToString(),
+        ["figures"] = figures,
+    };
+    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-sqlite.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine(record["figures"]!.ToJsonString());
+}
+
+await WriteTableAsync(results);
+return;
+
+static async Task<(IHost Host, DurableTaskClient Client, string Folder)> StartEngineAsync()
+{
+    var folder = Directory.CreateTempSubdirectory("rf-bench-").FullName;
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.ClearProviders();
+    builder.Services.AddDurableTask(d =>
+    {
+        d.Registry.AddActivity<SayHello>().AddOrchestrator<HelloCities>().AddOrchestrator<ReleaseShaped>()
+            .AddOrchestrator<DueTimer>().AddOrchestrator<Waiting>().AddOrchestrator<LongSequence>();
+        d.UseSqlite(o => o.Path = Path.Combine(folder, "bench.db"));
+    });
+    var host = builder.Build();
+    await host.StartAsync();
+    return (host, host.Services.GetRequiredService<DurableTaskClient>(), folder);
+}
+
+static async Task StopAsync(IHost host, string folder)
+{
+    await host.StopAsync();
+    host.Dispose();
+    Directory.Delete(folder, true);
+}
+
+static async Task<List<OrchestrationMetadata>> StartAndWaitAsync(DurableTaskClient client, string name, int count, Func<int, object?> input)
+{
+    // Started at once: 32 concurrent starters, as a burst of webhooks would.
+    var ids = Enumerable.Range(0, count).Select(i => $"{name}-{i}").ToList();
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 },
+        async (i, ct) => await client.ScheduleNewOrchestrationInstanceAsync(name, input(i), new StartOrchestrationOptions(ids[i]), ct));
+
+    var done = new List<OrchestrationMetadata>(count);
+    foreach (var id in ids)
+    {
+        done.Add(await client.WaitForInstanceCompletionAsync(id));
+    }
+
+    return done;
+}
+
+static List<double> StartToEnd(IEnumerable<OrchestrationMetadata> done)
+    => done.Select(d => (d.CompletedAt!.Value - d.CreatedAt).TotalMilliseconds).Order().ToList();
+
+static async Task<JsonObject> HelloCitiesAsync(int count)
+{
+    var (host, client, folder) = await StartEngineAsync();
+    var watch = Stopwatch.StartNew();
+    var done = await StartAndWaitAsync(client, nameof(HelloCities), count, _ => null);
+    var seconds = watch.Elapsed.TotalSeconds;
+    await StopAsync(host, folder);
+    var latency = StartToEnd(done);
+    var workItems = count * (6 + 5); // 6 episodes (start + one per result) and 5 activity executions per instance
+    return new JsonObject
+    {
+        ["instances"] = count,
+        ["seconds"] = Math.Round(seconds, 2),
+        ["work_items_per_s"] = Math.Round(workItems / seconds),
+        ["orchestrations_per_s"] = Math.Round(count / seconds, 1),
+        ["start_to_completion_p50_ms"] = Math.Round(Stats.Percentile(latency, 50)),
+        ["start_to_completion_p99_ms"] = Math.Round(Stats.Percentile(latency, 99)),
+        ["failed"] = done.Count(d => d.RuntimeStatus != OrchestrationRuntimeStatus.Completed),
+    };
+}
+
+static async Task<JsonObject> ReleaseShapedAsync(int count)
+{
+    var (host, client, folder) = await StartEngineAsync();
+    var watch = Stopwatch.StartNew();
+    var done = await StartAndWaitAsync(client, nameof(ReleaseShaped), count, _ => 200);
+    var seconds = watch.Elapsed.TotalSeconds;
+    await StopAsync(host, folder);
+    var actions = count * 8; // start, 3 activities scheduled, 3 completed, 1 timer
+    return new JsonObject
+    {
+        ["instances"] = count,
+        ["seconds"] = Math.Round(seconds, 2),
+        ["instances_per_s"] = Math.Round(count / seconds, 1),
+        ["actions_per_s"] = Math.Round(actions / seconds),
+        ["goal_actions_per_s"] = 2000,
+        ["failed"] = done.Count(d => d.RuntimeStatus != OrchestrationRuntimeStatus.Completed),
+    };
+}
+
+static async Task<JsonObject> TimersAsync(int count)
+{
+    var (host, client, folder) = await StartEngineAsync();
+    var minute = DateTime.UtcNow.AddSeconds(20);
+    var random = new Random(7);
+    var done = await StartAndWaitAsync(client, nameof(DueTimer), count, _ => minute.AddMilliseconds(random.Next(0, 60_000)));
+    await StopAsync(host, folder);
+    var lateness = done.Select(d => d.ReadOutputAs<double>()).Order().ToList();
+    return new JsonObject
+    {
+        ["timers"] = count,
+        ["due_within_ms"] = 60_000,
+        ["lateness_p50_ms"] = Math.Round(Stats.Percentile(lateness, 50), 1),
+        ["lateness_p99_ms"] = Math.Round(Stats.Percentile(lateness, 99), 1),
+        ["lateness_max_ms"] = Math.Round(lateness[^1], 1),
+        ["goal_p99_ms"] = 250,
+    };
+}
+
+static JsonObject Replay()
+{
+    var services = new ServiceCollection().BuildServiceProvider();
+    var registry = new TaskRegistry().AddOrchestrator<LongSequence>().AddActivity<SayHello>();
+    var executor = new OrchestrationExecutor(registry, services, new DataConverter());
+    var figures = new JsonObject();
+    foreach (var target in new[] { 10, 100, 1000 })
+    {
+        var (item, events) = SyntheticWorkItem(target);
+        for (var i = 0; i < 50; i++)
+        {
+            executor.Execute(item, DateTimeOffset.UtcNow); // warm up
+        }
+
+        var iterations = target >= 1000 ? 300 : 3000;
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++)
+        {
+            executor.Execute(item, DateTimeOffset.UtcNow);
+        }
+
+        watch.Stop();
+        figures[$"events_{target}"] = new JsonObject
+        {
+            ["history_events"] = events,
+            ["us_per_episode"] = Math.Round(watch.Elapsed.TotalMicroseconds / iterations, 1),
+            ["kb_allocated_per_episode"] = Math.Round((GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / 1024.0 / iterations, 1),
+        };
+    }
+
+    return figures;
+}
+
+static (OrchestrationWorkItem Item, int Events) SyntheticWorkItem(int targetEvents)
+{
+    var steps = Math.Max(1, (targetEvents - 2 + 2) / 3);
+    var t = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    var history = new List<HistoryEvent>
+    {
+        new OrchestratorStartedEvent { Timestamp = t },
+        new ExecutionStartedEvent(nameof(LongSequence), "exec", (steps + 1).ToString(CultureInfo.InvariantCulture)) { Timestamp = t },
+    };
+    for (var i = 0; i < steps; i++)
+    {
+        history.Add(new TaskScheduledEvent(i, nameof(SayHello), "\"x\"", $"bench/exec/{i}") { Timestamp = t });
+        if (i < steps - 1)
+        {
+            history.Add(new OrchestratorStartedEvent { Timestamp = t });
+            history.Add(new TaskCompletedEvent(i, "\"Hello, x!\"") { Timestamp = t });
+        }
+    }
+
+    var instance = new InstanceRecord("bench", nameof(LongSequence), "exec", OrchestrationRuntimeStatus.Running, null, null, null, null, t, t, null, null, null);
+    var message = new InboxMessage(1, new TaskCompletedEvent(steps - 1, "\"Hello, x!\"") { Timestamp = t });
+    return (new OrchestrationWorkItem(instance, history, [message], "lease"), history.Count);
+}
+
+static async Task<JsonObject> WaitingAsync(int count)
+{
+    var (host, client, folder) = await StartEngineAsync();
+    for (var i = 0; i < count; i++)
+    {
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(Waiting), i, new StartOrchestrationOptions($"wait-{i}"));
+    }
+
+    // All started and waiting: every instance has left Pending.
+    while ((await client.QueryInstancesAsync(new InstanceQuery([OrchestrationRuntimeStatus.Pending], PageSize: 1))).Instances.Count > 0)
+    {
+        await Task.Delay(200);
+    }
+
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    GC.Collect();
+    var rss = Stats.ResidentBytes();
+    var managed = GC.GetTotalMemory(false);
+    var dbBytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
+    await StopAsync(host, folder);
+    return new JsonObject
+    {
+        ["waiting_instances"] = count,
+        ["resident_mb"] = Math.Round(rss / 1048576.0, 1),
+        ["managed_heap_mb"] = Math.Round(managed / 1048576.0, 1),
+        ["store_mb"] = Math.Round(dbBytes / 1048576.0, 1),
+        ["goal_resident_mb"] = 300,
+    };
+}
+
+static async Task WriteTableAsync(string folder)
+{
+    var lines = new List<string>
+    {
+        "# Benchmark results",
+        "",
+        "Written by `bench/ReleaseFunctions.Bench` (workloads in ../shared/BENCHMARKS.md). Each JSON file holds the commit, date, command, `nproc`, CPU model and .NET version of its run.",
+        "Compare figures of one run with each other, not with another machine's.",
+        "",
+        "| workload | store | commit | date | nproc | figures |",
+        "| --- | --- | --- | --- | --- | --- |",
+    };
+    foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())
+    {
+        var node = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+        lines.Add($"| {node["workload"]} | {node["store"]} | {node["commit"]} | {node["date"]?.ToString()[..10]} | {node["nproc"]} | `{node["figures"]!.ToJsonString()}` |");
+    }
+
+    lines.Add("");
+    lines.Add("CPU: " + CpuModel() + "; .NET " + Environment.Version);
+    await File.WriteAllLinesAsync(Path.Combine(folder, "README.md"), lines);
+}
+
+static string FindRoot()
+{
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ReleaseFunctions.sln")))
+    {
+        dir = dir.Parent;
+    }
+
+    return dir?.FullName ?? Directory.GetCurrentDirectory();
+}
+
+static string CpuModel()
+    => File.Exists("/proc/cpuinfo")
+        ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown"
+        : "unknown";
+
+static string Shell(string file, string arguments)
+{
+    try
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var text = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return text;
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return "unknown";
+    }
+}
