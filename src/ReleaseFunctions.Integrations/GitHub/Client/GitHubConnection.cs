@@ -202,7 +202,7 @@ internal sealed class GitHubConnection : IDisposable
         if (RateLimitWait(response) is { } wait)
         {
             var why = wait > _options.MaxRateLimitWait
-                ? $"the rate limit resets in {wait:g}, longer than the {_options.MaxRateLimitWait:g} allowed (GitHub:MaxRateLimitWait)"
+                ? $"the rate limit resets in {Minutes(wait)}, longer than the {Minutes(_options.MaxRateLimitWait)} allowed (GitHub:MaxRateLimitWait)"
                 : $"still rate limited after {_options.MaxRetryAttempts} retries";
             return new IntegrationException(SystemName, IntegrationFailureKind.Throttled, $"{call}; {why}", status);
         }
@@ -252,6 +252,8 @@ internal sealed class GitHubConnection : IDisposable
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault()?.Trim() : null;
+
+    private static string Minutes(TimeSpan span) => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes}m{span.Seconds:00}s");
 
     private static string Describe(HttpMethod method, Uri uri) => $"{method} {uri.AbsolutePath}";
 }
