@@ -221,27 +221,55 @@ public sealed class GitHubWebhookHandlerTests
     }
 
     [Fact]
-    public async Task Broken_json_is_400_and_a_wrong_shape_is_422_naming_the_field()
+    public async Task Broken_json_is_400_and_an_invalid_merge_sha_is_422()
     {
         var handler = WebhookTestKit.Handler(out _);
         var broken = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", "{\"action\": \"closed\","), default));
         Assert.Equal(400, broken.StatusCode);
         Assert.Contains("not valid JSON", broken.Reason);
 
-        var wrongType = Mutate("pull_request.closed.merged", j => j["number"] = "forty-two");
-        var shape = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", wrongType), default));
-        Assert.Equal(422, shape.StatusCode);
-        Assert.Contains("$.number", shape.Reason);
-
-        var missing = Mutate("pull_request.closed.merged", j => j["pull_request"]!.AsObject().Remove("base"));
-        var missingShape = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", missing), default));
-        Assert.Equal(422, missingShape.StatusCode);
-        Assert.Contains("base", missingShape.Reason);
-
         var badSha = Mutate("pull_request.closed.merged", j => j["pull_request"]!["merge_commit_sha"] = "not-a-sha");
         var shaShape = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", badSha), default));
         Assert.Equal(422, shaShape.StatusCode);
         Assert.Contains("40-hex-digit SHA", shaShape.Reason);
+    }
+
+    public static TheoryData<string, string, Action<JsonNode>, string> WrongShapes() => new()
+    {
+        { "pull_request", "pull_request.closed.merged", j => j["number"] = "forty-two", "$.number has the wrong type or is out of range; expected an integer" },
+        { "pull_request", "pull_request.closed.merged", j => j["number"] = 1e30, "$.number has the wrong type or is out of range; expected an integer" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!.AsObject().Remove("base"), "$.pull_request lacks required field(s) 'base'" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["title"] = null, "$.pull_request.title is null; expected a string" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["labels"] = 5, "$.pull_request.labels has the wrong type or is out of range; expected an array" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["labels"]![1]!["name"] = 5, "$.pull_request.labels[1].name has the wrong type or is out of range; expected a string" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["merged_at"] = "yesterday", "$.pull_request.merged_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["number"] = -3, "A pull request number is positive" },
+        { "issue_comment", "issue_comment.created", j => j["comment"]!["user"]!.AsObject().Remove("login"), "$.comment.user lacks required field(s) 'login'" },
+        { "issue_comment", "issue_comment.created", j => j["comment"]!["id"] = new JsonArray(), "$.comment.id has the wrong type or is out of range; expected an integer" },
+        { "deployment_protection_rule", "deployment_protection_rule.requested", j => j["deployment"]!["sha"] = false, "$.deployment.sha has the wrong type or is out of range; expected a string" },
+        { "deployment_protection_rule", "deployment_protection_rule.requested", j => j["repository"]!["full_name"] = "no-slash", "A repository is 'owner/name'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongShapes))]
+    public async Task A_payload_of_the_wrong_shape_is_422_naming_the_path_and_what_was_expected(string eventName, string payload, Action<JsonNode> change, string reason)
+    {
+        var handler = WebhookTestKit.Handler(out _);
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request(eventName, Mutate(payload, change)), default));
+        Assert.Equal(422, rejected.StatusCode);
+        Assert.Contains(reason, rejected.Reason);
+        Assert.DoesNotContain("ReleaseFunctions.", rejected.Reason);
+    }
+
+    [Theory]
+    [InlineData("[]", "$ has the wrong type or is out of range; expected an object")]
+    [InlineData("null", "the body is JSON null; expected an object")]
+    public async Task A_body_that_is_not_an_object_is_422(string body, string reason)
+    {
+        var handler = WebhookTestKit.Handler(out _);
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body), default));
+        Assert.Equal(422, rejected.StatusCode);
+        Assert.Contains(reason, rejected.Reason);
     }
 
     [Fact]

@@ -74,26 +74,38 @@ public sealed class GitHubWebhookHandler
             return new WebhookDuplicate(deliveryId);
         }
 
+        var context = GitHubWebhookJsonContext.Default;
         try
         {
             return eventName switch
             {
-                "ping" => Pong(Read(body, GitHubWebhookJsonContext.Default.PingEvent)),
-                "pull_request" => Route(Read(body, GitHubWebhookJsonContext.Default.PullRequestEvent), deliveryId),
-                "issue_comment" => Route(Read(body, GitHubWebhookJsonContext.Default.IssueCommentEvent), deliveryId),
-                "deployment_protection_rule" => Route(Read(body, GitHubWebhookJsonContext.Default.DeploymentProtectionRuleEvent), deliveryId),
+                "ping" => Pong(Read(body, context.PingEvent)),
+                "pull_request" => Route(Read(body, context.PullRequestEvent), deliveryId),
+                "issue_comment" => Route(Read(body, context.IssueCommentEvent), deliveryId),
+                "deployment_protection_rule" => Route(Read(body, context.DeploymentProtectionRuleEvent), deliveryId),
                 _ => new WebhookIgnored(eventName, $"event '{eventName}' is not used; handled: pull_request, issue_comment, deployment_protection_rule, ping"),
             };
         }
         catch (JsonException e)
         {
-            return SyntaxProblem(body.Span) is { } syntax
-                ? new WebhookRejected(400, $"the body is not valid JSON: {syntax}")
-                : new WebhookRejected(422, $"the {eventName} payload does not have the documented shape: {e.Message}");
+            if (SyntaxProblem(body.Span) is { } syntax)
+            {
+                return new WebhookRejected(400, $"the body is not valid JSON: {syntax}");
+            }
+
+            JsonTypeInfo model = eventName switch
+            {
+                "pull_request" => context.PullRequestEvent,
+                "issue_comment" => context.IssueCommentEvent,
+                "deployment_protection_rule" => context.DeploymentProtectionRuleEvent,
+                _ => context.PingEvent,
+            };
+            return new WebhookRejected(422, $"the {eventName} payload does not have the shape GitHub documents: {WebhookShapeError.Describe(e, model)}");
         }
         catch (ArgumentException e)
         {
-            return new WebhookRejected(422, $"the {eventName} payload has a value outside what GitHub documents: {e.Message}");
+            var what = e.Message.ReplaceLineEndings(" ");
+            return new WebhookRejected(422, $"the {eventName} payload has a value outside what GitHub documents: {what}");
         }
     }
 
@@ -130,7 +142,7 @@ public sealed class GitHubWebhookHandler
     }
 
     private static T Read<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> type) =>
-        JsonSerializer.Deserialize(body.Span, type) ?? throw new JsonException($"the body is JSON null; expected a {type.Type.Name} object");
+        JsonSerializer.Deserialize(body.Span, type) ?? throw new JsonException("the body is JSON null; expected an object");
 
     private static WebhookPong Pong(PingEvent ping) => new(ping.HookId, ping.Zen);
 
