@@ -38,9 +38,11 @@ public sealed class GitHubWebhookHandlerTests
     [InlineData("release/**", "release/2026/11", true)]
     [InlineData("main", "main-old", false)]
     [InlineData("main", "Main", false)]
-    public async Task Release_branches_are_matched_by_glob(string glob, string baseBranch, bool starts)
+    [InlineData(null, "main", true)]
+    [InlineData(null, "develop", false)]
+    public async Task Release_branches_are_matched_by_glob(string? glob, string baseBranch, bool starts)
     {
-        var handler = WebhookTestKit.Handler(out _, releaseBranches: [glob]);
+        var handler = WebhookTestKit.Handler(out _, releaseBranches: glob is null ? null : [glob]);
         var body = Mutate("pull_request.closed.merged", j => j["pull_request"]!["base"]!["ref"] = baseBranch);
         var outcome = await handler.HandleAsync(WebhookTestKit.Request("pull_request", body), default);
         if (starts)
@@ -278,7 +280,7 @@ public sealed class GitHubWebhookHandlerTests
         var clock = new ManualTimeProvider(WebhookTestKit.Start);
         var log = new InMemoryWebhookDeliveryLog(clock);
         Assert.Contains("Secrets", Assert.Throws<ArgumentException>(() => new GitHubWebhookHandler(new GitHubWebhookOptions(), log, clock)).Message);
-        Assert.Contains("ReleaseBranches", Assert.Throws<ArgumentException>(() => new GitHubWebhookHandler(new GitHubWebhookOptions { Secrets = ["s"], ReleaseBranches = [] }, log, clock)).Message);
+        Assert.Contains("ReleaseBranches[1]", Assert.Throws<ArgumentException>(() => new GitHubWebhookHandler(new GitHubWebhookOptions { Secrets = ["s"], ReleaseBranches = ["main", " "] }, log, clock)).Message);
         Assert.Contains("MaxBodyBytes", Assert.Throws<ArgumentException>(() => new GitHubWebhookHandler(new GitHubWebhookOptions { Secrets = ["s"], MaxBodyBytes = 10 }, log, clock)).Message);
     }
 

@@ -67,8 +67,7 @@ internal sealed record DeploymentStatusRequest(
     string State,
     string? Description,
     string? EnvironmentUrl,
-    string? LogUrl,
-    bool? AutoInactive);
+    string? LogUrl);
 
 /// <summary>GET /repos/{owner}/{repo}/contents/{path}?ref= for a file.</summary>
 internal sealed record ContentFileBody

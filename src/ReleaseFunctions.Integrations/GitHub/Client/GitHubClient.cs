@@ -33,9 +33,9 @@ public sealed class GitHubClient : IDisposable
     }
 
     /// <summary>
-    /// Creates the release's status comment on its PR, or edits it in place: the comment id is remembered, and when it
-    /// is not (a restart) or the comment was deleted, it is found again by its hidden marker among the PR's comments.
-    /// Returns the comment id.
+    /// Creates the release's status comment on its PR, or edits it in place. The comment id is remembered; when it is
+    /// not (after a restart) the comment is found again by its hidden marker among the PR's comments, and when someone
+    /// deleted it a new one is posted. Returns the comment id. One release's status is posted by its own orchestration, one update at a time.
     /// </summary>
     public async Task<long> UpsertStatusCommentAsync(ReleaseStatusView status, long? installationId, CancellationToken cancellationToken)
     {
@@ -113,8 +113,7 @@ public sealed class GitHubClient : IDisposable
         GitHubRepositoryName repository, long deploymentId, DeploymentState state, string? description, Uri? environmentUrl, Uri? logUrl, long? installationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        var request = new DeploymentStatusRequest(Wire(state), description is null ? null : Limit(description, 140), environmentUrl?.AbsoluteUri, logUrl?.AbsoluteUri,
-            AutoInactive: state == DeploymentState.Success ? true : null);
+        var request = new DeploymentStatusRequest(Wire(state), description is null ? null : Limit(description, 140), environmentUrl?.AbsoluteUri, logUrl?.AbsoluteUri);
         var created = await _github.SendAsync(HttpMethod.Post, Repo(repository, $"deployments/{deploymentId}/statuses"), installationId, request,
             GitHubApiJsonContext.Default.DeploymentStatusRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
         return created!.Id;

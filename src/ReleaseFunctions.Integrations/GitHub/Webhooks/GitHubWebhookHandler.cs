@@ -29,7 +29,7 @@ public sealed class GitHubWebhookHandler
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
         _signature = new WebhookSignature(options.Secrets);
-        _releaseBranches = new ReleaseBranchMatcher(options.ReleaseBranches);
+        _releaseBranches = new ReleaseBranchMatcher(options.EffectiveReleaseBranches);
         _maxBodyBytes = options.MaxBodyBytes;
         _deliveries = deliveries;
         _time = time;

@@ -15,11 +15,18 @@ public sealed class GitHubWebhookOptions
     /// </summary>
     public IList<string> Secrets { get; set; } = [];
 
+    /// <summary>The release branches used when none are configured.</summary>
+    public static readonly IReadOnlyList<string> DefaultReleaseBranches = ["main"];
+
     /// <summary>
-    /// Base branches whose merges start a release. Default <c>["main"]</c>. A <c>*</c> matches within one path segment
-    /// (<c>release/*</c> matches <c>release/1.2</c>, not <c>release/1/2</c>); <c>**</c> matches across segments.
+    /// Base branches whose merges start a release; when empty, <see cref="DefaultReleaseBranches"/> (<c>main</c>). A
+    /// <c>*</c> matches within one path segment (<c>release/*</c> matches <c>release/1.2</c>, not <c>release/1/2</c>);
+    /// <c>**</c> matches across segments. (Empty rather than pre-filled, because configuration binding appends to a
+    /// list that already has items.)
     /// </summary>
-    public IList<string> ReleaseBranches { get; set; } = ["main"];
+    public IList<string> ReleaseBranches { get; set; } = [];
+
+    internal IReadOnlyList<string> EffectiveReleaseBranches => ReleaseBranches is { Count: > 0 } ? ReleaseBranches.ToArray() : DefaultReleaseBranches;
 
     /// <summary>The largest body accepted, in bytes. Default <see cref="DefaultMaxBodyBytes"/> (1 MiB); larger bodies get 413.</summary>
     public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
@@ -40,14 +47,9 @@ public sealed class GitHubWebhookOptions
             }
         }
 
-        if (ReleaseBranches is null || ReleaseBranches.Count == 0)
+        for (var i = 0; i < (ReleaseBranches?.Count ?? 0); i++)
         {
-            throw new ArgumentException("GitHub:Webhook:ReleaseBranches needs at least one branch name or glob, e.g. 'main' or 'release/*'.");
-        }
-
-        for (var i = 0; i < ReleaseBranches.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(ReleaseBranches[i]))
+            if (string.IsNullOrWhiteSpace(ReleaseBranches![i]))
             {
                 throw new ArgumentException($"GitHub:Webhook:ReleaseBranches[{i}] is empty; expected a branch name or glob such as 'release/*'.");
             }
