@@ -263,6 +263,16 @@ public sealed class GitHubWebhookHandlerTests
         Assert.DoesNotContain("ReleaseFunctions.", rejected.Reason);
     }
 
+    [Fact]
+    public async Task Invalid_UTF8_inside_a_string_is_refused_not_thrown()
+    {
+        var handler = WebhookTestKit.Handler(out _);
+        var body = Encoding.UTF8.GetBytes(WebhookTestKit.Payload("pull_request.closed.merged").Replace("\"closed\"", "\"clo#ed\""));
+        body[Array.IndexOf(body, (byte)'#')] = 0xFF;
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body), default));
+        Assert.Contains(rejected.StatusCode, new[] { 400, 422 });
+    }
+
     [Theory]
     [InlineData("[]", "$ has the wrong type or is out of range; expected an object")]
     [InlineData("null", "the body is JSON null; expected an object")]

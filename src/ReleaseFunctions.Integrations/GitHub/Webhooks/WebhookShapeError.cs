@@ -13,6 +13,19 @@ internal static partial class WebhookShapeError
 {
     public static string Describe(JsonException error, JsonTypeInfo root)
     {
+        try
+        {
+            return Locate(error, root);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            // The metadata walk is a nicety; the serializer's own message still names the problem.
+            return error.Message;
+        }
+    }
+
+    private static string Locate(JsonException error, JsonTypeInfo root)
+    {
         var missing = MissingRequired().Match(error.Message);
         if (missing.Success)
         {
