@@ -25,7 +25,7 @@ public sealed class GitHubClientOptions
     /// <summary>Retries after the first attempt for 5xx, connection failures and rate limits. Default 4; 0 to 10.</summary>
     public int MaxRetryAttempts { get; set; } = 4;
 
-    /// <summary>First retry delay for transient failures, doubled each attempt with jitter. Default 1 s.</summary>
+    /// <summary>First retry delay for transient failures, doubled each attempt with jitter, never more than 30 s. Default 1 s.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>

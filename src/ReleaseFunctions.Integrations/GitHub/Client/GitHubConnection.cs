@@ -42,6 +42,8 @@ internal sealed class GitHubConnection : IDisposable
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
+                // Caps the growing backoff; waits GitHub asks for come from DelayGenerator and are capped by MaxRateLimitWait instead.
+                MaxDelay = TimeSpan.FromSeconds(30),
                 ShouldHandle = args => ValueTask.FromResult(options.MaxRetryAttempts > 0 && IsWorthRetrying(args.Outcome, args.Context.CancellationToken)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? RateLimitWait(r) : null),
             })
