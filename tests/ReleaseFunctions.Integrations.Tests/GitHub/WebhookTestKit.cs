@@ -1,0 +1,59 @@
+using System.Text;
+using ReleaseFunctions.Integrations.GitHub.Webhooks;
+
+namespace ReleaseFunctions.Integrations.Tests.GitHub;
+
+/// <summary>Signed deliveries built the way GitHub builds them.</summary>
+internal static class WebhookTestKit
+{
+    public const string Secret = "It's a Secret to Everybody";
+    public static readonly DateTimeOffset Start = new(2026, 11, 23, 14, 30, 0, TimeSpan.Zero);
+
+    public static string Payload(string name) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "GitHub", "Payloads", name + ".json"));
+
+    public static GitHubWebhookHandler Handler(
+        out ManualTimeProvider clock,
+        string[]? secrets = null,
+        string[]? releaseBranches = null,
+        int maxBodyBytes = GitHubWebhookOptions.DefaultMaxBodyBytes,
+        IWebhookDeliveryLog? deliveries = null)
+    {
+        clock = new ManualTimeProvider(Start);
+        var options = new GitHubWebhookOptions { Secrets = secrets ?? [Secret], MaxBodyBytes = maxBodyBytes };
+        if (releaseBranches is not null)
+        {
+            options.ReleaseBranches = releaseBranches;
+        }
+
+        return new GitHubWebhookHandler(options, deliveries ?? new InMemoryWebhookDeliveryLog(clock), clock);
+    }
+
+    public static WebhookRequest Request(
+        string eventName,
+        string body,
+        string? delivery = null,
+        string secret = Secret,
+        string? contentType = "application/json",
+        string? signature = null) =>
+        Request(eventName, Encoding.UTF8.GetBytes(body), delivery, secret, contentType, signature);
+
+    public static WebhookRequest Request(
+        string eventName,
+        byte[] body,
+        string? delivery = null,
+        string secret = Secret,
+        string? contentType = "application/json",
+        string? signature = null)
+    {
+        var headers = new Dictionary<string, string?>
+        {
+            ["x-github-event"] = eventName,
+            ["X-GitHub-Delivery"] = delivery ?? Guid.NewGuid().ToString(),
+            ["X-Hub-Signature-256"] = signature ?? WebhookSignature.Sign(secret, body),
+            ["Content-Type"] = contentType,
+            ["User-Agent"] = "GitHub-Hookshot/abc1234",
+        };
+        return new WebhookRequest(headers, body);
+    }
+}
