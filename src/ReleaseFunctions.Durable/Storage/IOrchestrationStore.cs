@@ -11,6 +11,13 @@ public interface IOrchestrationStore : IAsyncDisposable
     /// <summary>Creates or migrates the schema. Safe to call more than once.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Calls back when another process wrote work this process may take (for example on a PostgreSQL
+    /// <c>NOTIFY</c>). Work written in this process is signalled by the worker itself, so a store used by one
+    /// process only may never call back. Dispose the result to stop.
+    /// </summary>
+    IDisposable SubscribeToWork(Action orchestrationWork, Action activityWork);
+
     /// <summary>Creates the instance and its start message unless an instance with that id exists. Returns whether it was created.</summary>
     Task<bool> CreateInstanceAsync(NewInstance instance, CancellationToken cancellationToken);
 

@@ -49,6 +49,7 @@ internal sealed class DurableTaskWorker : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await _store.InitializeAsync(stoppingToken);
+        using var remoteWork = _store.SubscribeToWork(_signals.Orchestrations.Set, _signals.Activities.Set);
         EngineLog.WorkerStarted(_logger, _options.MaxConcurrentOrchestrations, _options.MaxConcurrentActivities);
         var loops = new List<Task>();
         for (var i = 0; i < _options.MaxConcurrentOrchestrations; i++)

@@ -89,6 +89,18 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
         }
     }
 
+    /// <summary>One process owns the file, and it signals its own writes, so there is nothing to listen to.</summary>
+    public IDisposable SubscribeToWork(Action orchestrationWork, Action activityWork) => NoSubscription.Instance;
+
+    private sealed class NoSubscription : IDisposable
+    {
+        public static readonly NoSubscription Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
     private FileStream TakeOwnership()
     {
         var lockPath = _path + ".lock";
