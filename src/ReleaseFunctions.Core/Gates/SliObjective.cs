@@ -1,3 +1,6 @@
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Sli;
+
 namespace ReleaseFunctions.Core.Gates;
 
 /// <summary>How an objective's values are expressed; decides what an absolute percentage threshold means.</summary>
@@ -89,4 +92,12 @@ public sealed record SliObjective
 
     /// <summary>Whether any criterion needs the reference population.</summary>
     public bool NeedsReference => Pass.Concat(Warning).Any(c => c is RelativeCriterion);
+
+    /// <summary>
+    /// The query an <see cref="ISliSource"/> runs for this objective over <paramref name="window"/>, with the release's
+    /// facts (service, version, slot...) as <paramref name="parameters"/>.
+    /// </summary>
+    public SliQuery ToQuery(SliWindow window, IReadOnlyDictionary<string, string> parameters, TimeSpan? step = null) =>
+        new(Provider, Query, window, parameters ?? throw new ArgumentNullException(nameof(parameters)), step,
+            Aggregation.ToString().ToLowerInvariant(), Unit.ToString().ToLowerInvariant());
 }

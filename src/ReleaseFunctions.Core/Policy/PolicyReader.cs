@@ -119,14 +119,19 @@ internal sealed class PolicyReader
         return ProblemCount == before ? values.Select(v => v!).ToArray() : null;
     }
 
-    public int? Int(YamlNode? node, string path, int min, int max, int? fallback, string? meaning = null)
+    public int? Int(YamlNode? node, string path, int min, int max, int? fallback, string? meaning = null, bool allowPercentSign = false)
     {
         if (node is null)
         {
             return fallback;
         }
 
-        var text = (node as YamlScalarNode)?.Value;
+        var text = (node as YamlScalarNode)?.Value?.Trim();
+        if (allowPercentSign && text is not null && text.EndsWith('%'))
+        {
+            text = text[..^1].TrimEnd();
+        }
+
         if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
         {
             return value;

@@ -50,6 +50,9 @@ public sealed partial record StagePolicy
 
     public IReadOnlyList<ApprovalRequirement> Approvals { get; }
 
+    /// <summary>The approvals guarding a step (from 1), or the start of the stage when <paramref name="step"/> is null.</summary>
+    public IReadOnlyList<ApprovalRequirement> ApprovalsBefore(int? step) => Approvals.Where(a => a.BeforeStep == step).ToArray();
+
     [GeneratedRegex("^[a-z][a-z0-9-]{0,62}$")]
     internal static partial Regex NamePattern();
 }

@@ -26,7 +26,7 @@ namespace ReleaseFunctions.Core.Policy;
 ///       parameters: { site: shop, slot: staging }
 ///     strategy:                       # required: exactly one of
 ///       canary:                       #   steps with increasing weight 1..100, each soaked; then promotion
-///         steps: [ { weight: 5, soak: 10m }, { weight: 50, soak: 30m } ]
+///         steps: [ { weight: 5, soak: 10m }, { weight: 50%, soak: 30m } ]   # weight: percent of traffic, '%' optional
 ///       # blue_green: { idle_soak: 5m, idle_checks: GATE, post_swap_soak: 15m, keep_old_slot: 1h }  (defaults 0, none, 0, 1h)
 ///       # direct: { soak: 15m }                                                                       (default 0)
 ///     gate:                           # optional, judges each step
@@ -340,7 +340,7 @@ public static partial class ReleasePolicyParser
                 }
 
                 var weightNode = r.Required(step, stepPath, "weight", "an integer from 1 to 100");
-                var weight = weightNode is null ? null : r.Int(weightNode, $"{stepPath}.weight", 1, 100, null);
+                var weight = weightNode is null ? null : r.Int(weightNode, $"{stepPath}.weight", 1, 100, null, allowPercentSign: true);
                 var soakNode = r.Required(step, stepPath, "soak", "a duration such as 10m");
                 var soak = soakNode is null ? null : r.Duration(soakNode, $"{stepPath}.soak", null, allowZero: true);
                 if (weight is { } w && previousWeight is { } p && w <= p)

@@ -254,6 +254,19 @@ public class GateEvaluatorTests
     }
 
     [Fact]
+    public void An_objective_becomes_the_query_its_source_runs()
+    {
+        var objective = Objective("latency_ms", "<= 300", aggregation: SliAggregation.P99);
+        var parameters = new Dictionary<string, string> { ["service"] = "shop", ["version"] = "1.2.3" };
+
+        var query = objective.ToQuery(Window, parameters, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(("sandbox", "latency_ms-query", Window, "p99", "number", (TimeSpan?)TimeSpan.FromMinutes(1)),
+            (query.Provider, query.Query, query.Window, query.Aggregation, query.ExpectedUnit, query.Step));
+        Assert.Same(parameters, query.Parameters);
+    }
+
+    [Fact]
     public void Objective_refuses_a_percentage_on_a_plain_number()
     {
         var error = Assert.Throws<ArgumentException>(() => Objective("latency_ms", "< 5%"));

@@ -63,6 +63,9 @@ public class ReleasePolicyParserTests
         Assert.Equal([(5, TimeSpan.FromMinutes(10)), (25, TimeSpan.FromMinutes(90)), (50, TimeSpan.FromMinutes(30))], canary.Steps.Select(s => (s.WeightPercent, s.Soak)));
         Assert.Equal(gate.Objectives.Select(o => o.Name), eu.Gate!.Objectives.Select(o => o.Name)); // shared through a YAML anchor
         Assert.Equal(2, eu.Approvals.Count);
+        Assert.Same(eu.Approvals[0], Assert.Single(eu.ApprovalsBefore(null)));
+        Assert.Same(eu.Approvals[1], Assert.Single(eu.ApprovalsBefore(3)));
+        Assert.Empty(eu.ApprovalsBefore(2));
         var first = eu.Approvals[0];
         Assert.Equal((1, "production-eu", (int?)null, TimeSpan.FromHours(4), ApprovalTimeoutAction.Reject, false),
             (first.Quorum, first.BeforeStage, first.BeforeStep, first.Timeout, first.OnTimeout, first.AllowSelfApproval));
