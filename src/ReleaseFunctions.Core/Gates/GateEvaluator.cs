@@ -1,0 +1,186 @@
+using System.Globalization;
+using ReleaseFunctions.Core.Sli;
+
+namespace ReleaseFunctions.Core.Gates;
+
+/// <summary>
+/// Judges one measurement of a gate from SLI readings. A pure function of the definition and the readings.
+/// </summary>
+public static class GateEvaluator
+{
+    /// <summary>
+    /// Evaluates every objective against its reading (keyed by objective name; a missing key is no data), then combines:
+    /// a failed critical objective fails the gate; otherwise, when some objective has no data, the gate is
+    /// inconclusive unless it would fail even if those objectives passed; otherwise the score decides.
+    /// </summary>
+    public static GateVerdict Evaluate(GateDefinition gate, IReadOnlyDictionary<string, SliReading> readings)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(readings);
+        var evidence = gate.Objectives
+            .Select(o => EvaluateObjective(gate, o, readings.TryGetValue(o.Name, out var reading) ? reading : null))
+            .ToArray();
+
+        double earned = 0, weighed = 0, undecided = 0;
+        foreach (var (objective, result) in gate.Objectives.Zip(evidence))
+        {
+            switch (result.Outcome)
+            {
+                case GateOutcome.Pass: earned += objective.Weight; weighed += objective.Weight; break;
+                case GateOutcome.Warning: earned += objective.Weight / 2.0; weighed += objective.Weight; break;
+                case GateOutcome.Fail: weighed += objective.Weight; break;
+                default: undecided += objective.Weight; break;
+            }
+        }
+
+        double? score = weighed > 0 ? 100.0 * earned / weighed : null;
+        var scoreText = score is null ? "no score" : $"score {Format(score.Value)} (pass {Format(gate.Score.Pass)}, marginal {Format(gate.Score.Marginal)})";
+        var failedCritical = gate.Objectives.Zip(evidence).Where(p => p.First.Critical && p.Second.Outcome == GateOutcome.Fail).Select(p => p.First.Name).ToArray();
+        if (failedCritical.Length > 0)
+        {
+            return new GateVerdict(GateOutcome.Fail, score, evidence, $"failed: critical objective {string.Join(", ", failedCritical)} failed; {scoreText}");
+        }
+
+        if (undecided > 0)
+        {
+            var missing = string.Join(", ", evidence.Where(e => e.Outcome == GateOutcome.Inconclusive).Select(e => e.Objective));
+            var bestCase = 100.0 * (earned + undecided) / (weighed + undecided);
+            return bestCase < gate.Score.Marginal
+                ? new GateVerdict(GateOutcome.Fail, score, evidence, $"failed: {scoreText}; even if {missing} passed the score would be {Format(bestCase)}")
+                : new GateVerdict(GateOutcome.Inconclusive, score, evidence, $"inconclusive: no data for {missing}; {scoreText}");
+        }
+
+        var outcome = score >= gate.Score.Pass ? GateOutcome.Pass : score >= gate.Score.Marginal ? GateOutcome.Warning : GateOutcome.Fail;
+        var word = outcome switch { GateOutcome.Pass => "passed", GateOutcome.Warning => "marginal", _ => "failed" };
+        return new GateVerdict(outcome, score, evidence, $"{word}: {scoreText}");
+    }
+
+    private static ObjectiveEvidence EvaluateObjective(GateDefinition gate, SliObjective objective, SliReading? reading)
+    {
+        var window = reading?.Window;
+        var canary = reading?.For(SliPopulations.Canary);
+        if (canary is null || canary.IsEmpty)
+        {
+            var why = reading is null ? "no reading" : reading.NoDataReason ?? "no canary series";
+            return NoData(objective, window, $"no data for {SliPopulations.Canary} ({why})", 0, 0);
+        }
+
+        var canaryValues = canary.Samples.Select(s => s.Value).ToArray();
+        var observed = SliAggregator.Aggregate(objective.Aggregation, canaryValues);
+
+        double? referenceValue = null;
+        string? referenceName = null;
+        double[] referenceValues = [];
+        MannWhitneyResult? rankTest = null;
+        if (objective.NeedsReference)
+        {
+            referenceName = objective.CompareTo == ReferencePopulation.Baseline ? SliPopulations.Baseline : SliPopulations.PreRelease;
+            var reference = reading!.For(referenceName);
+            if (reference is null || reference.IsEmpty)
+            {
+                return NoData(objective, window, $"no data for {referenceName} to compare with", canaryValues.Length, 0);
+            }
+
+            referenceValues = reference.Samples.Select(s => s.Value).ToArray();
+            referenceValue = SliAggregator.Aggregate(objective.Aggregation, referenceValues);
+            if (canaryValues.Length >= gate.MinimumSamplesForRankTest && referenceValues.Length >= gate.MinimumSamplesForRankTest)
+            {
+                rankTest = MannWhitneyU.Test(canaryValues, referenceValues);
+            }
+        }
+
+        var passChecks = objective.Pass.Select(c => Check(gate, objective, c, observed, referenceValue, rankTest)).ToArray();
+        var warningChecks = objective.Warning.Select(c => Check(gate, objective, c, observed, referenceValue, rankTest)).ToArray();
+        GateOutcome outcome;
+        IReadOnlyList<CriterionCheck> decisive;
+        if (passChecks.All(c => c.Held))
+        {
+            (outcome, decisive) = (GateOutcome.Pass, passChecks);
+        }
+        else if (warningChecks.Length > 0 && warningChecks.All(c => c.Held))
+        {
+            (outcome, decisive) = (GateOutcome.Warning, passChecks);
+        }
+        else
+        {
+            (outcome, decisive) = (GateOutcome.Fail, warningChecks.Length > 0 ? warningChecks : passChecks);
+        }
+
+        var reason = Describe(objective, outcome, observed, referenceValue, referenceName, decisive, rankTest, canaryValues.Length, referenceValues.Length);
+        return new ObjectiveEvidence(
+            objective.Name, outcome, observed, referenceValue, referenceName, passChecks.Concat(warningChecks).ToArray(),
+            rankTest?.PValue, rankTest?.ShiftEstimate, canaryValues.Length, referenceValues.Length, window, reason);
+    }
+
+    private static ObjectiveEvidence NoData(SliObjective objective, SliWindow? window, string why, int canarySamples, int referenceSamples)
+    {
+        var outcome = objective.MustHaveData ? GateOutcome.Fail : GateOutcome.Inconclusive;
+        var verdict = objective.MustHaveData ? "failed (data is required)" : "inconclusive";
+        return new ObjectiveEvidence(objective.Name, outcome, null, null, null, [], null, null, canarySamples, referenceSamples, window, $"{objective.Name}: {why} — {verdict}");
+    }
+
+    private static CriterionCheck Check(GateDefinition gate, SliObjective objective, SliCriterion criterion, double observed, double? reference, MannWhitneyResult? rankTest)
+    {
+        switch (criterion)
+        {
+            case AbsoluteCriterion absolute:
+                var threshold = absolute.IsPercent && objective.Unit == SliUnit.Ratio ? absolute.Threshold / 100.0 : absolute.Threshold;
+                return new CriterionCheck(criterion.Text, threshold, criterion.Holds(observed, threshold), null);
+            case RelativeCriterion relative:
+                var bound = relative.ThresholdFor(reference!.Value);
+                if (criterion.Holds(observed, bound))
+                {
+                    return new CriterionCheck(criterion.Text, bound, true, null);
+                }
+
+                // The aggregates break the bound; it counts only if the rank test says the populations differ.
+                if (rankTest is not null && rankTest.PValue >= gate.Significance)
+                {
+                    return new CriterionCheck(criterion.Text, bound, true,
+                        $"outside {criterion.Text} but not significant (p={FormatP(rankTest.PValue)} >= {Format(gate.Significance)})");
+                }
+
+                return new CriterionCheck(criterion.Text, bound, false, null);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "Unknown criterion kind.");
+        }
+    }
+
+    private static string Describe(
+        SliObjective objective, GateOutcome outcome, double observed, double? reference, string? referenceName,
+        IReadOnlyList<CriterionCheck> checks, MannWhitneyResult? rankTest, int canarySamples, int referenceSamples)
+    {
+        var word = outcome switch { GateOutcome.Pass => "passed", GateOutcome.Warning => "warning", _ => "failed" };
+        var shown = checks.FirstOrDefault(c => !c.Held) ?? checks[0];
+        var relation = observed < shown.Threshold ? "<" : observed > shown.Threshold ? ">" : "=";
+        var criterion = objective.Pass.Concat(objective.Warning).First(c => c.Text == shown.Criterion);
+        string comparison;
+        if (criterion is RelativeCriterion && reference is not null)
+        {
+            var change = reference.Value == 0 ? (observed == 0 ? "+0%" : "n/a") : $"{(observed >= reference.Value ? "+" : "-")}{Format(Math.Abs(observed - reference.Value) / Math.Abs(reference.Value) * 100)}%";
+            comparison = $"{Value(objective, observed)} vs {referenceName} {Value(objective, reference.Value)} ({change}) {relation} {shown.Criterion.TrimStart('<', '>', '=', ' ')}";
+        }
+        else
+        {
+            comparison = $"{Value(objective, observed)} {relation} {Value(objective, shown.Threshold)}";
+        }
+
+        var samples = referenceName is null
+            ? $"{SliPopulations.Canary}, {canarySamples} samples"
+            : $"{SliPopulations.Canary} {canarySamples} / {referenceName} {referenceSamples} samples";
+        var p = rankTest is null ? string.Empty : $"p={FormatP(rankTest.PValue)}, ";
+        var note = shown.Note is null ? string.Empty : $"; {shown.Note}";
+        return $"{objective.Name} {comparison} ({p}{samples}) — {word}{note}";
+    }
+
+    private static string Value(SliObjective objective, double value) => objective.Unit switch
+    {
+        SliUnit.Ratio => Format(value * 100) + "%",
+        SliUnit.Percent => Format(value) + "%",
+        _ => Format(value),
+    };
+
+    private static string Format(double value) => Math.Round(value, 3).ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string FormatP(double p) => p < 0.0001 ? "<0.0001" : p.ToString("0.####", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ReleaseFunctions.Core.Policy;
+
+/// <summary>The scalar formats of a policy file: durations and percentages.</summary>
+public static partial class PolicyValues
+{
+    /// <summary>
+    /// Parses a duration: units <c>d h m s</c> in that order (<c>10m</c>, <c>1h30m</c>, <c>24h</c>, <c>28d</c>,
+    /// <c>90s</c>) or ISO 8601 without years and months (<c>PT5M</c>, <c>P1DT2H</c>). Returns null for anything else.
+    /// </summary>
+    public static TimeSpan? ParseDuration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var trimmed = text.Trim();
+        var match = ShortDuration().Match(trimmed);
+        if (!match.Success)
+        {
+            match = IsoDuration().Match(trimmed);
+        }
+
+        if (!match.Success || !new[] { "d", "h", "m", "s" }.Any(g => match.Groups[g].Success))
+        {
+            return null;
+        }
+
+        double Part(string group) => match.Groups[group].Success ? double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture) : 0;
+        try
+        {
+            return TimeSpan.FromDays(Part("d")) + TimeSpan.FromHours(Part("h")) + TimeSpan.FromMinutes(Part("m")) + TimeSpan.FromSeconds(Part("s"));
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Parses a percentage written with a '%' (<c>1%</c>, <c>99.9%</c>) into its number of percent. Returns null for anything else.</summary>
+    public static double? ParsePercent(string? text)
+    {
+        var match = PercentPattern().Match(text ?? string.Empty);
+        return match.Success ? double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex(@"^(?:(?<d>\d{1,5})d)?(?:(?<h>\d{1,6})h)?(?:(?<m>\d{1,7})m)?(?:(?<s>\d{1,9})s)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ShortDuration();
+
+    [GeneratedRegex(@"^P(?:(?<d>\d{1,5})D)?(?:T(?=\d)(?:(?<h>\d{1,6})H)?(?:(?<m>\d{1,7})M)?(?:(?<s>\d{1,9}(?:\.\d+)?)S)?)?$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex IsoDuration();
+
+    [GeneratedRegex(@"^\s*(?<n>\d+(?:\.\d+)?)\s*%\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PercentPattern();
+}
+
+/// <summary>One problem in a policy file: where it is (1-based line and column), the path of the value, and what was expected.</summary>
+/// <param name="Path">The value's path, list indexes from 0 (e.g. <c>stages[1].strategy.canary.steps[2].weight</c>).</param>
+public sealed record PolicyProblem(int Line, int Column, string Path, string Message)
+{
+    public override string ToString() => $"line {Line}, column {Column}: {Path}: {Message}";
+}
+
+/// <summary>Either a complete, valid policy, or every problem found; never a partly applied policy.</summary>
+public sealed record PolicyParseResult
+{
+    private PolicyParseResult(ReleasePolicy? policy, IReadOnlyList<PolicyProblem> problems)
+    {
+        Policy = policy;
+        Problems = problems;
+    }
+
+    public ReleasePolicy? Policy { get; }
+    public IReadOnlyList<PolicyProblem> Problems { get; }
+    public bool IsValid => Policy is not null;
+
+    internal static PolicyParseResult Valid(ReleasePolicy policy) => new(policy, []);
+
+    internal static PolicyParseResult Invalid(IReadOnlyList<PolicyProblem> problems) =>
+        problems.Count > 0 ? new(null, problems) : throw new ArgumentException("An invalid result needs at least one problem.", nameof(problems));
+
+    /// <summary>All problems, one per line, for a PR comment or a log.</summary>
+    public string Describe() => IsValid ? "the policy is valid" : string.Join(Environment.NewLine, Problems);
+}

@@ -1,0 +1,868 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ReleaseFunctions.Core.Approvals;
+using ReleaseFunctions.Core.ErrorBudget;
+using ReleaseFunctions.Core.Freeze;
+using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Ports;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace ReleaseFunctions.Core.Policy;
+
+/// <summary>
+/// Parses <c>.github/release-policy.yml</c>. The result is a complete <see cref="ReleasePolicy"/> or every problem
+/// found, each with its line, column, path and what was expected; never a partly applied policy.
+/// </summary>
+/// <remarks>
+/// <para>Schema (version 1). Durations: <c>30s</c>, <c>10m</c>, <c>1h30m</c>, <c>24h</c>, <c>28d</c> or ISO 8601 <c>PT5M</c>.
+/// Unknown keys are problems, so a typo is never silently ignored. YAML anchors and aliases may share a gate between stages.</para>
+/// <code>
+/// version: 1                          # required; the only version
+/// stages:                             # required, run in order; names: lower-case, digits, '-'
+///   - name: production-eu
+///     target:                         # required: provider + string parameters (Ports.TargetSpec)
+///       provider: app-service
+///       parameters: { site: shop, slot: staging }
+///     strategy:                       # required: exactly one of
+///       canary:                       #   steps with increasing weight 1..100, each soaked; then promotion
+///         steps: [ { weight: 5, soak: 10m }, { weight: 50%, soak: 30m } ]   # weight: percent of traffic, '%' optional
+///       # blue_green: { idle_soak: 5m, idle_checks: GATE, post_swap_soak: 15m, keep_old_slot: 1h }  (defaults 0, none, 0, 1h)
+///       # direct: { soak: 15m }                                                                       (default 0)
+///     gate:                           # optional, judges each step
+///       provider: prometheus          # default SLI provider of the objectives
+///       compare_to: baseline          # baseline | pre-release: what relative criteria compare with (default baseline)
+///       significance: 0.05            # Mann–Whitney level below which a relative breach counts (default 0.05)
+///       min_samples: 5                # fewer samples in a population: no rank test (default 5)
+///       score: { pass: 90, marginal: 75 }                      # defaults 90 / 75
+///       analysis: { interval: 5m, count: 3, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 4 }
+///       objectives:
+///         - name: error_rate
+///           query: "..."              # required; provider: overrides the gate's
+///           aggregation: mean         # mean | median | p90 | p95 | p99 | min | max | sum | last (default mean)
+///           unit: ratio               # number | ratio | percent (default ratio if a threshold has '%', else number)
+///           pass: "&lt; 1%"              # required: one criterion or a list, all must hold
+///           warning: "&lt; 2%"           # optional: all must hold for a warning
+///           weight: 1                 # 1..1000 (default 1)
+///           critical: true            # failing fails the gate (default false)
+///           must_have_data: true      # no data fails instead of inconclusive (default false)
+///           compare_to: pre-release   # overrides the gate's
+///     approvals:                      # optional
+///       - users: [alice]              # users and/or teams (org/team-slug), at least one
+///         teams: [contoso/sre]
+///         quorum: 1                   # distinct people (default 1)
+///         before_step: 1              # 1..steps of the stage; absent: before the stage
+///         timeout: 4h                 # optional
+///         on_timeout: reject          # reject | proceed | wait (default reject)
+///         allow_self_approval: false  # default false
+/// freeze:                             # optional
+///   time_zone: Europe/Berlin          # default of the windows (default UTC)
+///   exempt_labels: [hotfix]
+///   windows:                          # each: name + exactly one of weekly / days+hours / dates
+///     - { name: weekend, weekly: "Fri 16:00 - Mon 08:00" }
+///     - { name: nights, days: [mon, tue, wed, thu], hours: "22:00-06:00" }
+///     - { name: year-end, dates: "2026-12-20..2027-01-03", time_zone: Europe/Berlin }   # both days included
+/// error_budget:                       # optional: checked before a release starts
+///   slo: 99.9%
+///   window: 28d
+///   provider: prometheus
+///   good_events: "..."
+///   total_events: "..."
+///   exempt_labels: [hotfix]
+///   min_remaining: 0%                 # default 0%
+/// rollback: { on_failed_gate: true, on_approval_timeout: true, on_command: true, on_inconclusive: await_decision }  # defaults; or rollback
+/// review: { delay: 24h }              # default 24h
+/// </code>
+/// <para>Criteria: <c>&lt; 1%</c> and <c>&lt;= 300</c> are absolute; a signed percentage such as <c>&lt;= +10%</c> is the change allowed
+/// against the reference population. Quote criteria: a plain YAML value cannot start with '&gt;'.</para>
+/// </remarks>
+public static partial class ReleasePolicyParser
+{
+    /// <summary>Where a repository keeps its policy.</summary>
+    public const string PolicyPath = ".github/release-policy.yml";
+
+    public static PolicyParseResult Parse(string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        var reader = new PolicyReader();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
+            reader.Add(e.Start, string.Empty, $"the file is not valid YAML: {StripPosition(message)}");
+            return PolicyParseResult.Invalid(reader.Problems);
+        }
+
+        if (stream.Documents.Count == 0 || PolicyReader.IsNothing(stream.Documents[0].RootNode))
+        {
+            reader.Add(new Mark(0, 1, 1), string.Empty, "the policy file is empty; expected a mapping with at least 'version' and 'stages'");
+            return PolicyParseResult.Invalid(reader.Problems);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            reader.Add(stream.Documents[1].RootNode, string.Empty, "expected one YAML document, found several");
+        }
+
+        var policy = new Parser(reader).Policy(stream.Documents[0].RootNode);
+        return policy is not null && reader.ProblemCount == 0 ? PolicyParseResult.Valid(policy) : PolicyParseResult.Invalid(reader.Problems);
+    }
+
+    private static string StripPosition(string message)
+    {
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: ...): "; the problem carries the position already.
+        var at = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && at >= 0 ? message[(at + 3)..] : message;
+    }
+
+    private sealed class Parser(PolicyReader r)
+    {
+        private static readonly Dictionary<string, ReferencePopulation> References = new(StringComparer.Ordinal)
+        {
+            ["baseline"] = ReferencePopulation.Baseline,
+            ["pre-release"] = ReferencePopulation.PreRelease,
+        };
+
+        private static readonly Dictionary<string, SliAggregation> Aggregations =
+            Enum.GetValues<SliAggregation>().ToDictionary(a => a.ToString().ToLowerInvariant(), StringComparer.Ordinal);
+
+        private static readonly Dictionary<string, SliUnit> Units =
+            Enum.GetValues<SliUnit>().ToDictionary(u => u.ToString().ToLowerInvariant(), StringComparer.Ordinal);
+
+        private static readonly Dictionary<string, ApprovalTimeoutAction> TimeoutActions = new(StringComparer.Ordinal)
+        {
+            ["reject"] = ApprovalTimeoutAction.Reject,
+            ["proceed"] = ApprovalTimeoutAction.Proceed,
+            ["wait"] = ApprovalTimeoutAction.Wait,
+        };
+
+        private static readonly Dictionary<string, InconclusiveAction> InconclusiveActions = new(StringComparer.Ordinal)
+        {
+            ["await_decision"] = InconclusiveAction.AwaitDecision,
+            ["rollback"] = InconclusiveAction.Rollback,
+        };
+
+        public ReleasePolicy? Policy(YamlNode root)
+        {
+            var map = r.Mapping(root, string.Empty, "version", "stages", "freeze", "error_budget", "rollback", "review");
+            if (map is null)
+            {
+                return null;
+            }
+
+            if (r.Required(map, string.Empty, "version", "1") is { } versionNode)
+            {
+                r.Int(versionNode, "version", 1, 1, null, " (the only policy version this app reads)");
+            }
+
+            var stages = new List<StagePolicy?>();
+            if (r.Required(map, string.Empty, "stages", "a list of stages") is { } stagesNode && r.Sequence(stagesNode, "stages", "stages") is { } items)
+            {
+                if (items.Count == 0)
+                {
+                    r.Add(stagesNode, "stages", "expected at least one stage");
+                }
+
+                for (var i = 0; i < items.Count; i++)
+                {
+                    stages.Add(Stage(items[i], $"stages[{i}]"));
+                }
+
+                UniqueNames(items, "stages", "stage", StringComparer.Ordinal);
+            }
+
+            var freeze = PolicyReader.Get(map, "freeze") is { } freezeNode ? Freeze(freezeNode, "freeze") : FreezeCalendar.None;
+            var budget = PolicyReader.Get(map, "error_budget") is { } budgetNode ? ErrorBudget(budgetNode, "error_budget") : null;
+            var rollback = Rollback(PolicyReader.Get(map, "rollback"), "rollback");
+            var reviewDelay = ReleasePolicy.DefaultReviewDelay as TimeSpan?;
+            if (PolicyReader.Get(map, "review") is { } reviewNode && r.Mapping(reviewNode, "review", "delay") is { } review)
+            {
+                reviewDelay = r.Duration(PolicyReader.Get(review, "delay"), "review.delay", ReleasePolicy.DefaultReviewDelay);
+            }
+
+            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || stages.Any(s => s is null))
+            {
+                return null;
+            }
+
+            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value));
+        }
+
+        /// <summary>Reports each list item whose 'name' repeats an earlier item's.</summary>
+        private void UniqueNames(IReadOnlyList<YamlNode> items, string path, string what, StringComparer comparer)
+        {
+            var seen = new Dictionary<string, int>(comparer);
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i] is YamlMappingNode map && PolicyReader.Get(map, "name") is YamlScalarNode { Value: { } name } nameNode && !seen.TryAdd(name, i))
+                {
+                    var list = path[(path.LastIndexOf('.') + 1)..];
+                    r.Add(nameNode, $"{path}[{i}].name", $"expected a unique {what} name; '{name}' is already {list}[{seen[name]}]");
+                }
+            }
+        }
+
+        private StagePolicy? Stage(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "name", "target", "strategy", "gate", "approvals");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var name = r.RequiredString(map, path, "name", "a stage name");
+            if (name is not null && !StagePolicy.NamePattern().IsMatch(name))
+            {
+                r.Add(map.Children[new YamlScalarNode("name")], PolicyReader.Join(path, "name"), $"expected lower-case letters, digits and '-', starting with a letter, got '{name}'");
+            }
+
+            var target = r.Required(map, path, "target", "a target with 'provider' and 'parameters'") is { } targetNode ? Target(targetNode, PolicyReader.Join(path, "target")) : null;
+            var strategy = r.Required(map, path, "strategy", "one of canary, blue_green, direct") is { } strategyNode ? Strategy(strategyNode, PolicyReader.Join(path, "strategy")) : null;
+            var gate = PolicyReader.Get(map, "gate") is { } gateNode ? Gate(gateNode, PolicyReader.Join(path, "gate")) : null;
+            var approvals = new List<ApprovalRequirement?>();
+            if (PolicyReader.Get(map, "approvals") is { } approvalsNode && r.Sequence(approvalsNode, PolicyReader.Join(path, "approvals"), "approvals") is { } items)
+            {
+                for (var i = 0; i < items.Count; i++)
+                {
+                    approvals.Add(Approval(items[i], $"{path}.approvals[{i}]", name ?? "?", strategy?.StepCount));
+                }
+            }
+
+            if (r.ProblemCount > before || name is null || target is null || strategy is null)
+            {
+                return null;
+            }
+
+            return r.Build(node, path, () => new StagePolicy(name, target, strategy, gate, approvals.Select(a => a!).ToArray()));
+        }
+
+        private TargetSpec? Target(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "provider", "parameters");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var provider = r.RequiredString(map, path, "provider", "a deployment provider such as app-service, container-apps, http-hook or sandbox");
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+            var ok = true;
+            if (PolicyReader.Get(map, "parameters") is { } parametersNode)
+            {
+                var parametersPath = PolicyReader.Join(path, "parameters");
+                if (parametersNode is not YamlMappingNode parameterMap)
+                {
+                    r.Add(parametersNode, parametersPath, $"expected a mapping of names to text values, got {PolicyReader.Describe(parametersNode)}");
+                    ok = false;
+                }
+                else
+                {
+                    foreach (var (key, value) in parameterMap.Children)
+                    {
+                        var keyText = (key as YamlScalarNode)?.Value ?? "?";
+                        if (value is YamlScalarNode scalar && !PolicyReader.IsNothing(value))
+                        {
+                            parameters[keyText] = scalar.Value!;
+                        }
+                        else
+                        {
+                            r.Add(value, PolicyReader.Join(parametersPath, keyText), $"expected a text value, got {PolicyReader.Describe(value)}");
+                            ok = false;
+                        }
+                    }
+                }
+            }
+
+            return provider is not null && ok ? new TargetSpec(provider, parameters) : null;
+        }
+
+        private ReleaseStrategy? Strategy(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "canary", "blue_green", "direct");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var chosen = map.Children.Where(c => (c.Key as YamlScalarNode)?.Value is "canary" or "blue_green" or "direct").ToArray();
+            if (chosen.Length == 0)
+            {
+                r.Add(node, path, "expected exactly one of: canary, blue_green, direct");
+                return null;
+            }
+
+            if (chosen.Length > 1)
+            {
+                r.Add(chosen[1].Key, path, $"expected exactly one strategy; found {string.Join(" and ", chosen.Select(c => ((YamlScalarNode)c.Key).Value))}");
+                return null;
+            }
+
+            var (keyNode, value) = chosen[0];
+            var kind = ((YamlScalarNode)keyNode).Value!;
+            var strategyPath = PolicyReader.Join(path, kind);
+            return kind switch
+            {
+                "canary" => Canary(value, strategyPath),
+                "blue_green" => BlueGreen(value, strategyPath),
+                _ => Direct(value, strategyPath),
+            };
+        }
+
+        private CanaryStrategy? Canary(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "steps");
+            if (map is null || r.Required(map, path, "steps", "a list of steps { weight, soak }") is not { } stepsNode ||
+                r.Sequence(stepsNode, PolicyReader.Join(path, "steps"), "steps { weight, soak }") is not { } items)
+            {
+                return null;
+            }
+
+            if (items.Count == 0)
+            {
+                r.Add(stepsNode, PolicyReader.Join(path, "steps"), "expected at least one step");
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var steps = new List<CanaryStep>();
+            int? previousWeight = null;
+            for (var i = 0; i < items.Count; i++)
+            {
+                var stepPath = $"{path}.steps[{i}]";
+                if (r.Mapping(items[i], stepPath, "weight", "soak") is not { } step)
+                {
+                    continue;
+                }
+
+                var weightNode = r.Required(step, stepPath, "weight", "an integer from 1 to 100");
+                var weight = weightNode is null ? null : r.Int(weightNode, $"{stepPath}.weight", 1, 100, null, allowPercentSign: true);
+                var soakNode = r.Required(step, stepPath, "soak", "a duration such as 10m");
+                var soak = soakNode is null ? null : r.Duration(soakNode, $"{stepPath}.soak", null, allowZero: true);
+                if (weight is { } w && previousWeight is { } p && w <= p)
+                {
+                    r.Add(weightNode!, $"{stepPath}.weight", $"expected a weight above the previous step's {p} (weights increase), got {w}");
+                }
+
+                previousWeight = weight ?? previousWeight;
+                if (weight is not null && soak is not null)
+                {
+                    steps.Add(new CanaryStep(weight.Value, soak.Value));
+                }
+            }
+
+            return r.ProblemCount == before ? r.Build(node, path, () => new CanaryStrategy(steps)) : null;
+        }
+
+        private BlueGreenStrategy? BlueGreen(YamlNode node, string path)
+        {
+            if (PolicyReader.IsNothing(node))
+            {
+                return new BlueGreenStrategy(TimeSpan.Zero, null, TimeSpan.Zero, TimeSpan.FromHours(1));
+            }
+
+            var map = r.Mapping(node, path, "idle_soak", "idle_checks", "post_swap_soak", "keep_old_slot");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var idleSoak = r.Duration(PolicyReader.Get(map, "idle_soak"), PolicyReader.Join(path, "idle_soak"), TimeSpan.Zero, allowZero: true);
+            var checks = PolicyReader.Get(map, "idle_checks") is { } checksNode ? Gate(checksNode, PolicyReader.Join(path, "idle_checks")) : null;
+            var postSwap = r.Duration(PolicyReader.Get(map, "post_swap_soak"), PolicyReader.Join(path, "post_swap_soak"), TimeSpan.Zero, allowZero: true);
+            var keep = r.Duration(PolicyReader.Get(map, "keep_old_slot"), PolicyReader.Join(path, "keep_old_slot"), TimeSpan.FromHours(1), allowZero: true);
+            return r.ProblemCount == before ? r.Build(node, path, () => new BlueGreenStrategy(idleSoak!.Value, checks, postSwap!.Value, keep!.Value)) : null;
+        }
+
+        private DirectStrategy? Direct(YamlNode node, string path)
+        {
+            if (PolicyReader.IsNothing(node))
+            {
+                return new DirectStrategy(TimeSpan.Zero);
+            }
+
+            var map = r.Mapping(node, path, "soak");
+            var soak = map is null ? null : r.Duration(PolicyReader.Get(map, "soak"), PolicyReader.Join(path, "soak"), TimeSpan.Zero, allowZero: true);
+            return soak is null ? null : new DirectStrategy(soak.Value);
+        }
+
+        private GateDefinition? Gate(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "provider", "compare_to", "significance", "min_samples", "score", "analysis", "objectives");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var provider = PolicyReader.Get(map, "provider") is { } providerNode ? r.String(providerNode, PolicyReader.Join(path, "provider"), "an SLI provider name") : null;
+            var compareTo = r.Choice(PolicyReader.Get(map, "compare_to"), PolicyReader.Join(path, "compare_to"), References, ReferencePopulation.Baseline);
+            var significance = r.Number(PolicyReader.Get(map, "significance"), PolicyReader.Join(path, "significance"), 0, 1, 0.05, exclusive: true);
+            var minSamples = r.Int(PolicyReader.Get(map, "min_samples"), PolicyReader.Join(path, "min_samples"), 2, 100_000, 5);
+            var score = Score(PolicyReader.Get(map, "score"), PolicyReader.Join(path, "score"));
+            var analysis = Analysis(PolicyReader.Get(map, "analysis"), PolicyReader.Join(path, "analysis"));
+
+            var objectives = new List<SliObjective?>();
+            if (r.Required(map, path, "objectives", "a list of SLI objectives") is { } objectivesNode &&
+                r.Sequence(objectivesNode, PolicyReader.Join(path, "objectives"), "SLI objectives") is { } items)
+            {
+                if (items.Count == 0)
+                {
+                    r.Add(objectivesNode, PolicyReader.Join(path, "objectives"), "expected at least one objective");
+                }
+
+                for (var i = 0; i < items.Count; i++)
+                {
+                    objectives.Add(Objective(items[i], $"{path}.objectives[{i}]", provider, compareTo ?? ReferencePopulation.Baseline));
+                }
+
+                UniqueNames(items, $"{path}.objectives", "objective", StringComparer.OrdinalIgnoreCase);
+            }
+
+            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null))
+            {
+                return null;
+            }
+
+            return r.Build(node, path, () => new GateDefinition(objectives.Select(o => o!).ToArray(), score, analysis, significance!.Value, minSamples!.Value));
+        }
+
+        private ScoreThresholds? Score(YamlNode? node, string path)
+        {
+            if (node is null || r.Mapping(node, path, "pass", "marginal") is not { } map)
+            {
+                return null;
+            }
+
+            var pass = r.Number(PolicyReader.Get(map, "pass"), PolicyReader.Join(path, "pass"), 0, 100, ScoreThresholds.Default.Pass, allowPercentSign: true);
+            var marginalNode = PolicyReader.Get(map, "marginal");
+            var marginal = r.Number(marginalNode, PolicyReader.Join(path, "marginal"), 0, 100, Math.Min(ScoreThresholds.Default.Marginal, pass ?? 100), allowPercentSign: true);
+            if (pass is null || marginal is null)
+            {
+                return null;
+            }
+
+            if (marginal > pass)
+            {
+                r.Add(marginalNode ?? map, PolicyReader.Join(path, "marginal"), $"expected a marginal score at most the pass score {pass}, got {marginal}");
+                return null;
+            }
+
+            return new ScoreThresholds(pass.Value, marginal.Value);
+        }
+
+        private AnalysisSettings? Analysis(YamlNode? node, string path)
+        {
+            if (node is null || r.Mapping(node, path, "interval", "count", "failure_limit", "inconclusive_limit", "consecutive_error_limit") is not { } map)
+            {
+                return null;
+            }
+
+            var d = AnalysisSettings.Default;
+            var interval = r.Duration(PolicyReader.Get(map, "interval"), PolicyReader.Join(path, "interval"), d.Interval);
+            var count = r.Int(PolicyReader.Get(map, "count"), PolicyReader.Join(path, "count"), 1, 1000, d.Count);
+            var failure = r.Int(PolicyReader.Get(map, "failure_limit"), PolicyReader.Join(path, "failure_limit"), 0, 1000, d.FailureLimit);
+            var inconclusive = r.Int(PolicyReader.Get(map, "inconclusive_limit"), PolicyReader.Join(path, "inconclusive_limit"), 0, 1000, d.InconclusiveLimit);
+            var errors = r.Int(PolicyReader.Get(map, "consecutive_error_limit"), PolicyReader.Join(path, "consecutive_error_limit"), 0, 1000, d.ConsecutiveErrorLimit);
+            return interval is null || count is null || failure is null || inconclusive is null || errors is null
+                ? null
+                : new AnalysisSettings(interval.Value, count.Value, failure.Value, inconclusive.Value, errors.Value);
+        }
+
+        private SliObjective? Objective(YamlNode node, string path, string? gateProvider, ReferencePopulation gateCompareTo)
+        {
+            var map = r.Mapping(node, path, "name", "provider", "query", "aggregation", "unit", "pass", "warning", "weight", "critical", "must_have_data", "compare_to");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var name = r.RequiredString(map, path, "name", "an objective name such as error_rate");
+            string? provider = gateProvider;
+            if (PolicyReader.Get(map, "provider") is { } providerNode)
+            {
+                provider = r.String(providerNode, PolicyReader.Join(path, "provider"), "an SLI provider name");
+            }
+            else if (gateProvider is null)
+            {
+                r.Add(map, PolicyReader.Join(path, "provider"), "missing required value; expected an SLI provider here or in the gate's 'provider'");
+            }
+
+            var query = r.RequiredString(map, path, "query", "the query text for the provider");
+            var aggregation = r.Choice(PolicyReader.Get(map, "aggregation"), PolicyReader.Join(path, "aggregation"), Aggregations, SliAggregation.Mean);
+            var pass = Criteria(r.Required(map, path, "pass", "a criterion such as '< 1%' or a list of them"), PolicyReader.Join(path, "pass"));
+            var warning = PolicyReader.Get(map, "warning") is { } warningNode ? Criteria(warningNode, PolicyReader.Join(path, "warning")) : [];
+            var unitNode = PolicyReader.Get(map, "unit");
+            var usesPercent = (pass ?? []).Concat(warning ?? []).Any(c => c.Criterion is AbsoluteCriterion { IsPercent: true });
+            var unit = r.Choice(unitNode, PolicyReader.Join(path, "unit"), Units, usesPercent ? SliUnit.Ratio : SliUnit.Number);
+            if (unit == SliUnit.Number)
+            {
+                foreach (var (criterion, criterionNode, criterionPath) in (pass ?? []).Concat(warning ?? []).Where(c => c.Criterion is AbsoluteCriterion { IsPercent: true }))
+                {
+                    r.Add(criterionNode, criterionPath, $"a percentage threshold needs unit 'ratio' or 'percent', but the unit is 'number'; got '{criterion.Text}'");
+                }
+            }
+
+            var weight = r.Int(PolicyReader.Get(map, "weight"), PolicyReader.Join(path, "weight"), 1, 1000, 1);
+            var critical = r.Bool(PolicyReader.Get(map, "critical"), PolicyReader.Join(path, "critical"), false);
+            var mustHaveData = r.Bool(PolicyReader.Get(map, "must_have_data"), PolicyReader.Join(path, "must_have_data"), false);
+            var compareTo = r.Choice(PolicyReader.Get(map, "compare_to"), PolicyReader.Join(path, "compare_to"), References, gateCompareTo);
+            if (r.ProblemCount > before)
+            {
+                return null;
+            }
+
+            return r.Build(node, path, () => new SliObjective(
+                name!, provider!, query!, aggregation!.Value, unit!.Value,
+                pass!.Select(c => c.Criterion).ToArray(), warning!.Select(c => c.Criterion).ToArray(),
+                weight!.Value, critical!.Value, mustHaveData!.Value, compareTo!.Value));
+        }
+
+        private IReadOnlyList<(SliCriterion Criterion, YamlNode Node, string Path)>? Criteria(YamlNode? node, string path)
+        {
+            if (node is null || r.Sequence(node, path, "criteria such as '< 1%'", allowSingle: true) is not { } items)
+            {
+                return null;
+            }
+
+            if (items.Count == 0)
+            {
+                r.Add(node, path, "expected at least one criterion");
+                return null;
+            }
+
+            var result = new List<(SliCriterion, YamlNode, string)>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                var itemPath = node is YamlSequenceNode ? $"{path}[{i}]" : path;
+                var text = r.String(items[i], itemPath, "a criterion such as '< 1%', '<= 300' or '<= +10%'");
+                if (text is null)
+                {
+                    continue;
+                }
+
+                if (SliCriterion.TryParse(text, out var error) is { } criterion)
+                {
+                    result.Add((criterion, items[i], itemPath));
+                }
+                else
+                {
+                    r.Add(items[i], itemPath, error!);
+                }
+            }
+
+            // The criteria that did parse are returned even when others did not, so later checks (unit) still run on them.
+            return result;
+        }
+
+        private ApprovalRequirement? Approval(YamlNode node, string path, string stage, int? stepCount)
+        {
+            var map = r.Mapping(node, path, "quorum", "users", "teams", "before_step", "timeout", "on_timeout", "allow_self_approval");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var quorumNode = PolicyReader.Get(map, "quorum");
+            var quorum = r.Int(quorumNode, PolicyReader.Join(path, "quorum"), 1, 100, 1);
+            var users = r.Strings(PolicyReader.Get(map, "users"), PolicyReader.Join(path, "users"), "GitHub logins");
+            var teamsNode = PolicyReader.Get(map, "teams");
+            var teams = r.Strings(teamsNode, PolicyReader.Join(path, "teams"), "teams as 'org/team-slug'");
+            if (teams is not null && teamsNode is not null)
+            {
+                var teamItems = teamsNode is YamlSequenceNode s ? s.Children.ToArray() : [teamsNode];
+                for (var i = 0; i < teams.Count; i++)
+                {
+                    if (!TeamPattern().IsMatch(teams[i]))
+                    {
+                        r.Add(teamItems[i], teamsNode is YamlSequenceNode ? $"{path}.teams[{i}]" : $"{path}.teams", $"expected a team as 'org/team-slug', got '{teams[i]}'");
+                    }
+                }
+            }
+
+            if (users is { Count: 0 } && teams is { Count: 0 })
+            {
+                r.Add(map, path, "expected at least one of 'users' or 'teams'");
+            }
+            else if (users is not null && teams is { Count: 0 } && quorum > users.Distinct(StringComparer.OrdinalIgnoreCase).Count())
+            {
+                r.Add(quorumNode!, PolicyReader.Join(path, "quorum"), $"expected a quorum of at most {users.Distinct(StringComparer.OrdinalIgnoreCase).Count()} (the allowed users, no teams), got {quorum}");
+            }
+
+            var beforeStep = PolicyReader.Get(map, "before_step") is { } stepNode
+                ? r.Int(stepNode, PolicyReader.Join(path, "before_step"), 1, stepCount ?? 1000, null, stepCount is null ? null : $" (the stage's steps)")
+                : null;
+            var timeout = r.Duration(PolicyReader.Get(map, "timeout"), PolicyReader.Join(path, "timeout"), null);
+            var onTimeout = r.Choice(PolicyReader.Get(map, "on_timeout"), PolicyReader.Join(path, "on_timeout"), TimeoutActions, ApprovalTimeoutAction.Reject);
+            var allowSelf = r.Bool(PolicyReader.Get(map, "allow_self_approval"), PolicyReader.Join(path, "allow_self_approval"), false);
+            if (r.ProblemCount > before)
+            {
+                return null;
+            }
+
+            return r.Build(node, path, () => new ApprovalRequirement(quorum!.Value, users!, teams!, stage, beforeStep, timeout, onTimeout!.Value, allowSelf!.Value));
+        }
+
+        private FreezeCalendar? Freeze(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "time_zone", "exempt_labels", "windows");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var zone = PolicyReader.Get(map, "time_zone") is { } zoneNode ? TimeZone(zoneNode, PolicyReader.Join(path, "time_zone")) : TimeZoneInfo.Utc;
+            var labels = r.Strings(PolicyReader.Get(map, "exempt_labels"), PolicyReader.Join(path, "exempt_labels"), "labels");
+            var windows = new List<FreezeWindow?>();
+            if (PolicyReader.Get(map, "windows") is { } windowsNode && r.Sequence(windowsNode, PolicyReader.Join(path, "windows"), "freeze windows") is { } items)
+            {
+                for (var i = 0; i < items.Count; i++)
+                {
+                    windows.Add(Window(items[i], $"{path}.windows[{i}]", zone ?? TimeZoneInfo.Utc));
+                }
+
+                UniqueNames(items, $"{path}.windows", "window", StringComparer.OrdinalIgnoreCase);
+            }
+
+            return r.ProblemCount > before ? null : r.Build(node, path, () => new FreezeCalendar(windows.Select(w => w!).ToArray(), labels!));
+        }
+
+        private TimeZoneInfo? TimeZone(YamlNode node, string path)
+        {
+            var id = r.String(node, path, "an IANA time zone such as Europe/Berlin");
+            if (id is null)
+            {
+                return null;
+            }
+
+            var zone = FreezeWindow.FindTimeZone(id, out var error);
+            if (zone is null)
+            {
+                r.Add(node, path, error!);
+            }
+
+            return zone;
+        }
+
+        private FreezeWindow? Window(YamlNode node, string path, TimeZoneInfo defaultZone)
+        {
+            var map = r.Mapping(node, path, "name", "time_zone", "weekly", "days", "hours", "dates");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var name = r.RequiredString(map, path, "name", "a window name");
+            var zone = PolicyReader.Get(map, "time_zone") is { } zoneNode ? TimeZone(zoneNode, PolicyReader.Join(path, "time_zone")) : defaultZone;
+            var weekly = PolicyReader.Get(map, "weekly");
+            var days = PolicyReader.Get(map, "days");
+            var hours = PolicyReader.Get(map, "hours");
+            var dates = PolicyReader.Get(map, "dates");
+            var forms = (weekly is null ? 0 : 1) + (days is null && hours is null ? 0 : 1) + (dates is null ? 0 : 1);
+            if (forms != 1)
+            {
+                r.Add(map, path, forms == 0
+                    ? "expected one of: 'weekly' (\"Fri 16:00 - Mon 08:00\"), 'days' with 'hours', or 'dates' (\"2026-12-20..2027-01-03\")"
+                    : "expected only one of 'weekly', 'days'+'hours' or 'dates' per window");
+                return null;
+            }
+
+            if (dates is not null)
+            {
+                var range = DateRange(dates, PolicyReader.Join(path, "dates"));
+                return r.ProblemCount > before || range is null ? null : r.Build(node, path, () => new DateRangeFreezeWindow(name!, zone!, range.Value.First, range.Value.Last));
+            }
+
+            var spans = weekly is not null ? WeeklySpans(weekly, PolicyReader.Join(path, "weekly")) : DailySpans(map, days, hours, path);
+            return r.ProblemCount > before || spans is null ? null : r.Build(node, path, () => new WeeklyFreezeWindow(name!, zone!, spans));
+        }
+
+        private List<WeeklySpan>? WeeklySpans(YamlNode node, string path)
+        {
+            if (r.Sequence(node, path, "weekly spans such as \"Fri 16:00 - Mon 08:00\"", allowSingle: true) is not { } items)
+            {
+                return null;
+            }
+
+            var spans = new List<WeeklySpan>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                var itemPath = node is YamlSequenceNode ? $"{path}[{i}]" : path;
+                var text = (items[i] as YamlScalarNode)?.Value ?? string.Empty;
+                var match = WeeklySpanPattern().Match(text);
+                if (match.Success && Day(match.Groups["d1"].Value) is { } d1 && Day(match.Groups["d2"].Value) is { } d2 &&
+                    Time(match.Groups["t1"].Value) is { } t1 && Time(match.Groups["t2"].Value) is { } t2 && t1 < TimeSpan.FromDays(1) && t2 < TimeSpan.FromDays(1) &&
+                    (d1, t1) != (d2, t2))
+                {
+                    spans.Add(new WeeklySpan(new WeeklyTime(d1, TimeOnly.FromTimeSpan(t1)), new WeeklyTime(d2, TimeOnly.FromTimeSpan(t2))));
+                }
+                else
+                {
+                    r.Add(items[i], itemPath, $"expected a weekly span such as \"Fri 16:00 - Mon 08:00\" (start included, end excluded), got {PolicyReader.Describe(items[i])}");
+                }
+            }
+
+            return spans.Count == items.Count ? spans : null;
+        }
+
+        private List<WeeklySpan>? DailySpans(YamlMappingNode map, YamlNode? daysNode, YamlNode? hoursNode, string path)
+        {
+            if (daysNode is null || hoursNode is null)
+            {
+                r.Add(map, path, "expected both 'days' (e.g. [mon, fri]) and 'hours' (e.g. \"22:00-06:00\")");
+                return null;
+            }
+
+            var dayNames = r.Strings(daysNode, PolicyReader.Join(path, "days"), "days such as mon, tue");
+            var days = new List<DayOfWeek>();
+            if (dayNames is not null)
+            {
+                var dayItems = daysNode is YamlSequenceNode s ? s.Children.ToArray() : [daysNode];
+                for (var i = 0; i < dayNames.Count; i++)
+                {
+                    if (Day(dayNames[i]) is { } day)
+                    {
+                        days.Add(day);
+                    }
+                    else
+                    {
+                        r.Add(dayItems[i], daysNode is YamlSequenceNode ? $"{path}.days[{i}]" : $"{path}.days", $"expected a day such as mon, tue, wed, thu, fri, sat, sun, got '{dayNames[i]}'");
+                    }
+                }
+            }
+
+            var hoursText = (hoursNode as YamlScalarNode)?.Value ?? string.Empty;
+            var hours = HoursPattern().Match(hoursText);
+            TimeSpan? from = hours.Success ? Time(hours.Groups["t1"].Value) : null;
+            TimeSpan? to = hours.Success ? Time(hours.Groups["t2"].Value) : null;
+            if (from is null || to is null || from >= TimeSpan.FromDays(1) || from == to)
+            {
+                r.Add(hoursNode, PolicyReader.Join(path, "hours"), $"expected hours such as \"22:00-06:00\" or \"00:00-24:00\" (start included, end excluded), got {PolicyReader.Describe(hoursNode)}");
+                return null;
+            }
+
+            if (dayNames is null || days.Count != dayNames.Count)
+            {
+                return null;
+            }
+
+            // An end at or before the start falls on the next day; 24:00 is the next day's 00:00.
+            return days.Select(day =>
+            {
+                var end = to.Value <= from.Value ? TimeSpan.FromDays(1) + to.Value : to.Value;
+                var endDay = (DayOfWeek)(((int)day + end.Days) % 7);
+                return new WeeklySpan(new WeeklyTime(day, TimeOnly.FromTimeSpan(from.Value)), new WeeklyTime(endDay, TimeOnly.FromTimeSpan(end - TimeSpan.FromDays(end.Days))));
+            }).ToList();
+        }
+
+        private (DateOnly First, DateOnly Last)? DateRange(YamlNode node, string path)
+        {
+            var text = (node as YamlScalarNode)?.Value?.Trim() ?? string.Empty;
+            var parts = text.Split("..", StringSplitOptions.TrimEntries);
+            if (parts.Length is 1 or 2 &&
+                DateOnly.TryParseExact(parts[0], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first) &&
+                DateOnly.TryParseExact(parts[^1], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var last))
+            {
+                if (last >= first)
+                {
+                    return (first, last);
+                }
+
+                r.Add(node, path, $"expected the last day on or after the first, got {PolicyReader.Describe(node)}");
+                return null;
+            }
+
+            r.Add(node, path, $"expected dates such as \"2026-12-20..2027-01-03\" (both days included) or one day \"2026-12-25\", got {PolicyReader.Describe(node)}");
+            return null;
+        }
+
+        private ErrorBudgetPolicy? ErrorBudget(YamlNode node, string path)
+        {
+            var map = r.Mapping(node, path, "slo", "window", "provider", "good_events", "total_events", "exempt_labels", "min_remaining");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var slo = r.Required(map, path, "slo", "a percentage such as 99.9%") is { } sloNode
+                ? r.Percent(sloNode, PolicyReader.Join(path, "slo"), 0.001, 100, maxExclusive: true, "99.9%")
+                : null;
+            var window = r.Required(map, path, "window", "a duration such as 28d") is { } windowNode ? r.Duration(windowNode, PolicyReader.Join(path, "window"), null) : null;
+            var provider = r.RequiredString(map, path, "provider", "an SLI provider name");
+            var good = r.RequiredString(map, path, "good_events", "the query counting good events over the window");
+            var total = r.RequiredString(map, path, "total_events", "the query counting all events over the window");
+            var labels = r.Strings(PolicyReader.Get(map, "exempt_labels"), PolicyReader.Join(path, "exempt_labels"), "labels");
+            var minimum = PolicyReader.Get(map, "min_remaining") is { } minimumNode
+                ? r.Percent(minimumNode, PolicyReader.Join(path, "min_remaining"), 0, 100, maxExclusive: true, "10%")
+                : 0;
+            return r.ProblemCount > before
+                ? null
+                : r.Build(node, path, () => new ErrorBudgetPolicy(slo!.Value, window!.Value, provider!, good!, total!, labels!, minimum!.Value));
+        }
+
+        private RollbackPolicy? Rollback(YamlNode? node, string path)
+        {
+            if (node is null)
+            {
+                return RollbackPolicy.Default;
+            }
+
+            var map = r.Mapping(node, path, "on_failed_gate", "on_approval_timeout", "on_command", "on_inconclusive");
+            if (map is null)
+            {
+                return null;
+            }
+
+            var d = RollbackPolicy.Default;
+            var failedGate = r.Bool(PolicyReader.Get(map, "on_failed_gate"), PolicyReader.Join(path, "on_failed_gate"), d.OnFailedGate);
+            var timeout = r.Bool(PolicyReader.Get(map, "on_approval_timeout"), PolicyReader.Join(path, "on_approval_timeout"), d.OnApprovalTimeout);
+            var command = r.Bool(PolicyReader.Get(map, "on_command"), PolicyReader.Join(path, "on_command"), d.OnCommand);
+            var inconclusive = r.Choice(PolicyReader.Get(map, "on_inconclusive"), PolicyReader.Join(path, "on_inconclusive"), InconclusiveActions, d.OnInconclusive);
+            return failedGate is null || timeout is null || command is null || inconclusive is null
+                ? null
+                : new RollbackPolicy(failedGate.Value, timeout.Value, command.Value, inconclusive.Value);
+        }
+
+        private static DayOfWeek? Day(string text) => text.Trim().ToLowerInvariant() switch
+        {
+            "mon" or "monday" => DayOfWeek.Monday,
+            "tue" or "tuesday" => DayOfWeek.Tuesday,
+            "wed" or "wednesday" => DayOfWeek.Wednesday,
+            "thu" or "thursday" => DayOfWeek.Thursday,
+            "fri" or "friday" => DayOfWeek.Friday,
+            "sat" or "saturday" => DayOfWeek.Saturday,
+            "sun" or "sunday" => DayOfWeek.Sunday,
+            _ => null,
+        };
+
+        /// <summary>"HH:mm" from 00:00 to 24:00.</summary>
+        private static TimeSpan? Time(string text)
+        {
+            var parts = text.Split(':');
+            return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var h) &&
+                   int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var m) && parts[1].Length == 2 &&
+                   m < 60 && (h < 24 || (h == 24 && m == 0))
+                ? new TimeSpan(h, m, 0)
+                : null;
+        }
+    }
+
+    [GeneratedRegex(@"^\s*(?<d1>[A-Za-z]+)\s+(?<t1>\d{1,2}:\d{2})\s*(?:-|–|to)\s*(?<d2>[A-Za-z]+)\s+(?<t2>\d{1,2}:\d{2})\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex WeeklySpanPattern();
+
+    [GeneratedRegex(@"^\s*(?<t1>\d{1,2}:\d{2})\s*(?:-|–|to)\s*(?<t2>\d{1,2}:\d{2})\s*$", RegexOptions.CultureInvariant)]
+    private static partial Regex HoursPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex TeamPattern();
+}

@@ -1,0 +1,378 @@
+using ReleaseFunctions.Core.Approvals;
+using ReleaseFunctions.Core.Freeze;
+using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Policy;
+
+namespace ReleaseFunctions.Core.Tests.Policy;
+
+public class ReleasePolicyParserTests
+{
+    private static string Sample() => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Policy", "samples", "release-policy.yml"));
+
+    private static ReleasePolicy ParseValid(string yaml)
+    {
+        var result = ReleasePolicyParser.Parse(yaml);
+        Assert.True(result.IsValid, result.Describe());
+        return result.Policy!;
+    }
+
+    private static IReadOnlyList<string> Problems(string yaml)
+    {
+        var result = ReleasePolicyParser.Parse(yaml);
+        Assert.False(result.IsValid);
+        Assert.Null(result.Policy);
+        return result.Problems.Select(p => p.ToString()).ToArray();
+    }
+
+    [Fact]
+    public void The_sample_policy_parses_completely()
+    {
+        var policy = ParseValid(Sample());
+
+        Assert.Equal(["staging", "production-eu", "production-us"], policy.Stages.Select(s => s.Name));
+
+        var staging = policy.Stages[0];
+        Assert.Equal("app-service", staging.Target.Provider);
+        Assert.Equal("shop-staging", staging.Target.Parameters["site"]);
+        var blueGreen = Assert.IsType<BlueGreenStrategy>(staging.Strategy);
+        Assert.Equal(TimeSpan.FromMinutes(5), blueGreen.IdleSoak);
+        Assert.Equal(TimeSpan.FromMinutes(15), blueGreen.PostSwapSoak);
+        Assert.Equal(TimeSpan.FromHours(2), blueGreen.KeepOldSlotFor);
+        var smoke = Assert.Single(blueGreen.IdleChecks!.Objectives);
+        Assert.Equal("azure-monitor-logs", smoke.Provider);
+        Assert.Equal(SliUnit.Ratio, smoke.Unit); // inferred from the '%' threshold
+        Assert.True(smoke.MustHaveData);
+
+        var gate = staging.Gate!;
+        Assert.Equal(new ScoreThresholds(90, 75), gate.Score);
+        Assert.Equal(new AnalysisSettings(TimeSpan.FromMinutes(5), 3, 0, 1, 2), gate.Analysis);
+        Assert.Equal(0.05, gate.Significance);
+        var errorRate = gate.Objectives[0];
+        Assert.Equal(("error_rate", "prometheus", SliAggregation.Mean, 3, true), (errorRate.Name, errorRate.Provider, errorRate.Aggregation, errorRate.Weight, errorRate.Critical));
+        Assert.Equal(["< 1%"], errorRate.Pass.Select(c => c.Text));
+        Assert.Equal(["< 2%"], errorRate.Warning.Select(c => c.Text));
+        var latency = gate.Objectives[1];
+        Assert.IsType<AbsoluteCriterion>(latency.Pass[0]);
+        Assert.Equal(10, Assert.IsType<RelativeCriterion>(latency.Pass[1]).ChangePercent);
+        Assert.Equal(SliUnit.Number, latency.Unit);
+        var cpu = gate.Objectives[2];
+        Assert.Equal(("azure-monitor-metrics", SliUnit.Percent, ReferencePopulation.PreRelease), (cpu.Provider, cpu.Unit, cpu.CompareTo));
+
+        var eu = policy.Stages[1];
+        var canary = Assert.IsType<CanaryStrategy>(eu.Strategy);
+        Assert.Equal([(5, TimeSpan.FromMinutes(10)), (25, TimeSpan.FromMinutes(90)), (50, TimeSpan.FromMinutes(30))], canary.Steps.Select(s => (s.WeightPercent, s.Soak)));
+        Assert.Equal(gate.Objectives.Select(o => o.Name), eu.Gate!.Objectives.Select(o => o.Name)); // shared through a YAML anchor
+        Assert.Equal(2, eu.Approvals.Count);
+        Assert.Same(eu.Approvals[0], Assert.Single(eu.ApprovalsBefore(null)));
+        Assert.Same(eu.Approvals[1], Assert.Single(eu.ApprovalsBefore(3)));
+        Assert.Empty(eu.ApprovalsBefore(2));
+        var first = eu.Approvals[0];
+        Assert.Equal((1, "production-eu", (int?)null, TimeSpan.FromHours(4), ApprovalTimeoutAction.Reject, false),
+            (first.Quorum, first.BeforeStage, first.BeforeStep, first.Timeout, first.OnTimeout, first.AllowSelfApproval));
+        Assert.True(first.Users.SetEquals(["alice", "bob"]));
+        Assert.True(first.Teams.SetEquals(["contoso/sre"]));
+        Assert.Equal((2, (int?)3, ApprovalTimeoutAction.Wait), (eu.Approvals[1].Quorum, eu.Approvals[1].BeforeStep, eu.Approvals[1].OnTimeout));
+
+        Assert.Equal(TimeSpan.FromMinutes(20), Assert.IsType<DirectStrategy>(policy.Stages[2].Strategy).Soak);
+
+        Assert.Equal(["weekend", "nights", "year-end", "us-thanksgiving"], policy.Freeze.Windows.Select(w => w.Name));
+        Assert.Contains("hotfix", policy.Freeze.ExemptLabels);
+        var nights = Assert.IsType<WeeklyFreezeWindow>(policy.Freeze.Windows[1]);
+        Assert.Equal(4, nights.Spans.Count);
+        Assert.Equal("Mon 22:00 – Tue 06:00", nights.Spans[0].ToString());
+        Assert.Equal("America/New_York", policy.Freeze.Windows[3].TimeZone.Id);
+        var yearEnd = Assert.IsType<DateRangeFreezeWindow>(policy.Freeze.Windows[2]);
+        Assert.Equal((new DateOnly(2026, 12, 20), new DateOnly(2027, 1, 3)), (yearEnd.FirstDay, yearEnd.LastDay));
+
+        var budget = policy.ErrorBudget!;
+        Assert.Equal((99.9, TimeSpan.FromDays(28), 5.0), (budget.SloTargetPercent, budget.Window, budget.MinimumRemainingPercent));
+        Assert.Equal(RollbackPolicy.Default, policy.Rollback);
+        Assert.Equal(TimeSpan.FromHours(24), policy.ReviewDelay);
+    }
+
+    [Fact]
+    public void The_sample_freeze_windows_behave_as_written()
+    {
+        var policy = ParseValid(Sample());
+
+        // Tue 2026-11-24 22:30 in Berlin (21:30Z) is in "nights", until Wed 06:00 (05:00Z).
+        var status = policy.Freeze.Check(new DateTimeOffset(2026, 11, 24, 21, 30, 0, TimeSpan.Zero), []);
+
+        Assert.Equal("nights", status.Window);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 5, 0, 0, TimeSpan.Zero), status.AllowedFrom);
+    }
+
+    [Fact]
+    public void A_minimal_policy_takes_the_documented_defaults()
+    {
+        var policy = ParseValid("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy:
+                  direct:
+            """);
+
+        var stage = Assert.Single(policy.Stages);
+        Assert.Empty(stage.Target.Parameters);
+        Assert.Equal(TimeSpan.Zero, Assert.IsType<DirectStrategy>(stage.Strategy).Soak);
+        Assert.Null(stage.Gate);
+        Assert.Empty(policy.Freeze.Windows);
+        Assert.Null(policy.ErrorBudget);
+        Assert.Equal(RollbackPolicy.Default, policy.Rollback);
+        Assert.Equal(ReleasePolicy.DefaultReviewDelay, policy.ReviewDelay);
+    }
+
+    [Fact]
+    public void Every_problem_in_a_canary_is_listed_with_line_and_column()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: staging
+                target: { provider: sandbox }
+                strategy: { direct: { soak: 5m } }
+              - name: production
+                target:
+                  provider: sandbox
+                strategy:
+                  canary:
+                    steps:
+                      - weight: 10
+                        soak: 10m
+                      - weight: fifty
+                        soak: 20 minutes
+                      - weight: 5
+                        soak: 1h
+            """);
+
+        Assert.Equal([
+            "line 14, column 21: stages[1].strategy.canary.steps[1].weight: expected an integer from 1 to 100, got 'fifty'",
+            "line 15, column 19: stages[1].strategy.canary.steps[1].soak: expected a duration such as 10m, 1h30m, 24h or PT5M, got '20 minutes'",
+            "line 16, column 21: stages[1].strategy.canary.steps[2].weight: expected a weight above the previous step's 10 (weights increase), got 5",
+        ], problems);
+    }
+
+    [Fact]
+    public void Missing_and_unknown_keys_are_all_reported()
+    {
+        var problems = Problems("""
+            version: 2
+            stages:
+              - name: Production
+                target:
+                  parameters: { site: shop }
+                strategy:
+                  rolling: { batch: 2 }
+                gaet: {}
+            reveiw:
+              delay: 24h
+            """);
+
+        Assert.Equal([
+            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, freeze, error_budget, rollback, review",
+            "line 1, column 10: version: expected an integer from 1 to 1 (the only policy version this app reads), got '2'",
+            "line 8, column 5: stages[0].gaet: unknown key 'gaet'; expected one of: name, target, strategy, gate, approvals",
+            "line 3, column 11: stages[0].name: expected lower-case letters, digits and '-', starting with a letter, got 'Production'",
+            "line 5, column 7: stages[0].target.provider: missing required value; expected a deployment provider such as app-service, container-apps, http-hook or sandbox",
+            "line 7, column 7: stages[0].strategy.rolling: unknown key 'rolling'; expected one of: canary, blue_green, direct",
+            "line 7, column 7: stages[0].strategy: expected exactly one of: canary, blue_green, direct",
+        ], problems);
+    }
+
+    [Fact]
+    public void Gate_problems_are_all_reported()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  significance: 1.5
+                  score: { pass: 70, marginal: 80 }
+                  analysis: { interval: soon, count: 0 }
+                  objectives:
+                    - name: error_rate
+                      query: q
+                      pass: "fifty"
+                    - name: latency
+                      provider: prometheus
+                      query: q
+                      unit: number
+                      aggregation: p42
+                      pass: ["< 5%", "<= +10"]
+                      critical: maybe
+                    - name: error_rate
+                      provider: prometheus
+                      query: q
+                      pass: "< 1"
+            """);
+
+        Assert.Equal([
+            "line 7, column 21: stages[0].gate.significance: expected a number between 0 and 1 (exclusive), got '1.5'",
+            "line 8, column 36: stages[0].gate.score.marginal: expected a marginal score at most the pass score 70, got 80",
+            "line 9, column 29: stages[0].gate.analysis.interval: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got 'soon'",
+            "line 9, column 42: stages[0].gate.analysis.count: expected an integer from 1 to 1000, got '0'",
+            "line 11, column 11: stages[0].gate.objectives[0].provider: missing required value; expected an SLI provider here or in the gate's 'provider'",
+            "line 13, column 17: stages[0].gate.objectives[0].pass: expected a criterion such as '< 1%', '<= 300' or '<= +10%', got 'fifty'",
+            "line 18, column 24: stages[0].gate.objectives[1].aggregation: expected one of: mean, median, p90, p95, p99, min, max, sum, last, got 'p42'",
+            "line 19, column 26: stages[0].gate.objectives[1].pass[1]: a signed threshold is a relative change and needs a '%' (e.g. '<= +10%'), got '<= +10'",
+            "line 19, column 18: stages[0].gate.objectives[1].pass[0]: a percentage threshold needs unit 'ratio' or 'percent', but the unit is 'number'; got '< 5%'",
+            "line 20, column 21: stages[0].gate.objectives[1].critical: expected true or false, got 'maybe'",
+            "line 21, column 17: stages[0].gate.objectives[2].name: expected a unique objective name; 'error_rate' is already objectives[0]",
+        ], problems);
+    }
+
+    [Fact]
+    public void Duplicate_names_are_reported_where_they_repeat()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  objectives:
+                    - { name: error_rate, query: q, pass: "< 1%" }
+                    - { name: Error_Rate, query: q, pass: "< 2%" }
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+            """);
+
+        Assert.Equal([
+            "line 10, column 19: stages[0].gate.objectives[1].name: expected a unique objective name; 'Error_Rate' is already objectives[0]",
+            "line 11, column 11: stages[1].name: expected a unique stage name; 'production' is already stages[0]",
+        ], problems);
+    }
+
+    [Fact]
+    public void Approval_problems_are_all_reported()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy:
+                  canary:
+                    steps: [{ weight: 10, soak: 5m }, { weight: 50, soak: 5m }]
+                approvals:
+                  - users: [alice]
+                    quorum: 2
+                    before_step: 3
+                    on_timeout: explode
+                    timeout: 0m
+                  - teams: [sre]
+                  - quorum: 1
+            """);
+
+        Assert.Equal([
+            "line 10, column 17: stages[0].approvals[0].quorum: expected a quorum of at most 1 (the allowed users, no teams), got 2",
+            "line 11, column 22: stages[0].approvals[0].before_step: expected an integer from 1 to 2 (the stage's steps), got '3'",
+            "line 13, column 18: stages[0].approvals[0].timeout: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '0m'",
+            "line 12, column 21: stages[0].approvals[0].on_timeout: expected one of: reject, proceed, wait, got 'explode'",
+            "line 14, column 17: stages[0].approvals[1].teams[0]: expected a team as 'org/team-slug', got 'sre'",
+            "line 15, column 9: stages[0].approvals[2]: expected at least one of 'users' or 'teams'",
+        ], problems);
+    }
+
+    [Fact]
+    public void Freeze_budget_rollback_and_review_problems_are_all_reported()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+            freeze:
+              time_zone: Europe/Atlantis
+              windows:
+                - name: weekend
+                  weekly: "Friday 16:00 until Monday"
+                - name: nights
+                  days: [mon, funday]
+                  hours: "22:00-25:00"
+                - name: holidays
+                  dates: "2027-01-03..2026-12-20"
+                - name: both
+                  dates: "2026-12-24"
+                  weekly: "Sat 00:00 - Sun 00:00"
+            error_budget:
+              slo: 100%
+              window: 28 days
+              provider: prometheus
+              good_events: g
+            rollback:
+              on_inconclusive: panic
+            review:
+              delay: -1h
+            """);
+
+        Assert.Equal([
+            "line 7, column 14: freeze.time_zone: expected an IANA time zone such as 'Europe/Berlin' or 'UTC', got 'Europe/Atlantis'",
+            "line 10, column 15: freeze.windows[0].weekly: expected a weekly span such as \"Fri 16:00 - Mon 08:00\" (start included, end excluded), got 'Friday 16:00 until Monday'",
+            "line 12, column 19: freeze.windows[1].days[1]: expected a day such as mon, tue, wed, thu, fri, sat, sun, got 'funday'",
+            "line 13, column 14: freeze.windows[1].hours: expected hours such as \"22:00-06:00\" or \"00:00-24:00\" (start included, end excluded), got '22:00-25:00'",
+            "line 15, column 14: freeze.windows[2].dates: expected the last day on or after the first, got '2027-01-03..2026-12-20'",
+            "line 16, column 7: freeze.windows[3]: expected only one of 'weekly', 'days'+'hours' or 'dates' per window",
+            "line 20, column 8: error_budget.slo: expected a percentage from 0.001% to below 100% such as 99.9%, got '100%'",
+            "line 21, column 11: error_budget.window: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '28 days'",
+            "line 20, column 3: error_budget.total_events: missing required value; expected the query counting all events over the window",
+            "line 25, column 20: rollback.on_inconclusive: expected one of: await_decision, rollback, got 'panic'",
+            "line 27, column 10: review.delay: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '-1h'",
+        ], problems);
+    }
+
+    [Fact]
+    public void Wrong_node_kinds_say_what_was_expected()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              name: production
+            """);
+
+        Assert.Equal(["line 3, column 3: stages: expected a list of stages, got a mapping"], problems);
+    }
+
+    [Theory]
+    [InlineData("", "line 1, column 1: (root): the policy file is empty")]
+    [InlineData("just text", "line 1, column 1: (root): expected a mapping with keys version, stages")]
+    [InlineData("version: 1\nstages: [\n", "(root): the file is not valid YAML")]
+    [InlineData("version: 1\nversion: 1\n", "(root): the file is not valid YAML")]
+    public void Broken_files_are_rejected_with_a_position(string yaml, string expected)
+    {
+        var problem = Assert.Single(Problems(yaml));
+        Assert.Contains(expected, problem);
+        Assert.StartsWith("line ", problem);
+    }
+
+    [Fact]
+    public void Default_policy_comes_from_settings()
+    {
+        var policy = ReleasePolicy.CreateDefault(new DefaultPolicyOptions("sandbox", new Dictionary<string, string> { ["service"] = "shop" }, "sandbox", "error_ratio"));
+
+        var stage = Assert.Single(policy.Stages);
+        Assert.Equal("production", stage.Name);
+        Assert.Equal([10, 50], Assert.IsType<CanaryStrategy>(stage.Strategy).Steps.Select(s => s.WeightPercent));
+        var objective = Assert.Single(stage.Gate!.Objectives);
+        Assert.True(objective.Critical);
+        Assert.Equal("< 1%", objective.Pass[0].Text);
+        Assert.Equal(TimeSpan.FromHours(24), policy.ReviewDelay);
+    }
+
+    [Fact]
+    public void Default_policy_options_are_validated_up_front()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DefaultPolicyOptions("sandbox", new Dictionary<string, string>(), "sandbox", "q", canaryWeights: [50, 10]));
+        Assert.Contains("Canary weights must increase", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DefaultPolicyOptions("sandbox", new Dictionary<string, string>(), "sandbox", "q", maxErrorRatePercent: 0));
+    }
+}
