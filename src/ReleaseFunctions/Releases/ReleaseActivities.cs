@@ -1,0 +1,178 @@
+using System.Globalization;
+using ReleaseFunctions.Core.Audit;
+using ReleaseFunctions.Core.ErrorBudget;
+using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Policy;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Core.Sli;
+using ReleaseFunctions.Durable;
+
+namespace ReleaseFunctions.Releases;
+
+/// <summary>Reads the repository's policy at the merge commit (or the default one when it has none).</summary>
+internal sealed class ResolveReleasePolicy(IPolicySource source) : TaskActivity<ReleaseRequest, PolicyDocument>
+{
+    public override Task<PolicyDocument> RunAsync(TaskActivityContext context, ReleaseRequest input, CancellationToken cancellationToken)
+        => source.ReadAsync(input.Id, input.InstallationId, cancellationToken);
+}
+
+/// <summary>Moves traffic on the stage's target and returns what the target reads back.</summary>
+internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficShift, TrafficState>
+{
+    public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
+    {
+        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
+                     ?? throw new InvalidOperationException(
+                         $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
+        return target.ApplyAsync(input with { IdempotencyKey = context.IdempotencyKey }, cancellationToken);
+    }
+}
+
+/// <summary>Which gate of a stage to measure.</summary>
+public enum GateScope
+{
+    /// <summary>The stage's gate, after a canary step or a swap.</summary>
+    Stage,
+    /// <summary>Blue-green: the checks on the idle slot before the swap.</summary>
+    IdleSlot,
+}
+
+public sealed record GateMeasurementRequest(
+    string PolicyYaml,
+    string Stage,
+    GateScope Scope,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    IReadOnlyDictionary<string, string> Parameters);
+
+/// <summary>One measurement of a gate: the verdict with its evidence, or why it could not be measured.</summary>
+public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
+{
+    public AnalysisMeasurement ToAnalysis() => Verdict is not null ? AnalysisMeasurement.Of(Verdict) : AnalysisMeasurement.Failed(Error ?? "unknown error");
+}
+
+/// <summary>
+/// Queries every objective of a gate from its SLI source and judges them (a pure decision on the evidence).
+/// A source that fails is an error of this measurement, not of the release: the analysis counts errors against its limit.
+/// </summary>
+internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivity<GateMeasurementRequest, GateMeasurement>
+{
+    public override async Task<GateMeasurement> RunAsync(TaskActivityContext context, GateMeasurementRequest input, CancellationToken cancellationToken)
+    {
+        var policy = ReleasePolicyParser.Parse(input.PolicyYaml).Policy
+                     ?? throw new InvalidOperationException("The release policy no longer parses; it was valid when the release started.");
+        var stage = policy.Stages.Single(s => s.Name == input.Stage);
+        var gate = input.Scope == GateScope.IdleSlot ? (stage.Strategy as BlueGreenStrategy)?.IdleChecks : stage.Gate;
+        if (gate is null)
+        {
+            throw new InvalidOperationException($"Stage '{input.Stage}' has no {input.Scope} gate.");
+        }
+
+        var window = new SliWindow(input.WindowStart, input.WindowEnd);
+        var readings = new Dictionary<string, SliReading>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        foreach (var objective in gate.Objectives)
+        {
+            var source = sources.FirstOrDefault(s => string.Equals(s.Provider, objective.Provider, StringComparison.OrdinalIgnoreCase));
+            if (source is null)
+            {
+                errors.Add($"{objective.Name}: no SLI source '{objective.Provider}' is configured");
+                continue;
+            }
+
+            try
+            {
+                readings[objective.Name] = await source.QueryAsync(objective.ToQuery(window, input.Parameters), cancellationToken);
+            }
+            catch (IntegrationException ex)
+            {
+                errors.Add($"{objective.Name}: {ex.Message}");
+            }
+        }
+
+        return errors.Count > 0 && readings.Count == 0
+            ? new GateMeasurement(null, string.Join("; ", errors))
+            : new GateMeasurement(GateEvaluator.Evaluate(gate, readings), errors.Count > 0 ? string.Join("; ", errors) : null);
+    }
+}
+
+public sealed record ErrorBudgetRequest(string PolicyYaml, DateTimeOffset At, IReadOnlyDictionary<string, string> Parameters);
+
+public sealed record ErrorBudgetCounts(long GoodEvents, long TotalEvents);
+
+/// <summary>Counts good and total events over the SLO window, for the error-budget gate.</summary>
+internal sealed class ReadErrorBudget(IEnumerable<ISliSource> sources) : TaskActivity<ErrorBudgetRequest, ErrorBudgetCounts>
+{
+    public override async Task<ErrorBudgetCounts> RunAsync(TaskActivityContext context, ErrorBudgetRequest input, CancellationToken cancellationToken)
+    {
+        var budget = ReleasePolicyParser.Parse(input.PolicyYaml).Policy?.ErrorBudget
+                     ?? throw new InvalidOperationException("The release policy has no error budget.");
+        var source = sources.FirstOrDefault(s => string.Equals(s.Provider, budget.Provider, StringComparison.OrdinalIgnoreCase))
+                     ?? throw new InvalidOperationException($"No SLI source '{budget.Provider}' is configured for the error budget.");
+        var window = new SliWindow(input.At - budget.Window, input.At);
+        var good = await CountAsync(source, budget.GoodEventsQuery, window, input.Parameters, cancellationToken);
+        var total = await CountAsync(source, budget.TotalEventsQuery, window, input.Parameters, cancellationToken);
+        return new ErrorBudgetCounts(good, total);
+    }
+
+    private static async Task<long> CountAsync(ISliSource source, string query, SliWindow window, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        var reading = await source.QueryAsync(new SliQuery(source.Provider, query, window, parameters), cancellationToken);
+        if (!reading.HasData)
+        {
+            throw new InvalidOperationException($"The error budget query returned no data ({reading.NoDataReason}).");
+        }
+
+        // A count over the window: the latest sample of each series, summed.
+        return (long)Math.Round(reading.Series.Where(s => !s.IsEmpty).Sum(s => s.Samples[^1].Value));
+    }
+}
+
+public sealed record ApproverTeamsRequest(string Login, IReadOnlyList<string> Teams, long? InstallationId);
+
+/// <summary>Which of the policy's teams an approver belongs to.</summary>
+internal sealed class ResolveApproverTeams(IApproverDirectory directory) : TaskActivity<ApproverTeamsRequest, string[]>
+{
+    public override async Task<string[]> RunAsync(TaskActivityContext context, ApproverTeamsRequest input, CancellationToken cancellationToken)
+        => (await directory.TeamsOfAsync(input.Login, input.Teams, input.InstallationId, cancellationToken)).Order(StringComparer.Ordinal).ToArray();
+}
+
+public sealed record ReleaseEventRecord(ReleaseRecord Release, AuditEntry Entry);
+
+/// <summary>Appends a decision or state change to the release's audit trail and saves where it stands, once per call.</summary>
+internal sealed class RecordReleaseEvent(IReleaseLedger ledger) : TaskActivity<ReleaseEventRecord, long>
+{
+    public override async Task<long> RunAsync(TaskActivityContext context, ReleaseEventRecord input, CancellationToken cancellationToken)
+        => (await ledger.RecordAsync(input.Release, input.Entry, context.IdempotencyKey, cancellationToken)).Sequence;
+}
+
+/// <summary>Tells people where the release stands (PR comment, check run, deployment status).</summary>
+internal sealed class PublishReleaseStatus(IEnumerable<IReleaseNotifier> notifiers) : TaskActivity<ReleaseStatusUpdate, int>
+{
+    public override async Task<int> RunAsync(TaskActivityContext context, ReleaseStatusUpdate input, CancellationToken cancellationToken)
+    {
+        var published = 0;
+        foreach (var notifier in notifiers)
+        {
+            await notifier.PublishAsync(input, context.IdempotencyKey, cancellationToken);
+            published++;
+        }
+
+        return published;
+    }
+}
+
+internal static class ReleaseParameters
+{
+    /// <summary>The release facts an SLI query or a hook may use, by name.</summary>
+    public static IReadOnlyDictionary<string, string> For(ReleaseRequest request, string stage, int step, int? weight) => new Dictionary<string, string>
+    {
+        ["service"] = request.Service,
+        ["version"] = request.Version,
+        ["repository"] = request.Repository,
+        ["stage"] = stage,
+        ["step"] = step.ToString(CultureInfo.InvariantCulture),
+        ["weight"] = (weight ?? 0).ToString(CultureInfo.InvariantCulture),
+    };
+}
