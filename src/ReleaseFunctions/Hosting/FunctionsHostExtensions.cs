@@ -84,8 +84,8 @@ public static class FunctionsHostExtensions
     }
 
     /// <summary>
-    /// Runs the app and returns its exit code: 0 after a normal stop; 1 when settings are invalid, after writing each
-    /// problem to standard error (no stack trace). With <c>--emit-functions DIR</c> it writes the function.json files
+    /// Runs the app and returns its exit code: 0 after a normal stop; 1 when settings (every options type validated on
+    /// start) are invalid, after writing each problem to standard error, without a stack trace. With <c>--emit-functions DIR</c> it writes the function.json files
     /// into DIR and exits instead of serving.
     /// </summary>
     public static async Task<int> RunFunctionsHostAsync(this WebApplication app, string[] args)
@@ -100,8 +100,8 @@ public static class FunctionsHostExtensions
 
         try
         {
-            await app.RunAsync().ConfigureAwait(false);
-            return 0;
+            // Validating before the host starts keeps the host from logging the failure with a stack trace.
+            app.Services.GetService<IStartupValidator>()?.Validate();
         }
         catch (Exception ex) when (SettingsProblems(ex) is { Count: > 0 } messages)
         {
@@ -113,6 +113,9 @@ public static class FunctionsHostExtensions
 
             return 1;
         }
+
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
     }
 
     private static int EmitFunctions(WebApplication app, string[] args, int switchIndex)

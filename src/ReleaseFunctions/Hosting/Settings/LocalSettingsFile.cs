@@ -26,10 +26,14 @@ internal sealed class LocalSettingsFile
 
     public IReadOnlyList<string> Problems { get; }
 
-    /// <summary>Reads the file from <paramref name="directory"/>; a missing file gives no values and no problems.</summary>
-    public static LocalSettingsFile Load(string directory)
+    /// <summary>
+    /// Reads the file from the content root or, when it has none, from the nearest ancestor holding host.json (the
+    /// Functions app root: the repository root under <c>dotnet run</c>, the publish folder in Azure). A missing file
+    /// gives no values and no problems.
+    /// </summary>
+    public static LocalSettingsFile Load(string contentRoot)
     {
-        var path = System.IO.Path.Combine(directory, FileName);
+        var path = Locate(contentRoot);
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var problems = new List<string>();
         if (!File.Exists(path))
@@ -56,6 +60,25 @@ internal sealed class LocalSettingsFile
         }
 
         return new LocalSettingsFile(path, values, problems);
+    }
+
+    private static string Locate(string contentRoot)
+    {
+        var inContentRoot = System.IO.Path.Combine(contentRoot, FileName);
+        if (File.Exists(inContentRoot))
+        {
+            return inContentRoot;
+        }
+
+        for (var directory = new DirectoryInfo(contentRoot); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "host.json")))
+            {
+                return System.IO.Path.Combine(directory.FullName, FileName);
+            }
+        }
+
+        return inContentRoot;
     }
 
     private static void Read(JsonElement root, string path, Dictionary<string, string?> values, List<string> problems)
