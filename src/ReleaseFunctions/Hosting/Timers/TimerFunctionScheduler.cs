@@ -33,7 +33,7 @@ internal sealed partial class TimerFunctionScheduler(
 
     private async Task RunScheduleAsync(TimerFunctionDeclaration function, CancellationToken stoppingToken)
     {
-        // Let the host finish starting before the first run, and keep each loop off the caller's thread.
+        // Each function gets its own loop; yielding first keeps a long start-up run from holding back the others.
         await Task.Yield();
         DateTimeOffset? lastRun = null;
         var now = time.GetUtcNow();
