@@ -24,6 +24,8 @@ public sealed class CronScheduleTests
     [InlineData("0 0 0 * * 7", "2026-11-23T00:00:00Z", "2026-11-29T00:00:00Z")]
     [InlineData("0 0 8 * jan,JUL sun", "2026-11-23T00:00:00Z", "2027-01-03T08:00:00Z")]
     [InlineData("0 0 0 */2 * MON", "2026-11-23T00:00:00Z", "2026-12-07T00:00:00Z")]
+    [InlineData("0 0 0 * * 5/2", "2026-11-27T00:00:00Z", "2026-12-04T00:00:00Z")]
+    [InlineData("0 0 0 * * 5-7", "2026-11-28T00:00:00Z", "2026-11-29T00:00:00Z")]
     public void Next_occurrence_in_utc(string expression, string after, string expected)
     {
         var schedule = CronSchedule.Parse(expression);

@@ -62,4 +62,14 @@ public sealed class FunctionCatalogTests
 
         Assert.StartsWith("Schedule '0 0 6 1 * MON' of timer function 'Review' restricts both day-of-month and day-of-week", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_timer_schedule_naming_sunday_as_seven_is_refused_because_the_functions_host_rejects_it()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddTimerFunction<ProbeFunction>("Review", "0 0 6 * * 1-7"));
+
+        Assert.StartsWith("Schedule '0 0 6 * * 1-7' of timer function 'Review' names Sunday as 7 in day-of-week, which the Functions host rejects; expected 0 or SUN.", error.Message, StringComparison.Ordinal);
+        Assert.True(CronSchedule.Parse("0 0 6 * * 1-7").UsesSevenForSunday);
+        Assert.False(CronSchedule.Parse("0 0 6 * * 0-6").UsesSevenForSunday);
+    }
 }

@@ -13,11 +13,12 @@ internal sealed class CronField
 
     private readonly ulong _bits;
 
-    private CronField(CronFieldKind kind, ulong bits, bool isWildcard)
+    private CronField(CronFieldKind kind, ulong bits, bool isWildcard, bool usesSevenForSunday)
     {
         Kind = kind;
         _bits = bits;
         IsWildcard = isWildcard;
+        UsesSevenForSunday = usesSevenForSunday;
     }
 
     public CronFieldKind Kind { get; }
@@ -27,6 +28,9 @@ internal sealed class CronField
     /// whether day-of-month and day-of-week are combined with OR (both restricted) or AND (either starts with '*').
     /// </summary>
     public bool IsWildcard { get; }
+
+    /// <summary>True for a day-of-week field that names Sunday as 7 (cron accepts it; NCrontab does not).</summary>
+    public bool UsesSevenForSunday { get; }
 
     public bool Contains(int value) => value >= 0 && value < 64 && (_bits & (1UL << value)) != 0;
 
@@ -58,13 +62,14 @@ internal sealed class CronField
             bits |= ParseItem(expression, item, kind, min, max);
         }
 
-        if (kind == CronFieldKind.DayOfWeek && (bits & (1UL << 7)) != 0)
+        var usesSeven = kind == CronFieldKind.DayOfWeek && (bits & (1UL << 7)) != 0;
+        if (usesSeven)
         {
             // 7 is accepted as a second name for Sunday, as in Vixie cron.
             bits = (bits & ~(1UL << 7)) | 1UL;
         }
 
-        return new CronField(kind, bits, text.StartsWith('*'));
+        return new CronField(kind, bits, text.StartsWith('*'), usesSeven);
     }
 
     private static ulong ParseItem(string expression, string item, CronFieldKind kind, int min, int max)
@@ -86,12 +91,14 @@ internal sealed class CronField
             }
         }
 
+        // An implied end ('*', 'value/step') in day-of-week is Saturday (6); 7 for Sunday only counts when written.
+        var impliedMax = kind == CronFieldKind.DayOfWeek ? 6 : max;
         int start;
         int end;
         if (rangeText == "*")
         {
             start = min;
-            end = max;
+            end = impliedMax;
         }
         else
         {
@@ -100,7 +107,7 @@ internal sealed class CronField
             {
                 start = ParseValue(expression, rangeText, item, kind, min, max);
                 // 'value/step' means every step from value to the end of the field, as in cron.
-                end = slash >= 0 ? max : start;
+                end = slash >= 0 ? impliedMax : start;
             }
             else
             {

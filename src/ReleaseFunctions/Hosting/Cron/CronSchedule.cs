@@ -5,6 +5,7 @@ namespace ReleaseFunctions.Hosting.Cron;
 /// <c>{second} {minute} {hour} {day-of-month} {month} {day-of-week}</c>, or five fields with the second taken as 0.
 /// Each field accepts <c>*</c>, values, lists (<c>1,15</c>), ranges (<c>1-5</c>), steps (<c>*/5</c>, <c>1-10/2</c>,
 /// <c>5/15</c>), and names for months (JAN-DEC) and days (SUN-SAT, with 0 and 7 both Sunday), case-insensitively.
+/// In day-of-week, <c>*</c> and <c>value/step</c> end at Saturday (6), as in NCrontab; 7 counts only when written.
 /// </summary>
 /// <remarks>
 /// Day-of-month and day-of-week follow cron: when both are restricted (neither starts with <c>*</c>), a day matches
@@ -51,6 +52,9 @@ public sealed class CronSchedule
 
     /// <summary>True when both day fields are restricted, so days are matched with cron's OR rule.</summary>
     public bool CombinesDayFieldsWithOr => !_daysOfMonth.IsWildcard && !_daysOfWeek.IsWildcard;
+
+    /// <summary>True when day-of-week names Sunday as 7, which cron accepts and the Functions host's NCrontab does not.</summary>
+    public bool UsesSevenForSunday => _daysOfWeek.UsesSevenForSunday;
 
     /// <summary>Parses an expression or throws a <see cref="CronFormatException"/> naming the field and token.</summary>
     public static CronSchedule Parse(string expression)

@@ -22,6 +22,13 @@ public sealed record TimerFunctionDeclaration : FunctionDeclaration
                 nameof(schedule));
         }
 
+        if (schedule.UsesSevenForSunday)
+        {
+            throw new ArgumentException(
+                $"Schedule '{schedule.Expression}' of timer function '{name}' names Sunday as 7 in day-of-week, which the Functions host rejects; expected 0 or SUN.",
+                nameof(schedule));
+        }
+
         if (!typeof(ITimerFunction).IsAssignableFrom(functionType) || functionType.IsAbstract)
         {
             throw new ArgumentException($"Type '{functionType}' of timer function '{name}' is not a concrete {nameof(ITimerFunction)}.", nameof(functionType));
