@@ -87,6 +87,20 @@ public sealed class TimerFunctionSchedulerTests
     }
 
     [Fact]
+    public async Task An_occurrence_further_away_than_a_timer_can_wait_is_reached_in_steps()
+    {
+        await using var host = new SchedulerHost("0 0 0 1 1 *");
+        await host.Scheduler.StartAsync(CancellationToken.None);
+
+        Assert.Equal(Start.AddDays(1), await host.Clock.AdvanceToNextTimerAsync());
+        host.Clock.Advance(At("2027-01-01T00:00:00Z") - host.Clock.GetUtcNow());
+        var yearly = await host.Probe.NextStartedAsync();
+
+        Assert.Equal(new TimerInvocation("Review", At("2027-01-01T00:00:00Z"), false, null), yearly);
+        await host.Scheduler.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Stopping_ends_a_wait_without_running_the_function()
     {
         await using var host = new SchedulerHost("0 0 0 1 1 *");
