@@ -1,6 +1,10 @@
+using ReleaseFunctions.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddFunctionsHost();
 var app = builder.Build();
 app.MapGet("/healthz", () => TypedResults.Ok("healthy"));
-app.Run();
+app.MapFunctionsHost();
+return await app.RunFunctionsHostAsync(args);
 
 public partial class Program;

@@ -1,0 +1,173 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace ReleaseFunctions.Hosting.Settings;
+
+/// <summary>
+/// Checks <see cref="ReleaseFunctionsOptions"/> at start. Every message names the setting by its Functions-style key
+/// and says what is expected. With the sandbox disabled (production), GitHub credentials, a webhook secret, an
+/// operator API key and a real SLI provider are required.
+/// </summary>
+internal sealed class ReleaseFunctionsOptionsValidator(HostStartupProblems startupProblems) : IValidateOptions<ReleaseFunctionsOptions>
+{
+    private const int MinimumApiKeyLength = 16;
+
+    public ValidateOptionsResult Validate(string? name, ReleaseFunctionsOptions options)
+    {
+        var problems = new List<string>(startupProblems.Messages);
+        problems.AddRange(options.SettingProblems);
+        ValidateStore(options.Store, problems);
+        ValidateGitHub(options.GitHub, options.Sandbox.Enabled, problems);
+        ValidateSli(options.Sli, options.Sandbox.Enabled, problems);
+        ValidateOperator(options.Operator, options.Sandbox.Enabled, problems);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void ValidateStore(StoreOptions store, List<string> problems)
+    {
+        if (string.Equals(store.Provider, StoreOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(store.SqlitePath) || store.SqlitePath.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            {
+                problems.Add($"{SettingKeys.Of("Store", "SqlitePath")} is '{store.SqlitePath}'; expected a file path such as 'data/releasefunctions.db'.");
+            }
+        }
+        else if (store.UsesPostgres)
+        {
+            ValidatePostgres(store.PostgresConnectionString, problems);
+        }
+        else
+        {
+            problems.Add($"{SettingKeys.Of("Store", "Provider")} is '{store.Provider}'; expected '{StoreOptions.Sqlite}' or '{StoreOptions.Postgres}'.");
+        }
+    }
+
+    private static void ValidatePostgres(string? connectionString, List<string> problems)
+    {
+        var key = SettingKeys.Of("Store", "PostgresConnectionString");
+        const string Example = "'Host=db.example.com;Database=releasefunctions;Username=app;Password=...'";
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            problems.Add($"{key} is missing; expected an Npgsql connection string such as {Example} because {SettingKeys.Of("Store", "Provider")} is 'postgres'.");
+            return;
+        }
+
+        var builder = new DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = connectionString;
+        }
+        catch (ArgumentException)
+        {
+            // The value may hold a password, so it is not repeated.
+            problems.Add($"{key} is not in 'Key=Value;Key=Value' form; expected an Npgsql connection string such as {Example}.");
+            return;
+        }
+
+        if (!builder.ContainsKey("Host") && !builder.ContainsKey("Server"))
+        {
+            problems.Add($"{key} names no Host; expected an Npgsql connection string such as {Example}.");
+        }
+    }
+
+    private static void ValidateGitHub(GitHubOptions gitHub, bool sandboxEnabled, List<string> problems)
+    {
+        for (var i = 0; i < gitHub.WebhookSecrets.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(gitHub.WebhookSecrets[i]))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "WebhookSecrets", i.ToString(CultureInfo.InvariantCulture))} is empty; expected the secret configured on the GitHub webhook.");
+            }
+        }
+
+        if (gitHub.UsesApp)
+        {
+            if (!long.TryParse(gitHub.AppId, NumberStyles.None, CultureInfo.InvariantCulture, out var appId) || appId < 1)
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "AppId")} is '{gitHub.AppId}'; expected the GitHub App's numeric id.");
+            }
+
+            if (string.IsNullOrWhiteSpace(gitHub.PrivateKey))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "PrivateKey")} is missing; expected the GitHub App's PEM private key because {SettingKeys.Of("GitHub", "AppId")} is set.");
+            }
+            else if (!gitHub.PrivateKey.Contains("-----BEGIN", StringComparison.Ordinal) || !gitHub.PrivateKey.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "PrivateKey")} is not a PEM private key; expected text from '-----BEGIN RSA PRIVATE KEY-----' to its END line.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(gitHub.Token))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "Token")} and {SettingKeys.Of("GitHub", "AppId")} are both set; expected one way to authenticate to GitHub, not both.");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(gitHub.PrivateKey))
+        {
+            problems.Add($"{SettingKeys.Of("GitHub", "AppId")} is missing; expected the GitHub App's numeric id because {SettingKeys.Of("GitHub", "PrivateKey")} is set.");
+        }
+
+        if (!Uri.TryCreate(gitHub.ApiBaseUrl, UriKind.Absolute, out var apiBase) || (apiBase.Scheme != Uri.UriSchemeHttps && apiBase.Scheme != Uri.UriSchemeHttp))
+        {
+            problems.Add($"{SettingKeys.Of("GitHub", "ApiBaseUrl")} is '{gitHub.ApiBaseUrl}'; expected an absolute http(s) URL such as 'https://api.github.com'.");
+        }
+
+        if (gitHub.ReleaseBranches.Count == 0)
+        {
+            problems.Add($"{SettingKeys.Of("GitHub", "ReleaseBranches")} is empty; expected at least one branch name such as 'main'.");
+        }
+
+        for (var i = 0; i < gitHub.ReleaseBranches.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(gitHub.ReleaseBranches[i]))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "ReleaseBranches", i.ToString(CultureInfo.InvariantCulture))} is empty; expected a branch name such as 'main'.");
+            }
+        }
+
+        if (!sandboxEnabled)
+        {
+            if (!gitHub.UsesApp && string.IsNullOrWhiteSpace(gitHub.Token))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "Token")} or {SettingKeys.Of("GitHub", "AppId")} with {SettingKeys.Of("GitHub", "PrivateKey")} is required when {SettingKeys.Of("Sandbox", "Enabled")} is false; expected GitHub credentials.");
+            }
+
+            if (gitHub.WebhookSecrets.Count == 0)
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "WebhookSecrets")} is empty; expected at least one webhook secret when {SettingKeys.Of("Sandbox", "Enabled")} is false, so unsigned deliveries are refused.");
+            }
+        }
+    }
+
+    private static void ValidateSli(SliOptions sli, bool sandboxEnabled, List<string> problems)
+    {
+        string[] known = [SliOptions.Sandbox, SliOptions.AzureMonitor, SliOptions.Prometheus];
+        var key = SettingKeys.Of("Sli", "DefaultProvider");
+        if (!known.Contains(sli.DefaultProvider, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key} is '{sli.DefaultProvider}'; expected one of {string.Join(", ", known.Select(k => $"'{k}'"))}.");
+        }
+        else if (!sandboxEnabled && string.Equals(sli.DefaultProvider, SliOptions.Sandbox, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key} is 'sandbox' but {SettingKeys.Of("Sandbox", "Enabled")} is false; expected '{SliOptions.AzureMonitor}' or '{SliOptions.Prometheus}', or the sandbox enabled.");
+        }
+    }
+
+    private static void ValidateOperator(OperatorOptions @operator, bool sandboxEnabled, List<string> problems)
+    {
+        for (var i = 0; i < @operator.ApiKeys.Count; i++)
+        {
+            var length = @operator.ApiKeys[i]?.Length ?? 0;
+            if (length < MinimumApiKeyLength)
+            {
+                // The key itself is a secret, so only its length is reported.
+                problems.Add($"{SettingKeys.Of("Operator", "ApiKeys", i.ToString(CultureInfo.InvariantCulture))} has {length} characters; expected a random key of at least {MinimumApiKeyLength} (e.g. from 'openssl rand -hex 32').");
+            }
+        }
+
+        if (!sandboxEnabled && @operator.ApiKeys.Count == 0)
+        {
+            problems.Add($"{SettingKeys.Of("Operator", "ApiKeys")} is empty; expected at least one operator API key when {SettingKeys.Of("Sandbox", "Enabled")} is false, so the operator API is not open.");
+        }
+    }
+}
