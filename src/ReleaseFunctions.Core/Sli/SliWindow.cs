@@ -5,6 +5,7 @@ namespace ReleaseFunctions.Core.Sli;
 /// </summary>
 public readonly record struct SliWindow
 {
+    [System.Text.Json.Serialization.JsonConstructor]
     public SliWindow(DateTimeOffset start, DateTimeOffset end)
     {
         if (end <= start)

@@ -1,0 +1,19 @@
+using ReleaseFunctions.Durable;
+
+namespace ReleaseFunctions.Releases;
+
+/// <summary>The release workflow's orchestrator and activities, registered with the engine by name.</summary>
+public static class ReleaseWorkflow
+{
+    public const string OrchestratorName = "ReleaseOrchestrator";
+
+    public static TaskRegistry AddReleaseWorkflow(this TaskRegistry registry) => registry
+        .AddOrchestrator<ReleaseOrchestrator>(OrchestratorName)
+        .AddActivity<ResolveReleasePolicy>()
+        .AddActivity<ShiftTraffic>()
+        .AddActivity<MeasureGate>()
+        .AddActivity<ReadErrorBudget>()
+        .AddActivity<ResolveApproverTeams>()
+        .AddActivity<RecordReleaseEvent>()
+        .AddActivity<PublishReleaseStatus>();
+}
