@@ -92,8 +92,11 @@ public static partial class ReleasePolicyParser
         }
         catch (YamlException e)
         {
-            var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
-            reader.Add(e.Start, string.Empty, $"the file is not valid YAML: {StripPosition(message)}");
+            var message = StripPosition(e.InnerException is YamlException inner ? inner.Message : e.Message);
+            var hint = message.Contains("block scalar", StringComparison.Ordinal)
+                ? " (a value starting with '>' or '|' must be quoted, e.g. pass: \"> 10\")"
+                : string.Empty;
+            reader.Add(e.Start, string.Empty, $"the file is not valid YAML: {message}{hint}");
             return PolicyParseResult.Invalid(reader.Problems);
         }
 

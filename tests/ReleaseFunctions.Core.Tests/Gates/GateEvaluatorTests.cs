@@ -165,6 +165,20 @@ public class GateEvaluatorTests
     }
 
     [Fact]
+    public void A_relative_lower_bound_catches_a_significant_drop()
+    {
+        var baseline = Enumerable.Range(0, 12).Select(i => 100.0 + i % 3).ToArray();
+        var canary = baseline.Select(v => v * 0.8).ToArray();
+        var gate = new GateDefinition([Objective("throughput_rps", ">= -5%")]);
+
+        var verdict = Evaluate(gate, ("throughput_rps", Reading(Series(SliPopulations.Canary, canary), Series(SliPopulations.Baseline, baseline))));
+
+        Assert.Equal(GateOutcome.Fail, verdict.Outcome);
+        Assert.Equal(95.95, verdict.Objectives[0].Checks[0].Threshold, 9); // mean 101 − 5%
+        Assert.Contains("(-20%) < -5%", verdict.Objectives[0].Reason);
+    }
+
+    [Fact]
     public void Relative_criterion_can_compare_with_the_pre_release_window()
     {
         var gate = new GateDefinition([Objective("latency_ms", "<= +10%", compareTo: ReferencePopulation.PreRelease)]);

@@ -346,7 +346,8 @@ public class ReleasePolicyParserTests
     [InlineData("", "line 1, column 1: (root): the policy file is empty")]
     [InlineData("just text", "line 1, column 1: (root): expected a mapping with keys version, stages")]
     [InlineData("version: 1\nstages: [\n", "(root): the file is not valid YAML")]
-    [InlineData("version: 1\nversion: 1\n", "(root): the file is not valid YAML")]
+    [InlineData("version: 1\nversion: 1\n", "line 2, column 1: (root): the file is not valid YAML: Duplicate key version")]
+    [InlineData("version: 1\nstages:\n  - gate:\n      pass: > 10\n", "line 4, column 13: (root): the file is not valid YAML: While scanning a block scalar, did not find expected comment or line break. (a value starting with '>' or '|' must be quoted")]
     public void Broken_files_are_rejected_with_a_position(string yaml, string expected)
     {
         var problem = Assert.Single(Problems(yaml));
