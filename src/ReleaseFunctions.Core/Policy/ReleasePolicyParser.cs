@@ -99,6 +99,12 @@ public static partial class ReleasePolicyParser
             reader.Add(e.Start, string.Empty, $"the file is not valid YAML: {message}{hint}");
             return PolicyParseResult.Invalid(reader.Problems);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these, without a position, on some malformed input.
+            reader.Add(new Mark(0, 1, 1), string.Empty, $"the file is not valid YAML and could not be read ({e.Message}); check quoting and indentation");
+            return PolicyParseResult.Invalid(reader.Problems);
+        }
 
         if (stream.Documents.Count == 0 || PolicyReader.IsNothing(stream.Documents[0].RootNode))
         {

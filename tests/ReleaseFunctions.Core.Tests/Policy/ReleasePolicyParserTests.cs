@@ -377,3 +377,37 @@ public class ReleasePolicyParserTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DefaultPolicyOptions("sandbox", new Dictionary<string, string>(), "sandbox", "q", maxErrorRatePercent: 0));
     }
 }
+
+public class ReleasePolicyParserRobustnessTests
+{
+    [Fact]
+    public void Mangled_policies_never_throw_and_always_explain_themselves()
+    {
+        var sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Policy", "samples", "release-policy.yml"));
+        var lines = sample.Split('\n');
+        var random = new Random(20261123);
+        string[] junk = ["", "~", "fifty", "- x", "{", "]", ":", "&a", "*a", "!!int x", "\"", "  ", "- { weight: 101 }", "? x", "|"];
+
+        for (var i = 0; i < 400; i++)
+        {
+            var mangled = lines.ToList();
+            for (var edits = random.Next(1, 4); edits > 0; edits--)
+            {
+                var at = random.Next(mangled.Count);
+                switch (random.Next(4))
+                {
+                    case 0: mangled.RemoveAt(at); break;
+                    case 1: mangled[at] = mangled[at][..random.Next(mangled[at].Length + 1)]; break;
+                    case 2: mangled.Insert(at, new string(' ', random.Next(8)) + junk[random.Next(junk.Length)]); break;
+                    default: mangled[at] = mangled[at] + junk[random.Next(junk.Length)]; break;
+                }
+            }
+
+            var yaml = string.Join('\n', mangled);
+            var result = ReleasePolicyParser.Parse(yaml);
+
+            Assert.True(result.IsValid || result.Problems.Count > 0, yaml);
+            Assert.All(result.Problems, p => Assert.True(p.Line >= 1 && p.Column >= 1 && p.Message.Length > 0, p.ToString()));
+        }
+    }
+}
