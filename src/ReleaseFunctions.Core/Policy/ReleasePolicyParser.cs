@@ -81,10 +81,18 @@ public static partial class ReleasePolicyParser
     /// <summary>Where a repository keeps its policy.</summary>
     public const string PolicyPath = ".github/release-policy.yml";
 
+    /// <summary>The largest policy file read, in characters (256 KiB); real policies are a few KiB.</summary>
+    public const int MaxLength = 256 * 1024;
+
     public static PolicyParseResult Parse(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var reader = new PolicyReader();
+        if (yaml.Length > MaxLength)
+        {
+            reader.Add(new Mark(0, 1, 1), string.Empty, $"the policy file has {yaml.Length} characters; expected at most {MaxLength}");
+            return PolicyParseResult.Invalid(reader.Problems);
+        }
         var stream = new YamlStream();
         try
         {

@@ -349,6 +349,13 @@ public class ReleasePolicyParserTests
     [InlineData("version: 1\nversion: 1\n", "line 2, column 1: (root): the file is not valid YAML: Duplicate key version")]
     [InlineData("version: 1\nstages:\n  - gate:\n      pass: > 10\n", "line 4, column 13: (root): the file is not valid YAML: While scanning a block scalar, did not find expected comment or line break. (a value starting with '>' or '|' must be quoted")]
     public void Broken_files_are_rejected_with_a_position(string yaml, string expected)
+        => AssertSingleProblem(yaml, expected);
+
+    [Fact]
+    public void Oversized_files_are_rejected_before_reading()
+        => AssertSingleProblem("version: 1\n#" + new string('x', ReleasePolicyParser.MaxLength), "expected at most 262144");
+
+    private static void AssertSingleProblem(string yaml, string expected)
     {
         var problem = Assert.Single(Problems(yaml));
         Assert.Contains(expected, problem);
