@@ -9,7 +9,9 @@ namespace ReleaseFunctions.Core.Gates;
 public static class GateEvaluator
 {
     /// <summary>
-    /// Evaluates every objective against its reading (keyed by objective name; a missing key is no data), then combines:
+    /// Evaluates every objective against its reading (keyed by objective name; a missing key is no data). A reading
+    /// holds the <see cref="SliPopulations.Canary"/> series and, for relative criteria, the series of the objective's
+    /// reference population (<see cref="SliPopulations.Baseline"/> or <see cref="SliPopulations.PreRelease"/>). Then combines:
     /// a failed critical objective fails the gate; otherwise, when some objective has no data, the gate is
     /// inconclusive unless it would fail even if those objectives passed; otherwise the score decides.
     /// </summary>
