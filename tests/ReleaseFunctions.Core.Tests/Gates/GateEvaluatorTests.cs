@@ -35,7 +35,7 @@ public class GateEvaluatorTests
 
         Assert.Equal(GateOutcome.Fail, verdict.Outcome);
         Assert.Equal("error_rate 2.4% > 1% (canary, 4 samples) — failed", verdict.Objectives[0].Reason);
-        Assert.StartsWith("failed: score 0", verdict.Reason);
+        Assert.Equal("failed: score 0 (pass 90, marginal 75); error_rate 2.4% > 1% (canary, 4 samples) — failed", verdict.Reason);
     }
 
     [Fact]
