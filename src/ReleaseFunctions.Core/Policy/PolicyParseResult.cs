@@ -22,8 +22,11 @@ public sealed record PolicyParseResult
 
     internal static PolicyParseResult Valid(ReleasePolicy policy) => new(policy, []);
 
+    /// <summary>An invalid result; problems are listed in file order (stable for problems at the same position).</summary>
     internal static PolicyParseResult Invalid(IReadOnlyList<PolicyProblem> problems) =>
-        problems.Count > 0 ? new(null, problems) : throw new ArgumentException("An invalid result needs at least one problem.", nameof(problems));
+        problems.Count > 0
+            ? new(null, problems.OrderBy(p => p.Line).ThenBy(p => p.Column).ToArray())
+            : throw new ArgumentException("An invalid result needs at least one problem.", nameof(problems));
 
     /// <summary>All problems, one per line, for a PR comment or a log.</summary>
     public string Describe() => IsValid ? "the policy is valid" : string.Join(Environment.NewLine, Problems);
