@@ -35,7 +35,8 @@ public static class ApprovalEvaluator
     /// Walks the <c>/approve</c> and <c>/reject</c> commands in the order they were issued (other commands are not
     /// about approval and are skipped) and stops at the first that decides. A command counts only from an allowed
     /// approver (listed user, or member of a listed team per <paramref name="teamsByUser"/>), not from the PR author
-    /// unless self-approval is allowed, once per person, and before the timeout.
+    /// unless self-approval is allowed, once per person, and before the timeout (after it too when the policy keeps
+    /// waiting). Commands issued before the request count as well, so an early <c>/approve</c> is not lost.
     /// </summary>
     /// <param name="requestedAt">When the approval was asked for; the timeout runs from here.</param>
     /// <param name="now">The current instant, from the caller's clock.</param>

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace ReleaseFunctions.Core.Freeze;
 
 /// <summary>A day of the week and a time of day, in a window's time zone.</summary>
@@ -45,7 +47,7 @@ public sealed record WeeklySpan
 /// A period in which releases wait. Windows are defined in wall-clock time of their IANA time zone, so
 /// "Fri 16:00" stays 16:00 local across daylight-saving changes. Intervals include their start and exclude their end.
 /// </summary>
-public abstract record FreezeWindow
+public abstract partial record FreezeWindow
 {
     private protected FreezeWindow(string name, TimeZoneInfo timeZone)
     {
@@ -67,17 +69,27 @@ public abstract record FreezeWindow
     /// <summary>Finds an IANA (or Windows) time zone, or explains what was expected.</summary>
     public static TimeZoneInfo? FindTimeZone(string id, out string? error)
     {
+        error = $"expected an IANA time zone such as 'Europe/Berlin' or 'UTC', got '{id}'";
+        // The id becomes a path under the zoneinfo folder: only well-formed ids are looked up.
+        if (string.IsNullOrWhiteSpace(id) || !TimeZoneIdPattern().IsMatch(id))
+        {
+            return null;
+        }
+
         try
         {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(id);
             error = null;
-            return TimeZoneInfo.FindSystemTimeZoneById(id);
+            return zone;
         }
-        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or System.Security.SecurityException or IOException or UnauthorizedAccessException)
         {
-            error = $"expected an IANA time zone such as 'Europe/Berlin' or 'UTC', got '{id}'";
             return null;
         }
     }
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_+-]{0,40}(/[A-Za-z0-9][A-Za-z0-9_+-]{0,40}){0,2}$|^[A-Za-z][A-Za-z0-9 ._()+-]{0,80}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TimeZoneIdPattern();
 }
 
 /// <summary>A freeze that recurs every week, over one or more spans (e.g. Fri 16:00 – Mon 08:00).</summary>

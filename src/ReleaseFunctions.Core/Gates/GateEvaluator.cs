@@ -9,7 +9,9 @@ namespace ReleaseFunctions.Core.Gates;
 public static class GateEvaluator
 {
     /// <summary>
-    /// Evaluates every objective against its reading (keyed by objective name; a missing key is no data), then combines:
+    /// Evaluates every objective against its reading (keyed by objective name; a missing key is no data). A reading
+    /// holds the <see cref="SliPopulations.Canary"/> series and, for relative criteria, the series of the objective's
+    /// reference population (<see cref="SliPopulations.Baseline"/> or <see cref="SliPopulations.PreRelease"/>). Then combines:
     /// a failed critical objective fails the gate; otherwise, when some objective has no data, the gate is
     /// inconclusive unless it would fail even if those objectives passed; otherwise the score decides.
     /// </summary>
@@ -36,9 +38,11 @@ public static class GateEvaluator
         double? score = weighed > 0 ? 100.0 * earned / weighed : null;
         var scoreText = score is null ? "no score" : $"score {Format(score.Value)} (pass {Format(gate.Score.Pass)}, marginal {Format(gate.Score.Marginal)})";
         var failedCritical = gate.Objectives.Zip(evidence).Where(p => p.First.Critical && p.Second.Outcome == GateOutcome.Fail).Select(p => p.First.Name).ToArray();
+        // The gate's reason ends with the objectives that held it back, so one line tells the whole story.
+        var shortfalls = string.Concat(evidence.Where(e => e.Outcome is GateOutcome.Fail or GateOutcome.Warning).Select(e => $"; {e.Reason}"));
         if (failedCritical.Length > 0)
         {
-            return new GateVerdict(GateOutcome.Fail, score, evidence, $"failed: critical objective {string.Join(", ", failedCritical)} failed; {scoreText}");
+            return new GateVerdict(GateOutcome.Fail, score, evidence, $"failed: critical objective {string.Join(", ", failedCritical)} failed; {scoreText}{shortfalls}");
         }
 
         if (undecided > 0)
@@ -46,13 +50,13 @@ public static class GateEvaluator
             var missing = string.Join(", ", evidence.Where(e => e.Outcome == GateOutcome.Inconclusive).Select(e => e.Objective));
             var bestCase = 100.0 * (earned + undecided) / (weighed + undecided);
             return bestCase < gate.Score.Marginal
-                ? new GateVerdict(GateOutcome.Fail, score, evidence, $"failed: {scoreText}; even if {missing} passed the score would be {Format(bestCase)}")
+                ? new GateVerdict(GateOutcome.Fail, score, evidence, $"failed: {scoreText}; even if {missing} passed the score would be {Format(bestCase)}{shortfalls}")
                 : new GateVerdict(GateOutcome.Inconclusive, score, evidence, $"inconclusive: no data for {missing}; {scoreText}");
         }
 
         var outcome = score >= gate.Score.Pass ? GateOutcome.Pass : score >= gate.Score.Marginal ? GateOutcome.Warning : GateOutcome.Fail;
         var word = outcome switch { GateOutcome.Pass => "passed", GateOutcome.Warning => "marginal", _ => "failed" };
-        return new GateVerdict(outcome, score, evidence, $"{word}: {scoreText}");
+        return new GateVerdict(outcome, score, evidence, $"{word}: {scoreText}{shortfalls}");
     }
 
     private static ObjectiveEvidence EvaluateObjective(GateDefinition gate, SliObjective objective, SliReading? reading)

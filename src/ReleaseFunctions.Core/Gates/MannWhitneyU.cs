@@ -7,7 +7,7 @@ namespace ReleaseFunctions.Core.Gates;
 /// <param name="UY">U statistic of Y; <c>UX + UY = NX * NY</c>.</param>
 /// <param name="Z">The normal approximation's z score of UX, with tie and continuity correction (0 when all values tie).</param>
 /// <param name="PValue">Two-sided p-value from the normal approximation.</param>
-/// <param name="ShiftEstimate">Hodges–Lehmann estimate of the shift of X relative to Y: the median of all differences x − y.</param>
+/// <param name="ShiftEstimate">Estimated shift of X relative to Y (see <see cref="MannWhitneyU.HodgesLehmannShift"/>).</param>
 public sealed record MannWhitneyResult(double UX, double UY, double Z, double PValue, double ShiftEstimate, int NX, int NY);
 
 /// <summary>
@@ -84,9 +84,20 @@ public static class MannWhitneyU
         return new MannWhitneyResult(ux, uy, z, p, HodgesLehmannShift(x, y), nx, ny);
     }
 
-    /// <summary>The median of all pairwise differences x − y.</summary>
+    /// <summary>Above this many pairs the shift is estimated as the difference of medians instead (memory stays bounded).</summary>
+    public const long MaxPairsForHodgesLehmann = 1_000_000;
+
+    /// <summary>
+    /// The median of all pairwise differences x − y (Hodges–Lehmann); for more than
+    /// <see cref="MaxPairsForHodgesLehmann"/> pairs, the difference of the medians.
+    /// </summary>
     public static double HodgesLehmannShift(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
+        if ((long)x.Count * y.Count > MaxPairsForHodgesLehmann)
+        {
+            return SliAggregator.Percentile(x, 50) - SliAggregator.Percentile(y, 50);
+        }
+
         var differences = new double[x.Count * y.Count];
         var k = 0;
         foreach (var a in x)

@@ -58,9 +58,6 @@ public abstract partial record SliCriterion
         _ => false,
     };
 
-    /// <summary>True when larger values are worse under this criterion (an upper bound).</summary>
-    public bool IsUpperBound => Comparison is ComparisonOperator.LessThan or ComparisonOperator.LessThanOrEqual;
-
     internal static string Symbol(ComparisonOperator comparison) => comparison switch
     {
         ComparisonOperator.LessThan => "<",

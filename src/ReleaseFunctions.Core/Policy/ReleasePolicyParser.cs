@@ -81,10 +81,18 @@ public static partial class ReleasePolicyParser
     /// <summary>Where a repository keeps its policy.</summary>
     public const string PolicyPath = ".github/release-policy.yml";
 
+    /// <summary>The largest policy file read, in characters (256 KiB); real policies are a few KiB.</summary>
+    public const int MaxLength = 256 * 1024;
+
     public static PolicyParseResult Parse(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var reader = new PolicyReader();
+        if (yaml.Length > MaxLength)
+        {
+            reader.Add(new Mark(0, 1, 1), string.Empty, $"the policy file has {yaml.Length} characters; expected at most {MaxLength}");
+            return PolicyParseResult.Invalid(reader.Problems);
+        }
         var stream = new YamlStream();
         try
         {
@@ -92,8 +100,17 @@ public static partial class ReleasePolicyParser
         }
         catch (YamlException e)
         {
-            var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
-            reader.Add(e.Start, string.Empty, $"the file is not valid YAML: {StripPosition(message)}");
+            var message = StripPosition(e.InnerException is YamlException inner ? inner.Message : e.Message);
+            var hint = message.Contains("block scalar", StringComparison.Ordinal)
+                ? " (a value starting with '>' or '|' must be quoted, e.g. pass: \"> 10\")"
+                : string.Empty;
+            reader.Add(e.Start, string.Empty, $"the file is not valid YAML: {message}{hint}");
+            return PolicyParseResult.Invalid(reader.Problems);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner throws these, without a position, on some malformed input.
+            reader.Add(new Mark(0, 1, 1), string.Empty, $"the file is not valid YAML and could not be read ({e.Message}); check quoting and indentation");
             return PolicyParseResult.Invalid(reader.Problems);
         }
 

@@ -124,6 +124,21 @@ public sealed record Release
 
     public bool Allows(ReleaseMove move) => AllowedFrom(move).Contains(Status);
 
+    /// <summary>
+    /// The move a person's command asks for in the current state, or null for commands that are not moves
+    /// (<c>/approve</c> and <c>/reject</c> go through the approval evaluator; <c>/status</c> changes nothing).
+    /// <c>/resume</c> continues a paused release, or one awaiting a decision after an inconclusive gate.
+    /// </summary>
+    public ReleaseMove? MoveFor(ReleaseCommandKind command) => command switch
+    {
+        ReleaseCommandKind.Promote => ReleaseMove.Promote,
+        ReleaseCommandKind.Pause => ReleaseMove.Pause,
+        ReleaseCommandKind.Resume => Status == ReleaseStatus.AwaitingDecision ? ReleaseMove.Proceed : ReleaseMove.Resume,
+        ReleaseCommandKind.Rollback => ReleaseMove.BeginRollback,
+        ReleaseCommandKind.Abort => ReleaseMove.Abort,
+        _ => null,
+    };
+
     /// <summary>Begins the rollout with the first stage.</summary>
     public Release Start(string firstStage, string actor, DateTimeOffset at)
     {

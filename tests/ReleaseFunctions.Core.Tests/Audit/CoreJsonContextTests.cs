@@ -1,6 +1,8 @@
 using System.Text.Json;
 using ReleaseFunctions.Core.Approvals;
 using ReleaseFunctions.Core.Audit;
+using ReleaseFunctions.Core.ErrorBudget;
+using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Core.Tests.Gates;
@@ -44,5 +46,39 @@ public class CoreJsonContextTests
         Assert.Equal(ApprovalStatus.Pending, back.Status);
         Assert.Equal("mallory", back.Refused[0].Command.Actor);
         Assert.Equal(state.Refused[0].Reason, back.Refused[0].Reason);
+    }
+}
+
+public class AuditEntriesTests
+{
+    [Fact]
+    public void A_release_history_is_recorded_as_a_verifiable_chain()
+    {
+        var t0 = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+        var id = new ReleaseId("contoso/shop", 7, new string('b', 40));
+        var release = Release.Create(id, t0).Start("production", AuditEntries.Workflow, t0.AddMinutes(1));
+        var rolledBack = release.BeginRollback("gate", t0.AddMinutes(20), "error_rate 2.4% > 1%");
+        var freeze = new FreezeCalendar([], []).Check(t0, []);
+        var budget = ErrorBudgetGate.Decide(new ErrorBudgetPolicy(99.9, TimeSpan.FromDays(28), "p", "g", "t", []), 999_900, 1_000_000, []);
+
+        var entries = new[]
+        {
+            AuditEntries.Freeze(id.InstanceId, t0, freeze),
+            AuditEntries.ErrorBudget(id.InstanceId, t0, budget),
+            AuditEntries.Transition(id.InstanceId, release.LastTransition!),
+            AuditEntries.Transition(id.InstanceId, rolledBack.LastTransition!),
+        };
+        var trail = new List<AuditRecord>();
+        foreach (var entry in entries)
+        {
+            trail.Add(AuditChain.Append(trail.LastOrDefault(), entry));
+        }
+
+        Assert.True(AuditChain.Verify(trail).IsIntact);
+        Assert.Equal([AuditKinds.Freeze, AuditKinds.ErrorBudget, AuditKinds.Transition, AuditKinds.Transition], trail.Select(r => r.Kind));
+        Assert.Equal("Running → RollingBack (BeginRollback): error_rate 2.4% > 1%", trail[3].Reason);
+        Assert.Equal("gate", trail[3].Actor);
+        Assert.Contains("\"move\":\"BeginRollback\"", trail[3].EvidenceJson);
+        Assert.StartsWith("Proceed: 90% of the error budget remains", trail[1].Reason);
     }
 }

@@ -122,6 +122,9 @@ public class FreezeCalendarTests
     {
         Assert.Null(FreezeWindow.FindTimeZone("Mars/Olympus", out var error));
         Assert.Contains("expected an IANA time zone", error);
+        Assert.Null(FreezeWindow.FindTimeZone("Europe/", out _));
+        Assert.Null(FreezeWindow.FindTimeZone("../../etc/passwd", out _));
+        Assert.Equal("Europe/Berlin", FreezeWindow.FindTimeZone("Europe/Berlin", out _)!.Id);
         Assert.Throws<ArgumentException>(() => new DateRangeFreezeWindow("x", Berlin, new DateOnly(2027, 1, 3), new DateOnly(2026, 12, 20)));
         var same = new WeeklyTime(DayOfWeek.Monday, new TimeOnly(8, 0));
         Assert.Throws<ArgumentException>(() => new WeeklySpan(same, same));

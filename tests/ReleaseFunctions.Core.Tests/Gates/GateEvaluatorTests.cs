@@ -35,7 +35,7 @@ public class GateEvaluatorTests
 
         Assert.Equal(GateOutcome.Fail, verdict.Outcome);
         Assert.Equal("error_rate 2.4% > 1% (canary, 4 samples) — failed", verdict.Objectives[0].Reason);
-        Assert.StartsWith("failed: score 0", verdict.Reason);
+        Assert.Equal("failed: score 0 (pass 90, marginal 75); error_rate 2.4% > 1% (canary, 4 samples) — failed", verdict.Reason);
     }
 
     [Fact]
@@ -162,6 +162,20 @@ public class GateEvaluatorTests
 
         Assert.Equal(GateOutcome.Pass, verdict.Outcome);
         Assert.NotNull(verdict.Objectives[0].PValue);
+    }
+
+    [Fact]
+    public void A_relative_lower_bound_catches_a_significant_drop()
+    {
+        var baseline = Enumerable.Range(0, 12).Select(i => 100.0 + i % 3).ToArray();
+        var canary = baseline.Select(v => v * 0.8).ToArray();
+        var gate = new GateDefinition([Objective("throughput_rps", ">= -5%")]);
+
+        var verdict = Evaluate(gate, ("throughput_rps", Reading(Series(SliPopulations.Canary, canary), Series(SliPopulations.Baseline, baseline))));
+
+        Assert.Equal(GateOutcome.Fail, verdict.Outcome);
+        Assert.Equal(95.95, verdict.Objectives[0].Checks[0].Threshold, 9); // mean 101 − 5%
+        Assert.Contains("(-20%) < -5%", verdict.Objectives[0].Reason);
     }
 
     [Fact]

@@ -83,6 +83,18 @@ public class MannWhitneyUTests
     }
 
     [Fact]
+    public void Large_samples_estimate_the_shift_from_medians()
+    {
+        var baseline = Enumerable.Range(0, 2000).Select(i => (double)(i % 100)).ToArray();
+        var canary = baseline.Select(v => v + 7).ToArray();
+
+        var result = MannWhitneyU.Test(canary, baseline);
+
+        Assert.Equal(7, result.ShiftEstimate, 9);
+        Assert.True(result.PValue < 0.001);
+    }
+
+    [Fact]
     public void Rejects_empty_samples_with_a_clear_message()
     {
         var error = Assert.Throws<ArgumentException>(() => MannWhitneyU.Test([], [1.0]));

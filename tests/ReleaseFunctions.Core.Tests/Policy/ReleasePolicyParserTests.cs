@@ -171,13 +171,13 @@ public class ReleasePolicyParserTests
             """);
 
         Assert.Equal([
-            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, freeze, error_budget, rollback, review",
             "line 1, column 10: version: expected an integer from 1 to 1 (the only policy version this app reads), got '2'",
-            "line 8, column 5: stages[0].gaet: unknown key 'gaet'; expected one of: name, target, strategy, gate, approvals",
             "line 3, column 11: stages[0].name: expected lower-case letters, digits and '-', starting with a letter, got 'Production'",
             "line 5, column 7: stages[0].target.provider: missing required value; expected a deployment provider such as app-service, container-apps, http-hook or sandbox",
             "line 7, column 7: stages[0].strategy.rolling: unknown key 'rolling'; expected one of: canary, blue_green, direct",
             "line 7, column 7: stages[0].strategy: expected exactly one of: canary, blue_green, direct",
+            "line 8, column 5: stages[0].gaet: unknown key 'gaet'; expected one of: name, target, strategy, gate, approvals",
+            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, freeze, error_budget, rollback, review",
         ], problems);
     }
 
@@ -219,8 +219,8 @@ public class ReleasePolicyParserTests
             "line 11, column 11: stages[0].gate.objectives[0].provider: missing required value; expected an SLI provider here or in the gate's 'provider'",
             "line 13, column 17: stages[0].gate.objectives[0].pass: expected a criterion such as '< 1%', '<= 300' or '<= +10%', got 'fifty'",
             "line 18, column 24: stages[0].gate.objectives[1].aggregation: expected one of: mean, median, p90, p95, p99, min, max, sum, last, got 'p42'",
-            "line 19, column 26: stages[0].gate.objectives[1].pass[1]: a signed threshold is a relative change and needs a '%' (e.g. '<= +10%'), got '<= +10'",
             "line 19, column 18: stages[0].gate.objectives[1].pass[0]: a percentage threshold needs unit 'ratio' or 'percent', but the unit is 'number'; got '< 5%'",
+            "line 19, column 26: stages[0].gate.objectives[1].pass[1]: a signed threshold is a relative change and needs a '%' (e.g. '<= +10%'), got '<= +10'",
             "line 20, column 21: stages[0].gate.objectives[1].critical: expected true or false, got 'maybe'",
             "line 21, column 17: stages[0].gate.objectives[2].name: expected a unique objective name; 'error_rate' is already objectives[0]",
         ], problems);
@@ -275,8 +275,8 @@ public class ReleasePolicyParserTests
         Assert.Equal([
             "line 10, column 17: stages[0].approvals[0].quorum: expected a quorum of at most 1 (the allowed users, no teams), got 2",
             "line 11, column 22: stages[0].approvals[0].before_step: expected an integer from 1 to 2 (the stage's steps), got '3'",
-            "line 13, column 18: stages[0].approvals[0].timeout: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '0m'",
             "line 12, column 21: stages[0].approvals[0].on_timeout: expected one of: reject, proceed, wait, got 'explode'",
+            "line 13, column 18: stages[0].approvals[0].timeout: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '0m'",
             "line 14, column 17: stages[0].approvals[1].teams[0]: expected a team as 'org/team-slug', got 'sre'",
             "line 15, column 9: stages[0].approvals[2]: expected at least one of 'users' or 'teams'",
         ], problems);
@@ -322,9 +322,9 @@ public class ReleasePolicyParserTests
             "line 13, column 14: freeze.windows[1].hours: expected hours such as \"22:00-06:00\" or \"00:00-24:00\" (start included, end excluded), got '22:00-25:00'",
             "line 15, column 14: freeze.windows[2].dates: expected the last day on or after the first, got '2027-01-03..2026-12-20'",
             "line 16, column 7: freeze.windows[3]: expected only one of 'weekly', 'days'+'hours' or 'dates' per window",
+            "line 20, column 3: error_budget.total_events: missing required value; expected the query counting all events over the window",
             "line 20, column 8: error_budget.slo: expected a percentage from 0.001% to below 100% such as 99.9%, got '100%'",
             "line 21, column 11: error_budget.window: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '28 days'",
-            "line 20, column 3: error_budget.total_events: missing required value; expected the query counting all events over the window",
             "line 25, column 20: rollback.on_inconclusive: expected one of: await_decision, rollback, got 'panic'",
             "line 27, column 10: review.delay: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '-1h'",
         ], problems);
@@ -346,8 +346,16 @@ public class ReleasePolicyParserTests
     [InlineData("", "line 1, column 1: (root): the policy file is empty")]
     [InlineData("just text", "line 1, column 1: (root): expected a mapping with keys version, stages")]
     [InlineData("version: 1\nstages: [\n", "(root): the file is not valid YAML")]
-    [InlineData("version: 1\nversion: 1\n", "(root): the file is not valid YAML")]
+    [InlineData("version: 1\nversion: 1\n", "line 2, column 1: (root): the file is not valid YAML: Duplicate key version")]
+    [InlineData("version: 1\nstages:\n  - gate:\n      pass: > 10\n", "line 4, column 13: (root): the file is not valid YAML: While scanning a block scalar, did not find expected comment or line break. (a value starting with '>' or '|' must be quoted")]
     public void Broken_files_are_rejected_with_a_position(string yaml, string expected)
+        => AssertSingleProblem(yaml, expected);
+
+    [Fact]
+    public void Oversized_files_are_rejected_before_reading()
+        => AssertSingleProblem("version: 1\n#" + new string('x', ReleasePolicyParser.MaxLength), "expected at most 262144");
+
+    private static void AssertSingleProblem(string yaml, string expected)
     {
         var problem = Assert.Single(Problems(yaml));
         Assert.Contains(expected, problem);
@@ -374,5 +382,39 @@ public class ReleasePolicyParserTests
         var error = Assert.Throws<ArgumentException>(() => new DefaultPolicyOptions("sandbox", new Dictionary<string, string>(), "sandbox", "q", canaryWeights: [50, 10]));
         Assert.Contains("Canary weights must increase", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DefaultPolicyOptions("sandbox", new Dictionary<string, string>(), "sandbox", "q", maxErrorRatePercent: 0));
+    }
+}
+
+public class ReleasePolicyParserRobustnessTests
+{
+    [Fact]
+    public void Mangled_policies_never_throw_and_always_explain_themselves()
+    {
+        var sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Policy", "samples", "release-policy.yml"));
+        var lines = sample.Split('\n');
+        var random = new Random(20261123);
+        string[] junk = ["", "~", "fifty", "- x", "{", "]", ":", "&a", "*a", "!!int x", "\"", "  ", "- { weight: 101 }", "? x", "|"];
+
+        for (var i = 0; i < 400; i++)
+        {
+            var mangled = lines.ToList();
+            for (var edits = random.Next(1, 4); edits > 0; edits--)
+            {
+                var at = random.Next(mangled.Count);
+                switch (random.Next(4))
+                {
+                    case 0: mangled.RemoveAt(at); break;
+                    case 1: mangled[at] = mangled[at][..random.Next(mangled[at].Length + 1)]; break;
+                    case 2: mangled.Insert(at, new string(' ', random.Next(8)) + junk[random.Next(junk.Length)]); break;
+                    default: mangled[at] = mangled[at] + junk[random.Next(junk.Length)]; break;
+                }
+            }
+
+            var yaml = string.Join('\n', mangled);
+            var result = ReleasePolicyParser.Parse(yaml);
+
+            Assert.True(result.IsValid || result.Problems.Count > 0, yaml);
+            Assert.All(result.Problems, p => Assert.True(p.Line >= 1 && p.Column >= 1 && p.Message.Length > 0, p.ToString()));
+        }
     }
 }

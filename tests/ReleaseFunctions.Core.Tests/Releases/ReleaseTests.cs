@@ -160,6 +160,21 @@ public class ReleaseTests
         Assert.Throws<ReleaseTransitionException>(() => In(ReleaseStatus.RollingBack).Abort("bob", T0.AddHours(1), "/abort"));
     }
 
+    [Theory]
+    [InlineData(ReleaseStatus.Running, ReleaseCommandKind.Promote, ReleaseMove.Promote)]
+    [InlineData(ReleaseStatus.Running, ReleaseCommandKind.Pause, ReleaseMove.Pause)]
+    [InlineData(ReleaseStatus.Paused, ReleaseCommandKind.Resume, ReleaseMove.Resume)]
+    [InlineData(ReleaseStatus.AwaitingDecision, ReleaseCommandKind.Resume, ReleaseMove.Proceed)]
+    [InlineData(ReleaseStatus.WaitingForApproval, ReleaseCommandKind.Rollback, ReleaseMove.BeginRollback)]
+    [InlineData(ReleaseStatus.Pending, ReleaseCommandKind.Abort, ReleaseMove.Abort)]
+    [InlineData(ReleaseStatus.Running, ReleaseCommandKind.Approve, null)]
+    [InlineData(ReleaseStatus.Running, ReleaseCommandKind.Reject, null)]
+    [InlineData(ReleaseStatus.Running, ReleaseCommandKind.Status, null)]
+    public void Commands_map_to_moves(ReleaseStatus status, ReleaseCommandKind command, ReleaseMove? expected)
+    {
+        Assert.Equal(expected, In(status).MoveFor(command));
+    }
+
     [Fact]
     public void Moves_cannot_go_back_in_time()
     {
