@@ -53,7 +53,7 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
         if (parsed.Policy is null)
         {
             var problems = parsed.Problems.Select(p => p.ToString()).ToArray();
-            return await FailAsync($"the release policy at {document.Location} is invalid: {problems.Length} problem(s)", new { document.Location, problems });
+            return await FailAsync($"the release policy at {document.Location} is invalid: {string.Join("; ", problems)}", new { document.Location, problems });
         }
 
         _policy = parsed.Policy;
