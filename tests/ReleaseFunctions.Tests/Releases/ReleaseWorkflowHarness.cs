@@ -76,6 +76,10 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public static ReleaseRequest Merge(string author = "carol", params string[] labels)
         => new("contoso/shop", 42, "0123456789abcdef0123456789abcdef01234567", "shop", "Faster checkout", author, Start.AddMinutes(-30), labels);
 
+    /// <summary>A second merge to the same service.</summary>
+    public static ReleaseRequest LaterMerge()
+        => new("contoso/shop", 43, "fedcba9876543210fedcba9876543210fedcba98", "shop", "Cheaper shipping", "erin", Start.AddMinutes(-5), []);
+
     public async Task<string> StartReleaseAsync(ReleaseRequest request)
         => await Client.ScheduleNewOrchestrationInstanceAsync(ReleaseWorkflow.OrchestratorName, request, new StartOrchestrationOptions(request.Id.InstanceId));
 
@@ -83,7 +87,8 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         => Client.RaiseEventAsync(instanceId, ReleaseEvents.Command, new ReleaseCommand(kind, actor, "github-comment", Clock.GetUtcNow(), comment));
 
     /// <summary>Waits until the release has nothing left to do but wait (on a timer or an event), then returns its history.</summary>
-    public async Task<IReadOnlyList<HistoryEvent>> IdleAsync(string instanceId)
+    /// <param name="queued">True when the release is expected to wait in its lane behind another one.</param>
+    public async Task<IReadOnlyList<HistoryEvent>> IdleAsync(string instanceId, bool queued = false)
     {
         IReadOnlyList<HistoryEvent> history = [];
         await Eventually(async () =>
@@ -102,8 +107,12 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
 
             var answered = history.OfType<ITaskResultEvent>().Select(e => e.TaskScheduledId).ToHashSet();
             var activitiesDone = history.OfType<TaskScheduledEvent>().All(t => answered.Contains(t.TaskId));
-            var raised = history.OfType<EventRaisedEvent>().Count();
-            return activitiesDone && instance.RuntimeStatus == OrchestrationRuntimeStatus.Running && raised == _eventsSent.GetValueOrDefault(instanceId);
+            var commands = history.OfType<EventRaisedEvent>().Count(e => e.Name == ReleaseEvents.Command);
+            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
+            var lanesGranted = history.OfType<EventRaisedEvent>().Count(e => e.Name == "lane-granted");
+            return activitiesDone && instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
+                   && commands >= _eventsSent.GetValueOrDefault(instanceId)
+                   && (queued ? lanesGranted < lanesRequested : lanesGranted >= lanesRequested);
         }, $"release {instanceId} to be idle");
         return history;
     }
@@ -159,7 +168,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
 
     public async Task<ReleaseOutcome> OutcomeAsync(string instanceId)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var done = await Client.WaitForInstanceCompletionAsync(instanceId, true, cts.Token);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the orchestration ended {done.RuntimeStatus}: {done.FailureDetails}");
         return done.ReadOutputAs<ReleaseOutcome>()!;
@@ -169,7 +178,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
 
     private static async Task Eventually(Func<Task<bool>> condition, string what)
     {
-        var deadline = Environment.TickCount64 + 15_000;
+        var deadline = Environment.TickCount64 + 60_000;
         while (!await condition())
         {
             if (Environment.TickCount64 > deadline)
