@@ -63,7 +63,7 @@ internal sealed class ResilientHttpClient
                         var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ctx.CancellationToken).ConfigureAwait(false);
                         return Outcome.FromResult(response);
                     }
-                    catch (Exception ex) when (ex is not IntegrationException)
+                    catch (Exception ex)
                     {
                         return Outcome.FromException<HttpResponseMessage>(ex);
                     }
@@ -203,6 +203,8 @@ internal sealed class ResilientHttpClient
 
         return exception switch
         {
+            // Raised by the adapter's own request factory (for example a credential without a token): already final.
+            IntegrationException integration => integration,
             TimeoutRejectedException or TaskCanceledException => new IntegrationException(System, IntegrationFailureKind.Timeout,
                 $"{call.Operation} on {call.Resource} got no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s, {Attempts(attempts)}.", null, exception),
             HttpRequestException http => new IntegrationException(System, IntegrationFailureKind.Unavailable,

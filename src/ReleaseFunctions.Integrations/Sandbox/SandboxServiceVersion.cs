@@ -5,6 +5,8 @@ namespace ReleaseFunctions.Integrations.Sandbox;
 /// <summary>
 /// One version of the sandbox's service: answers <c>GET /work</c> with its version, and <c>GET /health</c>. It fails
 /// exactly the share of requests its behaviour asks for (spread evenly, so short runs show the rate) and adds latency.
+/// <c>PUT /behaviour</c> with <c>{"errorRate": 0..1, "addedLatencyMs": 0..30000}</c> changes that at run time, so a
+/// demonstration can make a release go bad from outside the process.
 /// </summary>
 internal sealed class SandboxServiceVersion : IAsyncDisposable
 {
@@ -29,7 +31,17 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
     public CandidateBehaviour Behaviour
     {
         get { lock (_gate) { return _behaviour; } }
-        set { lock (_gate) { _behaviour = value ?? throw new ArgumentNullException(nameof(value)); } }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            lock (_gate)
+            {
+                // The share of failures counts from the change on, so a new rate does not make up for the past in a burst.
+                _behaviour = value;
+                _served = 0;
+                _failed = 0;
+            }
+        }
     }
 
     public static async Task<SandboxServiceVersion> StartAsync(string slot, string version, TimeProvider time, CancellationToken cancellationToken)
@@ -45,6 +57,9 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
         {
             case "/health":
                 await context.Response.WriteAsJsonAsync(new VersionAnswer(Version, Slot), SandboxJsonContext.Default.VersionAnswer).ConfigureAwait(false);
+                return;
+            case "/behaviour" when HttpMethods.IsPut(context.Request.Method):
+                await ChangeBehaviourAsync(context).ConfigureAwait(false);
                 return;
             case "/work":
                 break;
@@ -74,6 +89,23 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
 
         context.Response.StatusCode = fail ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK;
         await context.Response.WriteAsJsonAsync(new VersionAnswer(Version, Slot), SandboxJsonContext.Default.VersionAnswer).ConfigureAwait(false);
+    }
+
+    private async Task ChangeBehaviourAsync(HttpContext context)
+    {
+        try
+        {
+            var asked = await context.Request.ReadFromJsonAsync(SandboxJsonContext.Default.BehaviourRequest, context.RequestAborted).ConfigureAwait(false)
+                ?? throw new ArgumentException("The body must be a JSON object.");
+            Behaviour = new CandidateBehaviour(asked.ErrorRate ?? 0, TimeSpan.FromMilliseconds(asked.AddedLatencyMs ?? 0));
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException or OverflowException)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync(
+                $"Expected {{\"errorRate\": 0..1, \"addedLatencyMs\": 0..30000}}: {ex.Message}", context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask DisposeAsync()

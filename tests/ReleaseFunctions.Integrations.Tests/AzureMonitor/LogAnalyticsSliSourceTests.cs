@@ -185,6 +185,28 @@ public sealed class LogAnalyticsSliSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_credential_that_cannot_get_a_token_is_unauthorized_before_any_call()
+    {
+        var source = new LogAnalyticsSliSource(_client, new LogAnalyticsOptions(Workspace) { Endpoint = _server.BaseAddress }, new FailingCredential(), TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => source.QueryAsync(Query(), CancellationToken.None));
+
+        Assert.Equal(IntegrationFailureKind.Unauthorized, error.Kind);
+        Assert.Contains("https://api.loganalytics.io/.default", error.Message);
+        Assert.Contains("no managed identity", error.Message);
+        Assert.Empty(_server.Requests);
+    }
+
+    private sealed class FailingCredential : Azure.Core.TokenCredential
+    {
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => throw new Azure.Identity.CredentialUnavailableException("no managed identity endpoint is available");
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => throw new Azure.Identity.CredentialUnavailableException("no managed identity endpoint is available");
+    }
+
+    [Fact]
     public void Options_refuse_a_resource_id_for_a_workspace_id() =>
         Assert.Contains("GUID", Assert.Throws<ArgumentException>(() => new LogAnalyticsOptions("/subscriptions/x/resourceGroups/y")).Message);
 }

@@ -276,6 +276,35 @@ public sealed class PrometheusSliSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_that_cannot_be_reached_is_unavailable_after_the_allowed_attempts()
+    {
+        var closed = _server.BaseAddress;
+        await _server.DisposeAsync();
+        _server = await FakeHttpServer.StartAsync();
+        var source = new PrometheusSliSource(_client, new PrometheusOptions(closed) { Resilience = new HttpResilienceOptions { MaxAttempts = 3, UseJitter = false } }, _clock);
+
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => source.QueryAsync(Query("up"), CancellationToken.None));
+
+        Assert.Equal(IntegrationFailureKind.Unavailable, error.Kind);
+        Assert.Contains("could not reach the service", error.Message);
+        Assert.Contains("after 3 attempts", error.Message);
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_gets_a_cancellation_not_a_failure()
+    {
+        _server.Respond(_ => new FakeResponse(200, Hang: true));
+        using var cancel = new CancellationTokenSource();
+
+        var call = Source().QueryAsync(Query("up"), cancel.Token);
+        await _server.WaitForRequestsAsync(1);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
     public void Options_refuse_a_relative_url() =>
         Assert.Throws<ArgumentException>(() => new PrometheusOptions(new Uri("/prometheus", UriKind.Relative)));
 }

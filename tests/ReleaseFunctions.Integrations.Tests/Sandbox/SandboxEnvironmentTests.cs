@@ -161,6 +161,33 @@ public sealed class SandboxEnvironmentTests
     }
 
     [Fact]
+    public async Task The_candidate_can_be_told_to_misbehave_over_http_and_fails_exactly_that_share_from_then_on()
+    {
+        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new ManualTimeProvider(Start));
+        using var client = new HttpClient();
+        for (var i = 0; i < 7; i++)
+        {
+            (await client.GetAsync(new Uri(sandbox.CandidateAddress, "work"))).Dispose();
+        }
+
+        using var bad = await client.PutAsync(new Uri(sandbox.CandidateAddress, "behaviour"), new StringContent("""{"errorRate":2}""", System.Text.Encoding.UTF8, "application/json"));
+        using var good = await client.PutAsync(new Uri(sandbox.CandidateAddress, "behaviour"), new StringContent("""{"errorRate":0.25}""", System.Text.Encoding.UTF8, "application/json"));
+        var statuses = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var answer = await client.GetAsync(new Uri(sandbox.CandidateAddress, "work"));
+            statuses.Add((int)answer.StatusCode);
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("error rate", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, good.StatusCode);
+        Assert.Equal(5, statuses.Count(s => s == 500));
+        Assert.Equal(500, statuses[3]);
+        Assert.All(statuses.Take(3), s => Assert.Equal(200, s));
+    }
+
+    [Fact]
     public void Options_and_behaviour_refuse_values_out_of_range()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SandboxOptions { LoadRatePerSecond = -1 });
