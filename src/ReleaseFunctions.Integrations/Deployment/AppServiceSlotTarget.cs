@@ -92,7 +92,7 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
         var started = _time.GetUtcNow();
         await _arm.SendAsync(HttpMethod.Post, $"{site.ResourceId}/slots/{Uri.EscapeDataString(site.Slot)}/slotsswap", _options.AppServiceApiVersion,
             new SlotSwapRequest(ProductionSlot, PreserveVnet: true), DeploymentJsonContext.Default.SlotSwapRequest,
-            Call(site, $"swap slot {site.Slot} into production"), cancellationToken).ConfigureAwait(false);
+            Call(site, $"swap slot {site.Slot} into production", repeatable: false), cancellationToken).ConfigureAwait(false);
 
         var swap = (await GetSiteAsync(site, cancellationToken).ConfigureAwait(false)).Properties?.SlotSwapStatus;
         if (swap is null || !SwapNamesOurSlot(swap, site))
@@ -150,8 +150,8 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
         => (string.Equals(swap.SourceSlotName, site.Slot, StringComparison.OrdinalIgnoreCase) && string.Equals(swap.DestinationSlotName, ProductionSlot, StringComparison.OrdinalIgnoreCase))
            || (string.Equals(swap.SourceSlotName, ProductionSlot, StringComparison.OrdinalIgnoreCase) && string.Equals(swap.DestinationSlotName, site.Slot, StringComparison.OrdinalIgnoreCase));
 
-    private static IntegrationCall Call(Site site, string operation)
-        => new(operation, site.ResourceId, $"the Website Contributor role on {site.ResourceId}");
+    private static IntegrationCall Call(Site site, string operation, bool repeatable = true)
+        => new(operation, site.ResourceId, $"the Website Contributor role on {site.ResourceId}", repeatable);
 
     private sealed record Site(string ResourceId, string Slot, bool BlueGreen)
     {

@@ -6,7 +6,7 @@ namespace ReleaseFunctions.Integrations.Http;
 /// </summary>
 internal sealed record IntegrationCall
 {
-    public IntegrationCall(string operation, string resource, string requiredAccess)
+    public IntegrationCall(string operation, string resource, string requiredAccess, bool repeatable = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(operation);
         ArgumentException.ThrowIfNullOrWhiteSpace(resource);
@@ -14,6 +14,7 @@ internal sealed record IntegrationCall
         Operation = operation;
         Resource = resource;
         RequiredAccess = requiredAccess;
+        Repeatable = repeatable;
     }
 
     /// <summary>For example "query workspace".</summary>
@@ -24,4 +25,10 @@ internal sealed record IntegrationCall
 
     /// <summary>For example "the Log Analytics Reader role on workspace 1234".</summary>
     public string RequiredAccess { get; }
+
+    /// <summary>
+    /// Whether sending the call twice does no harm (reads, absolute settings, calls with an idempotency key). A call that
+    /// is not (a slot swap toggles) is retried only after 429, and otherwise fails at once so nobody repeats it blindly.
+    /// </summary>
+    public bool Repeatable { get; }
 }

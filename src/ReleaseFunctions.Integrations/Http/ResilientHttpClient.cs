@@ -17,6 +17,7 @@ namespace ReleaseFunctions.Integrations.Http;
 internal sealed class ResilientHttpClient
 {
     private const int QuotedBodyLimit = 500;
+    private static readonly ResiliencePropertyKey<bool> RepeatableKey = new("ReleaseFunctions.Repeatable");
 
     private readonly HttpClient _http;
     private readonly HttpResilienceOptions _options;
@@ -51,6 +52,7 @@ internal sealed class ResilientHttpClient
         var attempts = 0;
         Outcome<HttpResponseMessage> outcome;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(RepeatableKey, call.Repeatable);
         try
         {
             outcome = await _pipeline.ExecuteOutcomeAsync(
@@ -150,7 +152,7 @@ internal sealed class ResilientHttpClient
                 Delay = _options.BaseDelay,
                 MaxDelay = _options.MaxDelay,
                 UseJitter = _options.UseJitter,
-                ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Outcome, args.Context)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
                 OnRetry = args =>
                 {
@@ -164,11 +166,14 @@ internal sealed class ResilientHttpClient
         return builder.AddTimeout(_options.AttemptTimeout).Build();
     }
 
-    private bool IsRetryable(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken)
+    private bool IsRetryable(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
+        // A call that must not happen twice (a slot swap) is repeated only when the server said it did not act (429).
+        var repeatable = context.Properties.GetValue(RepeatableKey, true);
         if (outcome.Exception is not null)
         {
-            return !callerToken.IsCancellationRequested
+            return repeatable
+                && !context.CancellationToken.IsCancellationRequested
                 && outcome.Exception is HttpRequestException or TimeoutRejectedException or TaskCanceledException;
         }
 
@@ -179,7 +184,7 @@ internal sealed class ResilientHttpClient
             return RetryAfter(response) is not { } wait || wait <= _options.MaxDelay;
         }
 
-        return (int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented;
+        return repeatable && (int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response)
@@ -206,9 +211,9 @@ internal sealed class ResilientHttpClient
             // Raised by the adapter's own request factory (for example a credential without a token): already final.
             IntegrationException integration => integration,
             TimeoutRejectedException or TaskCanceledException => new IntegrationException(System, IntegrationFailureKind.Timeout,
-                $"{call.Operation} on {call.Resource} got no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s, {Attempts(attempts)}.", null, exception),
+                $"{call.Operation} on {call.Resource} got no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s, {Attempts(attempts)}.{NotRepeated(call)}", null, exception),
             HttpRequestException http => new IntegrationException(System, IntegrationFailureKind.Unavailable,
-                $"{call.Operation} on {call.Resource} could not reach the service ({http.Message}), {Attempts(attempts)}.", null, exception),
+                $"{call.Operation} on {call.Resource} could not reach the service ({http.Message}), {Attempts(attempts)}.{NotRepeated(call)}", null, exception),
             _ => new IntegrationException(System, IntegrationFailureKind.Unavailable,
                 $"{call.Operation} on {call.Resource} failed unexpectedly ({exception.GetType().Name}: {exception.Message}).", null, exception),
         };
@@ -242,7 +247,7 @@ internal sealed class ResilientHttpClient
                     ? $"{what}: throttled, and asked to wait {wait.TotalSeconds:0} s, longer than the {_options.MaxDelay.TotalSeconds:0} s allowed.{quoted}"
                     : $"{what}: still throttled {Attempts(attempts)}.{quoted}", status),
             >= 500 => new IntegrationException(System, IntegrationFailureKind.Unavailable,
-                $"{what}: the service failed {Attempts(attempts)}.{quoted}", status),
+                $"{what}: the service failed {Attempts(attempts)}.{NotRepeated(call)}{quoted}", status),
             >= 400 => new IntegrationException(System, IntegrationFailureKind.Rejected,
                 $"{what}: the request was refused.{quoted}", status),
             _ => new IntegrationException(System, IntegrationFailureKind.MalformedResponse,
@@ -251,4 +256,7 @@ internal sealed class ResilientHttpClient
     }
 
     private static string Attempts(int attempts) => attempts == 1 ? "after 1 attempt" : $"after {attempts} attempts";
+
+    private static string NotRepeated(IntegrationCall call)
+        => call.Repeatable ? string.Empty : " It was not repeated because doing it twice is not safe; read the current state before trying again.";
 }

@@ -179,6 +179,42 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_swap_followed_through_its_location_header_ends_when_the_location_stops_answering_202()
+    {
+        var polls = 0;
+        _server.Respond(r => (r.Method, r.Path) switch
+        {
+            ("POST", _) => new FakeResponse(202, null, new Dictionary<string, string> { ["Location"] = new Uri(_server.BaseAddress, "operationresults/swap-2").AbsoluteUri }),
+            ("GET", "/operationresults/swap-2") => ++polls < 3 ? new FakeResponse(202) : SwapRecorded(),
+            _ => Arm(r),
+        });
+
+        var state = await Target().ApplyAsync(Shift(0, TrafficAction.Promote), CancellationToken.None);
+
+        Assert.Equal(3, polls);
+        Assert.Equal(100, state.CandidateWeightPercent);
+        Assert.Equal(3, _clock.RequestedDelays.Count(d => d == TimeSpan.FromSeconds(5)));
+    }
+
+    private FakeResponse SwapRecorded()
+    {
+        _lastSwap = "2026-11-23T18:00:15Z";
+        return new FakeResponse(200);
+    }
+
+    [Fact]
+    public async Task A_swap_that_fails_on_the_server_is_not_repeated()
+    {
+        _server.Respond(r => r.Method == "POST" ? new FakeResponse(500, "internal error") : Arm(r));
+
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ApplyAsync(Shift(0, TrafficAction.Swap), CancellationToken.None));
+
+        Assert.Equal(IntegrationFailureKind.Unavailable, error.Kind);
+        Assert.Single(_server.Requests, r => r.Method == "POST");
+        Assert.Contains("not repeated", error.Message);
+    }
+
+    [Fact]
     public async Task A_monitor_url_on_another_host_gets_no_token()
     {
         _server.Respond(r => r.Method == "POST"
