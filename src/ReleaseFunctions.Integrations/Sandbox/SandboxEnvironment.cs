@@ -50,6 +50,9 @@ public sealed class SandboxEnvironment : IAsyncDisposable
     /// <summary>Requests the load generator has sent (0 when it is off).</summary>
     public long GeneratedRequests => _load?.Sent ?? 0;
 
+    /// <summary>Load-generator ticks skipped because too many requests were in flight (a sign the service is too slow).</summary>
+    public long SkippedLoadTicks => _load?.Skipped ?? 0;
+
     /// <summary>Makes the candidate misbehave (or behave again) from now on.</summary>
     public void SetCandidateBehaviour(CandidateBehaviour behaviour) => _candidate.Behaviour = behaviour;
 

@@ -141,6 +141,7 @@ public sealed class SandboxEnvironmentTests
 
         await Eventually(() => sandbox.ObservedRequests == 5);
         Assert.Equal(5, sandbox.GeneratedRequests);
+        Assert.Equal(0, sandbox.SkippedLoadTicks);
     }
 
     [Fact]
