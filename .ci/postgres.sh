@@ -31,6 +31,7 @@ done
 if [ ! -x "$bin/initdb" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "PostgreSQL 15 binaries are missing; installing the Debian package postgresql" >&2
+    apt-get update -q >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2
   fi
   [ -x "$bin/initdb" ] || { echo "PostgreSQL 15 is not installed ($bin/initdb is missing); install the package postgresql" >&2; exit 1; }
@@ -56,13 +57,14 @@ case "$command" in
       as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
+    # Another cluster may be starting at the same moment (tests run in parallel): if the port is taken between
+    # the check and the bind, the server fails to start and the next port is tried.
     port=55432
-    while port_in_use "$port"; do
+    until ! port_in_use "$port" && start_server "$port"; do
       port=$((port + 1))
-      [ "$port" -lt 55532 ] || { echo "no free port in 55432-55531 on 127.0.0.1" >&2; exit 1; }
+      [ "$port" -lt 55532 ] || { echo "no free port in 55432-55531 on 127.0.0.1; see $dir/server.log" >&2; exit 1; }
     done
     echo "$port" >"$dir/port"
-    start_server "$port"
     as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
       -c "CREATE DATABASE releasefunctions_test" >&2
     connection="Host=127.0.0.1;Port=$port;Username=postgres;Database=releasefunctions_test"
