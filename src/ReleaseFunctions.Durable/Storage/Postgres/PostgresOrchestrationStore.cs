@@ -199,8 +199,9 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever broke the connection, listening must go on: the dispatchers' idle wait is only a safety net.
                 PostgresStoreLog.ListenerLost(_logger, _options.Schema, delay, ex);
                 try
                 {
@@ -234,14 +235,8 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
             return _loop;
         }
 
-        public void Dispose()
-        {
-            _ = StopAsync();
-            lock (store._subscriptions)
-            {
-                store._subscriptions.Remove(this);
-            }
-        }
+        /// <summary>Stops listening; the store's own disposal waits for the connection to close.</summary>
+        public void Dispose() => _ = StopAsync();
     }
 
     public async Task<bool> CreateInstanceAsync(NewInstance instance, CancellationToken cancellationToken)
