@@ -165,6 +165,34 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_episode_commit_creates_children_and_refuses_one_whose_id_is_taken_with_a_message_to_the_parent()
+    {
+        var store = NewProcess();
+        await store.InitializeAsync(default);
+        await store.CreateInstanceAsync(new NewInstance("taken", "Review", "e0", null, T0, T0), default);
+        await store.CreateInstanceAsync(new NewInstance("parent", "Release", "e1", null, T0.AddSeconds(1), T0.AddSeconds(1)), default);
+        var taken = (await store.TryLockNextOrchestrationAsync(T0, Lease, default))!;
+        Assert.Equal("taken", taken.Instance.InstanceId);
+        var parent = (await store.TryLockNextOrchestrationAsync(T0.AddSeconds(1), Lease, default))!;
+
+        await store.CommitEpisodeAsync(new EpisodeCommit("parent", parent.LeaseToken, parent.Messages.Select(m => m.Id).ToList(), false,
+            [new OrchestratorStartedEvent { Timestamp = T0 }, parent.Messages[0].Event],
+            new InstanceUpdate(OrchestrationRuntimeStatus.Running, "e1", null, null, null, null, null), [], [],
+            [new NewInstance("child", "Step", "c1", "1", T0, T0, "parent", 0), new NewInstance("taken", "Step", "c2", "2", T0, T0, "parent", 1)]), T0.AddSeconds(1), default);
+
+        var child = await store.GetInstanceAsync("child", true, default);
+        Assert.Equal(("parent", 0, "1"), (child!.ParentInstanceId, child.ParentTaskId, child.Input));
+        Assert.Equal("Review", (await store.GetInstanceAsync("taken", false, default))!.Name);
+        var next = (await store.TryLockNextOrchestrationAsync(T0.AddSeconds(2), Lease, default))!;
+        Assert.Equal("child", next.Instance.InstanceId);
+        var refusal = (await store.TryLockNextOrchestrationAsync(T0.AddSeconds(2), Lease, default))!;
+        Assert.Equal("parent", refusal.Instance.InstanceId);
+        Assert.Equal(2, refusal.History.Count);
+        var failed = Assert.IsType<SubOrchestrationFailedEvent>(Assert.Single(refusal.Messages).Event);
+        Assert.Equal(1, failed.TaskScheduledId);
+    }
+
+    [Fact]
     public void Bad_options_are_refused_up_front_naming_what_was_wrong()
     {
         var empty = Assert.Throws<ArgumentException>(() => new PostgresStoreOptions().Validate());

@@ -312,28 +312,43 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
                     return (false, null);
                 }
 
-                var messages = new List<InboxMessage>();
-                await using (var cmd = Command(c, tx, "SELECT id, message FROM inbox WHERE instance_id = @id AND visible_at <= @now ORDER BY id", ("id", instanceId), ("now", now.UtcTicks)))
-                await using (var rows = await cmd.ExecuteReaderAsync(cancellationToken))
+                // The row is locked: take the lease and read everything in one round trip.
+                var token = Guid.NewGuid().ToString("N");
+                await using var batch = new NpgsqlBatch(c, tx)
                 {
-                    while (await rows.ReadAsync(cancellationToken))
+                    BatchCommands =
                     {
-                        messages.Add(new InboxMessage(rows.GetInt64(0), HistorySerializer.Deserialize(rows.GetString(1))));
-                    }
+                        BatchCommand("UPDATE instances SET lock_token = @token, lock_expires_at = @expires WHERE instance_id = @id",
+                            ("token", token), ("expires", (now + leaseDuration).UtcTicks), ("id", instanceId)),
+                        BatchCommand("SELECT id, message FROM inbox WHERE instance_id = @id AND visible_at <= @now ORDER BY id", ("id", instanceId), ("now", now.UtcTicks)),
+                        BatchCommand($"SELECT {InstanceColumns(includePayloads: true)} FROM instances WHERE instance_id = @id", ("id", instanceId)),
+                        BatchCommand("SELECT event FROM history WHERE instance_id = @id ORDER BY seq", ("id", instanceId)),
+                    },
+                };
+                await using var rows = await batch.ExecuteReaderAsync(cancellationToken);
+                var messages = new List<InboxMessage>();
+                while (await rows.ReadAsync(cancellationToken))
+                {
+                    messages.Add(new InboxMessage(rows.GetInt64(0), HistorySerializer.Deserialize(rows.GetString(1))));
                 }
 
                 if (messages.Count == 0)
                 {
-                    // The message we saw was consumed by the previous holder after our snapshot; look again.
+                    // The message we saw was consumed by the previous holder after our snapshot; roll back and look again.
                     return (true, (OrchestrationWorkItem?)null);
                 }
 
-                var token = Guid.NewGuid().ToString("N");
-                await ExecuteAsync(c, tx, "UPDATE instances SET lock_token = @token, lock_expires_at = @expires WHERE instance_id = @id", cancellationToken,
-                    ("token", token), ("expires", (now + leaseDuration).UtcTicks), ("id", instanceId));
-                var instance = await ReadInstanceAsync(c, tx, instanceId, includePayloads: true, cancellationToken)
-                               ?? throw new DurableStoreException($"Instance '{instanceId}' vanished while leased.");
-                var history = await ReadHistoryAsync(c, tx, instanceId, cancellationToken);
+                await rows.NextResultAsync(cancellationToken);
+                var instance = await rows.ReadAsync(cancellationToken)
+                    ? ReadInstance(rows, includePayloads: true)
+                    : throw new DurableStoreException($"Instance '{instanceId}' vanished while leased.");
+                await rows.NextResultAsync(cancellationToken);
+                var history = new List<HistoryEvent>();
+                while (await rows.ReadAsync(cancellationToken))
+                {
+                    history.Add(HistorySerializer.Deserialize(rows.GetString(0)));
+                }
+
                 return (true, new OrchestrationWorkItem(instance, history, messages, token));
             }, cancellationToken);
 
@@ -357,51 +372,8 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
                 throw new LeaseLostException($"The lease on instance '{commit.InstanceId}' expired or was taken before its episode could commit; the episode will run again.");
             }
 
-            if (commit.ConsumedMessageIds.Count > 0)
-            {
-                await ExecuteAsync(c, tx, "DELETE FROM inbox WHERE id = ANY(@ids)", cancellationToken, ("ids", commit.ConsumedMessageIds.ToArray()));
-            }
-
-            if (commit.ReplaceHistory)
-            {
-                await ExecuteAsync(c, tx, "DELETE FROM history WHERE instance_id = @id", cancellationToken, ("id", commit.InstanceId));
-            }
-
-            if (commit.NewHistory.Count > 0)
-            {
-                await ExecuteAsync(c, tx, """
-                    INSERT INTO history (instance_id, seq, event)
-                    SELECT @id, (SELECT COALESCE(MAX(seq) + 1, 0) FROM history WHERE instance_id = @id) + e.ord::integer - 1, e.event
-                    FROM unnest(@events) WITH ORDINALITY AS e(event, ord)
-                    """, cancellationToken,
-                    ("id", commit.InstanceId), ("events", commit.NewHistory.Select(HistorySerializer.Serialize).ToArray()));
-            }
-
-            var u = commit.Update;
-            await ExecuteAsync(c, tx, """
-                UPDATE instances SET runtime_status = @status, execution_id = @execution, input = @input, output = @output,
-                    custom_status = @custom, failure = @failure, last_updated_at = @now, completed_at = @completed,
-                    lock_token = NULL, lock_expires_at = NULL
-                WHERE instance_id = @id
-                """, cancellationToken,
-                ("status", u.Status.ToString()), ("execution", u.ExecutionId), ("input", u.Input), ("output", u.Output),
-                ("custom", u.CustomStatus), ("failure", HistorySerializer.Serialize(u.Failure)), ("now", now.UtcTicks),
-                ("completed", u.CompletedAt?.UtcTicks), ("id", commit.InstanceId));
-
-            if (commit.Activities.Count > 0)
-            {
-                await ExecuteAsync(c, tx, """
-                    INSERT INTO activities (instance_id, execution_id, task_id, name, input, idempotency_key, visible_at)
-                    SELECT @id, @execution, a.task_id, a.name, a.input, a.idempotency_key, @now
-                    FROM unnest(@tasks, @names, @inputs, @keys) AS a(task_id, name, input, idempotency_key)
-                    ON CONFLICT (instance_id, execution_id, task_id) DO NOTHING
-                    """, cancellationToken,
-                    ("id", commit.InstanceId), ("execution", u.ExecutionId), ("now", now.UtcTicks),
-                    ("tasks", commit.Activities.Select(a => a.TaskId).ToArray()), ("names", commit.Activities.Select(a => a.Name).ToArray()),
-                    ("inputs", commit.Activities.Select(a => a.Input).ToArray()), ("keys", commit.Activities.Select(a => a.IdempotencyKey).ToArray()));
-                await NotifyAsync(c, tx, _activityChannel, cancellationToken);
-            }
-
+            // Children first: each may be refused (its id is taken), which becomes a message to this instance.
+            var refusals = new List<OutboundMessage>();
             foreach (var child in commit.Children)
             {
                 if (!await InsertInstanceAsync(c, tx, child, cancellationToken))
@@ -411,31 +383,80 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
                     {
                         Timestamp = now,
                     };
-                    await InsertMessageAsync(c, tx, commit.InstanceId, refused, now, cancellationToken);
+                    refusals.Add(new OutboundMessage(commit.InstanceId, refused, now));
                 }
             }
 
-            if (commit.Messages.Count > 0)
+            // Everything else in one round trip; the transaction makes it all-or-nothing.
+            await using var batch = new NpgsqlBatch(c, tx);
+            if (commit.ConsumedMessageIds.Count > 0)
+            {
+                batch.BatchCommands.Add(BatchCommand("DELETE FROM inbox WHERE id = ANY(@ids)", ("ids", commit.ConsumedMessageIds.ToArray())));
+            }
+
+            if (commit.ReplaceHistory)
+            {
+                batch.BatchCommands.Add(BatchCommand("DELETE FROM history WHERE instance_id = @id", ("id", commit.InstanceId)));
+            }
+
+            if (commit.NewHistory.Count > 0)
+            {
+                batch.BatchCommands.Add(BatchCommand("""
+                    INSERT INTO history (instance_id, seq, event)
+                    SELECT @id, (SELECT COALESCE(MAX(seq) + 1, 0) FROM history WHERE instance_id = @id) + e.ord::integer - 1, e.event
+                    FROM unnest(@events) WITH ORDINALITY AS e(event, ord)
+                    """,
+                    ("id", commit.InstanceId), ("events", commit.NewHistory.Select(HistorySerializer.Serialize).ToArray())));
+            }
+
+            var u = commit.Update;
+            batch.BatchCommands.Add(BatchCommand("""
+                UPDATE instances SET runtime_status = @status, execution_id = @execution, input = @input, output = @output,
+                    custom_status = @custom, failure = @failure, last_updated_at = @now, completed_at = @completed,
+                    lock_token = NULL, lock_expires_at = NULL
+                WHERE instance_id = @id
+                """,
+                ("status", u.Status.ToString()), ("execution", u.ExecutionId), ("input", u.Input), ("output", u.Output),
+                ("custom", u.CustomStatus), ("failure", HistorySerializer.Serialize(u.Failure)), ("now", now.UtcTicks),
+                ("completed", u.CompletedAt?.UtcTicks), ("id", commit.InstanceId)));
+
+            if (commit.Activities.Count > 0)
+            {
+                batch.BatchCommands.Add(BatchCommand("""
+                    INSERT INTO activities (instance_id, execution_id, task_id, name, input, idempotency_key, visible_at)
+                    SELECT @id, @execution, a.task_id, a.name, a.input, a.idempotency_key, @now
+                    FROM unnest(@tasks, @names, @inputs, @keys) AS a(task_id, name, input, idempotency_key)
+                    ON CONFLICT (instance_id, execution_id, task_id) DO NOTHING
+                    """,
+                    ("id", commit.InstanceId), ("execution", u.ExecutionId), ("now", now.UtcTicks),
+                    ("tasks", commit.Activities.Select(a => a.TaskId).ToArray()), ("names", commit.Activities.Select(a => a.Name).ToArray()),
+                    ("inputs", commit.Activities.Select(a => a.Input).ToArray()), ("keys", commit.Activities.Select(a => a.IdempotencyKey).ToArray())));
+                batch.BatchCommands.Add(NotifyCommand(_activityChannel));
+            }
+
+            var messages = refusals.Count == 0 ? commit.Messages : [.. refusals, .. commit.Messages];
+            if (messages.Count > 0)
             {
                 // Messages to instances that no longer exist (purged parents) are dropped, as in every store.
-                await ExecuteAsync(c, tx, """
+                batch.BatchCommands.Add(BatchCommand("""
                     INSERT INTO inbox (instance_id, kind, message, visible_at)
                     SELECT m.instance_id, m.kind, m.message, m.visible_at
                     FROM unnest(@targets, @kinds, @messages, @visible) WITH ORDINALITY AS m(instance_id, kind, message, visible_at, ord)
                     WHERE EXISTS (SELECT 1 FROM instances i WHERE i.instance_id = m.instance_id)
                     ORDER BY m.ord
-                    """, cancellationToken,
-                    ("targets", commit.Messages.Select(m => m.InstanceId).ToArray()), ("kinds", commit.Messages.Select(m => m.Message.Kind).ToArray()),
-                    ("messages", commit.Messages.Select(m => HistorySerializer.Serialize(m.Message)).ToArray()),
-                    ("visible", commit.Messages.Select(m => m.VisibleAt.UtcTicks).ToArray()));
+                    """,
+                    ("targets", messages.Select(m => m.InstanceId).ToArray()), ("kinds", messages.Select(m => m.Message.Kind).ToArray()),
+                    ("messages", messages.Select(m => HistorySerializer.Serialize(m.Message)).ToArray()),
+                    ("visible", messages.Select(m => m.VisibleAt.UtcTicks).ToArray())));
             }
 
             // Timers too: other processes learn of the new due time and sleep until it instead of their idle maximum.
-            if (commit.Messages.Count > 0 || commit.Children.Count > 0)
+            if (messages.Count > 0 || commit.Children.Count > 0)
             {
-                await NotifyAsync(c, tx, _orchestrationChannel, cancellationToken);
+                batch.BatchCommands.Add(NotifyCommand(_orchestrationChannel));
             }
 
+            await batch.ExecuteNonQueryAsync(cancellationToken);
             return true;
         }, cancellationToken);
 
@@ -682,8 +703,23 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
         _ => new DurableStoreException($"The PostgreSQL store ({_where}) could not be reached or lost its connection: {ex.Message}", ex),
     };
 
+    private const string NotifySql = "SELECT pg_notify(@channel, '')"; // delivered at commit, once per transaction
+
     private static Task<int> NotifyAsync(NpgsqlConnection c, NpgsqlTransaction tx, string channel, CancellationToken cancellationToken)
-        => ExecuteAsync(c, tx, "SELECT pg_notify(@channel, '')", cancellationToken, ("channel", channel)); // delivered at commit, once per transaction
+        => ExecuteAsync(c, tx, NotifySql, cancellationToken, ("channel", channel));
+
+    private static NpgsqlBatchCommand NotifyCommand(string channel) => BatchCommand(NotifySql, ("channel", channel));
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
 
     private const string PayloadColumns = "input, output, custom_status, failure";
 
