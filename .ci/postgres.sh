@@ -43,6 +43,7 @@ as_owner() {
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# fsync=off: a throwaway cluster need not survive a power cut, and the tests run faster without it.
 start_server() {
   local port=$1
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \

@@ -8,7 +8,8 @@ public sealed partial class PostgresStoreOptions
 {
     /// <summary>
     /// Npgsql connection string, for example <c>Host=db.example.net;Database=releases;Username=app;Password=…</c>.
-    /// Required; no default.
+    /// Required; no default. Its <c>Search Path</c> and <c>Command Timeout</c> are replaced by <see cref="Schema"/> and
+    /// <see cref="CommandTimeout"/>; pool sizes and TLS settings are kept.
     /// </summary>
     public string ConnectionString { get; set; } = string.Empty;
 
