@@ -59,7 +59,36 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await using var cmd = new NpgsqlCommand($"SELECT COUNT(*), MAX(version) FROM \"{_schema}\".schema_migrations", c);
         await using var rows = await cmd.ExecuteReaderAsync();
         Assert.True(await rows.ReadAsync());
-        Assert.Equal((1L, 1), (rows.GetInt64(0), rows.GetInt32(1)));
+        var latest = PostgresOrchestrationStore.LatestSchemaVersion;
+        Assert.Equal(((long)latest, latest), (rows.GetInt64(0), rows.GetInt32(1)));
+    }
+
+    [Fact]
+    public async Task A_schema_written_by_an_older_app_is_migrated_forward_keeping_its_instances()
+    {
+        var first = NewProcess();
+        await first.InitializeAsync(default);
+        await first.CreateInstanceAsync(new NewInstance("kept", "Release", "e1", null, T0, T0), default);
+        await using (var c = await OpenAsync())
+        await using (var back = new NpgsqlCommand($"""
+            SET search_path = "{_schema}";
+            DROP FUNCTION assert_instance_lease(text, text, bigint);
+            DROP INDEX ix_instances_lock_token;
+            DELETE FROM schema_migrations WHERE version >= 2;
+            """, c))
+        {
+            await back.ExecuteNonQueryAsync(); // the schema as version 1 left it
+        }
+
+        var upgraded = NewProcess();
+        await upgraded.InitializeAsync(default);
+        var item = (await upgraded.TryLockNextOrchestrationAsync(T0, Lease, default))!;
+        await upgraded.CommitEpisodeAsync(new EpisodeCommit("kept", item.LeaseToken, item.Messages.Select(m => m.Id).ToList(), false, [],
+            new InstanceUpdate(OrchestrationRuntimeStatus.Running, "e1", null, null, null, null, null), [], [], []), T0, default);
+        Assert.Equal(OrchestrationRuntimeStatus.Running, (await upgraded.GetInstanceAsync("kept", false, default))!.Status);
+        await using var check = await OpenAsync();
+        await using var versions = new NpgsqlCommand($"SELECT array_agg(version ORDER BY version) FROM \"{_schema}\".schema_migrations", check);
+        Assert.Equal(Enumerable.Range(1, PostgresOrchestrationStore.LatestSchemaVersion).ToArray(), (int[])(await versions.ExecuteScalarAsync())!);
     }
 
     [Fact]

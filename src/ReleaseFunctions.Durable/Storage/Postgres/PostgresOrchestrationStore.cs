@@ -67,7 +67,27 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
             CREATE INDEX ix_activities_visible ON activities (visible_at, id);
             CREATE INDEX ix_activities_lock ON activities (lock_expires_at) WHERE lock_expires_at IS NOT NULL;
             """),
+        (2, "lease lookups by token and the commit fence", """
+            CREATE INDEX ix_instances_lock_token ON instances (lock_token) WHERE lock_token IS NOT NULL;
+            CREATE FUNCTION assert_instance_lease(p_instance_id text, p_token text, p_now bigint) RETURNS void
+            LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+            BEGIN
+                PERFORM 1 FROM instances
+                WHERE instance_id = p_instance_id AND lock_token = p_token AND lock_expires_at > p_now
+                FOR UPDATE;
+                IF NOT FOUND THEN
+                    RAISE EXCEPTION 'the lease on instance % is not held', p_instance_id USING ERRCODE = 'RF001';
+                END IF;
+            END
+            $$;
+            """),
     ];
+
+    /// <summary>The schema version this app migrates to.</summary>
+    internal static int LatestSchemaVersion => Migrations[^1].Version;
+
+    /// <summary>The SQLSTATE <c>assert_instance_lease</c> raises when the lease is not held.</summary>
+    private const string LeaseNotHeld = "RF001";
 
     /// <summary>How often a lease attempt retries when the instance it took had no visible message left (another process consumed it meanwhile).</summary>
     private const int LockAttempts = 3;
@@ -296,36 +316,42 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
         {
             var (found, item) = await RunAsync(async (c, tx) =>
             {
-                // SKIP LOCKED: an instance another process is leasing right now is passed over, not waited for.
-                var instanceId = (string?)await ScalarAsync(c, tx, """
-                    SELECT i.instance_id FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
-                    WHERE m.visible_at <= @now
-                      AND (i.lock_expires_at IS NULL OR i.lock_expires_at <= @now)
-                      AND (i.runtime_status <> 'Suspended' OR m.kind IN ('ExecutionResumed', 'ExecutionTerminated'))
-                      AND (i.runtime_status <> 'Pending' OR m.kind IN ('ExecutionStarted', 'ExecutionTerminated'))
-                    ORDER BY m.visible_at, m.id
-                    LIMIT 1
-                    FOR UPDATE OF i SKIP LOCKED
-                    """, cancellationToken, ("now", now.UtcTicks));
-                if (instanceId is null)
-                {
-                    return (false, null);
-                }
-
-                // The row is locked: take the lease and read everything in one round trip.
+                // One round trip: SKIP LOCKED passes over an instance another process is leasing right now (not waiting
+                // for it), the lease is taken on the row found, and the work item is read by the new lease token.
                 var token = Guid.NewGuid().ToString("N");
                 await using var batch = new NpgsqlBatch(c, tx)
                 {
                     BatchCommands =
                     {
-                        BatchCommand("UPDATE instances SET lock_token = @token, lock_expires_at = @expires WHERE instance_id = @id",
-                            ("token", token), ("expires", (now + leaseDuration).UtcTicks), ("id", instanceId)),
-                        BatchCommand("SELECT id, message FROM inbox WHERE instance_id = @id AND visible_at <= @now ORDER BY id", ("id", instanceId), ("now", now.UtcTicks)),
-                        BatchCommand($"SELECT {InstanceColumns(includePayloads: true)} FROM instances WHERE instance_id = @id", ("id", instanceId)),
-                        BatchCommand("SELECT event FROM history WHERE instance_id = @id ORDER BY seq", ("id", instanceId)),
+                        BatchCommand($"""
+                            UPDATE instances SET lock_token = @token, lock_expires_at = @expires
+                            WHERE instance_id = (
+                                SELECT i.instance_id FROM inbox m JOIN instances i ON i.instance_id = m.instance_id
+                                WHERE m.visible_at <= @now
+                                  AND (i.lock_expires_at IS NULL OR i.lock_expires_at <= @now)
+                                  AND (i.runtime_status <> 'Suspended' OR m.kind IN ('ExecutionResumed', 'ExecutionTerminated'))
+                                  AND (i.runtime_status <> 'Pending' OR m.kind IN ('ExecutionStarted', 'ExecutionTerminated'))
+                                ORDER BY m.visible_at, m.id
+                                LIMIT 1
+                                FOR UPDATE OF i SKIP LOCKED)
+                            RETURNING {InstanceColumns(includePayloads: true)}
+                            """, ("token", token), ("expires", (now + leaseDuration).UtcTicks), ("now", now.UtcTicks)),
+                        BatchCommand("""
+                            SELECT id, message FROM inbox
+                            WHERE instance_id = (SELECT instance_id FROM instances WHERE lock_token = @token) AND visible_at <= @now
+                            ORDER BY id
+                            """, ("token", token), ("now", now.UtcTicks)),
+                        BatchCommand("SELECT event FROM history WHERE instance_id = (SELECT instance_id FROM instances WHERE lock_token = @token) ORDER BY seq", ("token", token)),
                     },
                 };
                 await using var rows = await batch.ExecuteReaderAsync(cancellationToken);
+                if (!await rows.ReadAsync(cancellationToken))
+                {
+                    return (false, null);
+                }
+
+                var instance = ReadInstance(rows, includePayloads: true);
+                await rows.NextResultAsync(cancellationToken);
                 var messages = new List<InboxMessage>();
                 while (await rows.ReadAsync(cancellationToken))
                 {
@@ -334,14 +360,12 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
 
                 if (messages.Count == 0)
                 {
-                    // The message we saw was consumed by the previous holder after our snapshot; roll back and look again.
+                    // The message we saw was consumed by the previous holder after our snapshot: give the lease back, look again.
+                    await rows.CloseAsync();
+                    await ExecuteAsync(c, tx, "UPDATE instances SET lock_token = NULL, lock_expires_at = NULL WHERE lock_token = @token", cancellationToken, ("token", token));
                     return (true, (OrchestrationWorkItem?)null);
                 }
 
-                await rows.NextResultAsync(cancellationToken);
-                var instance = await rows.ReadAsync(cancellationToken)
-                    ? ReadInstance(rows, includePayloads: true)
-                    : throw new DurableStoreException($"Instance '{instanceId}' vanished while leased.");
                 await rows.NextResultAsync(cancellationToken);
                 var history = new List<HistoryEvent>();
                 while (await rows.ReadAsync(cancellationToken))
@@ -364,15 +388,21 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
     public async Task CommitEpisodeAsync(EpisodeCommit commit, DateTimeOffset now, CancellationToken cancellationToken)
         => await RunAsync(async (c, tx) =>
         {
-            // The fence: the row lock keeps anyone from taking the lease while this transaction decides.
-            var held = await ScalarAsync(c, tx, "SELECT 1 FROM instances WHERE instance_id = @id AND lock_token = @token AND lock_expires_at > @now FOR UPDATE", cancellationToken,
-                ("id", commit.InstanceId), ("token", commit.LeaseToken), ("now", now.UtcTicks));
-            if (held is null)
+            // The fence comes first: it locks the row, so nobody takes the lease while this transaction decides, and it
+            // fails the whole transaction when the lease expired or was taken.
+            var fence = BatchCommand("SELECT assert_instance_lease(@id, @token, @now)", ("id", commit.InstanceId), ("token", commit.LeaseToken), ("now", now.UtcTicks));
+            await using var batch = new NpgsqlBatch(c, tx);
+            if (commit.Children.Count > 0)
             {
-                throw new LeaseLostException($"The lease on instance '{commit.InstanceId}' expired or was taken before its episode could commit; the episode will run again.");
+                await using var alone = new NpgsqlBatch(c, tx) { BatchCommands = { fence } };
+                await FencedAsync(alone);
+            }
+            else
+            {
+                batch.BatchCommands.Add(fence);
             }
 
-            // Children first: each may be refused (its id is taken), which becomes a message to this instance.
+            // Children next: each may be refused (its id is taken), which becomes a message to this instance.
             var refusals = new List<OutboundMessage>();
             foreach (var child in commit.Children)
             {
@@ -388,7 +418,6 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
             }
 
             // Everything else in one round trip; the transaction makes it all-or-nothing.
-            await using var batch = new NpgsqlBatch(c, tx);
             if (commit.ConsumedMessageIds.Count > 0)
             {
                 batch.BatchCommands.Add(BatchCommand("DELETE FROM inbox WHERE id = ANY(@ids)", ("ids", commit.ConsumedMessageIds.ToArray())));
@@ -456,8 +485,20 @@ internal sealed class PostgresOrchestrationStore : IOrchestrationStore
                 batch.BatchCommands.Add(NotifyCommand(_orchestrationChannel));
             }
 
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await FencedAsync(batch);
             return true;
+
+            async Task FencedAsync(NpgsqlBatch fenced)
+            {
+                try
+                {
+                    await fenced.ExecuteNonQueryAsync(cancellationToken);
+                }
+                catch (PostgresException ex) when (ex.SqlState == LeaseNotHeld)
+                {
+                    throw new LeaseLostException($"The lease on instance '{commit.InstanceId}' expired or was taken before its episode could commit; the episode will run again.");
+                }
+            }
         }, cancellationToken);
 
     public async Task AbandonOrchestrationAsync(string instanceId, string leaseToken, DateTimeOffset retryAt, CancellationToken cancellationToken)
