@@ -96,7 +96,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-// The secrets are created empty-named here and filled by the operator (see README: "Deploy to Azure").
+// The secrets themselves are not created here: set them in the vault after deploying (README, "Deploy to Azure").
 var secretNames = [
   'github-webhook-secret'
   'github-app-private-key'
