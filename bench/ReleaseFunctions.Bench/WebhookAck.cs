@@ -99,11 +99,11 @@ internal static class WebhookAck
     private static HttpRequestMessage Delivery(int pullRequest)
     {
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"bench-{pullRequest}")));
-        var body = $$"""
-            {"action":"closed","number":{{pullRequest}},
-             "pull_request":{"number":{{pullRequest}},"title":"Bench {{pullRequest}}","state":"closed","merged":true,"merged_at":"2026-11-23T10:00:00Z",
-               "merge_commit_sha":"{{sha}}","user":{"login":"dev","id":1,"type":"User"},"merged_by":{"login":"merger","id":2,"type":"User"},
-               "head":{"ref":"feature","sha":"{{sha}}"},"base":{"ref":"main","sha":"{{sha}}"},"labels":[]},
+        var body = $$$"""
+            {"action":"closed","number":{{{pullRequest}}},
+             "pull_request":{"number":{{{pullRequest}}},"title":"Bench {{{pullRequest}}}","state":"closed","merged":true,"merged_at":"2026-11-23T10:00:00Z",
+               "merge_commit_sha":"{{{sha}}}","user":{"login":"dev","id":1,"type":"User"},"merged_by":{"login":"merger","id":2,"type":"User"},
+               "head":{"ref":"feature","sha":"{{{sha}}}"},"base":{"ref":"main","sha":"{{{sha}}}"},"labels":[]},
              "repository":{"id":1,"name":"shop","full_name":"contoso/shop","owner":{"login":"contoso","id":3,"type":"Organization"}},
              "sender":{"login":"merger","id":2,"type":"User"}}
             """;
