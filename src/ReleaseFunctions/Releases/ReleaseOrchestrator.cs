@@ -833,7 +833,15 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
         _context.SetCustomStatus(new ReleaseProgress(_release.Status, _release.Stage, _release.Step, _stepCount, _weight, _summary, next, _gates.ToArray(), _approvedBy.ToArray()));
         var update = new ReleaseStatusUpdate(_request.Id, _request.Service, _request.Version, _release.Status, _release.Stage, _release.Step, _stepCount, _weight,
             _gates.ToArray(), _approvedBy.ToArray(), _summary, next, Now, _request.InstallationId);
-        await _context.CallActivityAsync<int>(nameof(PublishReleaseStatus), update, IoRetry);
+        try
+        {
+            await _context.CallActivityAsync<int>(nameof(PublishReleaseStatus), update, IoRetry);
+        }
+        catch (TaskFailedException ex)
+        {
+            // People not hearing about a step must not stop the release; the trail says the update was lost.
+            await RecordAsync("notification-failed", Workflow, $"the status update could not be published: {ex.FailureDetails.ErrorMessage}", new { next, error = ex.FailureDetails.ErrorMessage });
+        }
     }
 
     private static string Because(ReleaseCommand command) => command.Comment is { } comment ? $" ({comment})" : string.Empty;

@@ -205,8 +205,16 @@ internal sealed class RecordingNotifier : IReleaseNotifier
 {
     public ConcurrentQueue<ReleaseStatusUpdate> Updates { get; } = new();
 
+    /// <summary>When true, every publication fails as GitHub being down would.</summary>
+    public bool Down { get; set; }
+
     public Task PublishAsync(ReleaseStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken)
     {
+        if (Down)
+        {
+            throw new IntegrationException("GitHub", IntegrationFailureKind.Unavailable, "503 from api.github.com", 503);
+        }
+
         Updates.Enqueue(update);
         return Task.CompletedTask;
     }

@@ -287,4 +287,17 @@ public sealed class ReleaseWorkflowTests
         Assert.Single(h.Target.Calls.Where(c => c.CandidateWeightPercent == 25).Select(c => c.IdempotencyKey).Distinct());
         Assert.Equal(0, h.Target.Weight);
     }
+
+    [Fact]
+    public async Task A_notifier_that_is_down_does_not_stop_the_release_and_the_trail_says_so()
+    {
+        await using var h = await ReleaseWorkflowHarness.StartAsync(Policies.Canary());
+        h.Notifier.Down = true;
+        var id = await h.StartReleaseAsync(ReleaseWorkflowHarness.Merge());
+
+        await h.RunAsync(id);
+
+        Assert.Equal(ReleaseStatus.Promoted, (await h.OutcomeAsync(id)).Status);
+        Assert.Contains(await h.AuditAsync(id), r => r.Kind == "notification-failed" && r.Reason.Contains("503"));
+    }
 }
