@@ -39,6 +39,28 @@ public sealed class HealthAndOpenApiTests
     }
 
     [Fact]
+    public async Task With_postgres_chosen_in_a_build_without_it_readiness_and_the_webhook_say_so()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Store:Provider"] = "postgres",
+            ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=db;Database=releasefunctions",
+        });
+
+        var ready = await app.CreateClient().GetAsync("/readyz");
+        var merge = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
+        var redelivered = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var readiness = await ready.Content.ReadAsStringAsync();
+        Assert.Contains("not available in this build", readiness, StringComparison.Ordinal);
+        Assert.Contains("not registered", readiness, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)429, merge.StatusCode);
+        Assert.Contains("not available in this build", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)429, redelivered.StatusCode);
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_lists_the_api_routes()
     {
         using var app = new ReleaseAppFactory();
