@@ -4,7 +4,7 @@ using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Hosting.Settings;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 
 namespace ReleaseFunctions.Composition;
 

@@ -12,7 +12,7 @@ using ReleaseFunctions.Integrations.GitHub;
 using ReleaseFunctions.Integrations.GitHub.Client;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Composition;
@@ -24,9 +24,6 @@ namespace ReleaseFunctions.Composition;
 /// </summary>
 public static class ReleaseFunctionsComposition
 {
-    private static readonly string PostgresUnavailable =
-        $"{SettingKeys.Of("Store", "Provider")} is 'postgres', but the PostgreSQL store is not available in this build; expected '{StoreOptions.Sqlite}'.";
-
     public static WebApplicationBuilder AddReleaseFunctions(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -41,16 +38,24 @@ public static class ReleaseFunctionsComposition
             engine.Registry.AddReleaseWorkflow();
             if (settings.Store.UsesPostgres)
             {
-                // No PostgreSQL store in this build: no worker runs, and every use of the engine (the webhook, the
-                // API, /readyz) fails with this message instead of the app refusing to start.
-                engine.RunWorker = false;
-                engine.UseStore(_ => throw new InvalidOperationException(PostgresUnavailable));
+                try
+                {
+                    engine.UsePostgres(o => o.ConnectionString = settings.Store.PostgresConnectionString ?? "");
+                }
+                catch (ArgumentException)
+                {
+                    // A missing or malformed connection string: the settings validator reports it and the app does not start.
+                }
             }
             else
             {
                 engine.UseSqlite(o => o.Path = Path.GetFullPath(settings.Store.SqlitePath, contentRoot));
             }
         });
+
+        // An engine whose store cannot be reached stops its worker, not the app: the webhook keeps answering (429, so
+        // GitHub redelivers) and /readyz names the failure, instead of the process exiting in a restart loop.
+        services.Configure<HostOptions>(host => host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
 
         services.AddSingleton<AppSettingsSetup>();
         AddValidatedOptions<ReleaseLedgerOptions>(services);

@@ -39,24 +39,29 @@ public sealed class HealthAndOpenApiTests
     }
 
     [Fact]
-    public async Task With_postgres_chosen_in_a_build_without_it_readiness_and_the_webhook_say_so()
+    public async Task With_the_engine_store_unreachable_readiness_says_so_and_the_webhook_asks_for_a_redelivery()
     {
         using var app = new ReleaseAppFactory(new Dictionary<string, string?>
         {
             ["ReleaseFunctions:Store:Provider"] = "postgres",
-            ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=db;Database=releasefunctions",
+            ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=127.0.0.1;Port=1;Database=releasefunctions;Timeout=2",
         });
 
-        var ready = await app.CreateClient().GetAsync("/readyz");
+        var client = app.CreateClient();
+        var ready = await Eventually.ReturnsAsync(async () =>
+        {
+            var response = await client.GetAsync("/readyz");
+            return (await response.Content.ReadAsStringAsync()).Contains("has stopped", StringComparison.Ordinal) ? response : null;
+        }, "the worker to give up on the store");
         var merge = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
         var redelivered = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var readiness = await ready.Content.ReadAsStringAsync();
-        Assert.Contains("not available in this build", readiness, StringComparison.Ordinal);
-        Assert.Contains("not registered", readiness, StringComparison.Ordinal);
+        Assert.Contains("the engine's store does not answer", readiness, StringComparison.Ordinal);
+        Assert.Contains("the engine's worker has stopped (Faulted", readiness, StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, merge.StatusCode);
-        Assert.Contains("not available in this build", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("redeliver it after 30 s", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, redelivered.StatusCode);
     }
 

@@ -5,7 +5,7 @@ using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 using ReleaseFunctions.Tests.Hosting;
 
 namespace ReleaseFunctions.Tests.Support;
