@@ -83,6 +83,11 @@ public static class ReleaseFunctionsComposition
             services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
         }
 
+        if (settings.Sandbox.Enabled)
+        {
+            AddSandbox(services);
+        }
+
         services.AddOperatorApi();
         services.AddReleaseHealthChecks();
         services.AddOpenApi();
@@ -98,6 +103,15 @@ public static class ReleaseFunctionsComposition
         app.MapReleaseHealthChecks();
         app.MapOpenApi();
         return app;
+    }
+
+    /// <summary>The local sandbox: its target and SLI source serve policies that name provider "sandbox".</summary>
+    private static void AddSandbox(IServiceCollection services)
+    {
+        services.AddSingleton<SandboxRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<SandboxRuntime>());
+        services.AddSingleton<IDeploymentTarget, SandboxDeploymentTarget>();
+        services.AddSingleton<ISliSource, SandboxSlis>();
     }
 
     internal static bool HasGitHubCredentials(GitHubOptions gitHub) => gitHub.UsesApp || !string.IsNullOrWhiteSpace(gitHub.Token);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Tests.Support;
 
 namespace ReleaseFunctions.Tests.Health;
@@ -63,6 +64,22 @@ public sealed class HealthAndOpenApiTests
         Assert.Equal((HttpStatusCode)429, merge.StatusCode);
         Assert.Contains("redeliver it after 30 s", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, redelivered.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_the_sandbox_a_merge_moves_the_sandbox_router_to_the_first_canary_step()
+    {
+        using var app = new ReleaseAppFactory(useSandbox: true);
+        const string release = "release-contoso.checkout-api-pr42-9f1c2e3d4b5a";
+
+        await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"));
+
+        var shifted = await Eventually.ReturnsAsync(async () =>
+            (await app.Ledger.GetAuditTrailAsync(release, default)).FirstOrDefault(r => r.Kind == "traffic-shifted"), "the first traffic shift");
+        using var evidence = JsonDocument.Parse(shifted.EvidenceJson);
+        Assert.Equal(10, evidence.RootElement.GetProperty("state").GetProperty("candidateWeightPercent").GetInt32());
+        var target = app.Services.GetServices<ReleaseFunctions.Core.Ports.IDeploymentTarget>().Single();
+        Assert.Equal(10, (await target.ReadAsync(new("sandbox", new Dictionary<string, string>()), "checkout-api", default)).CandidateWeightPercent);
     }
 
     [Fact]
