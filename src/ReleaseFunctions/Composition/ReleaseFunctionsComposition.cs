@@ -8,6 +8,7 @@ using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Health;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Hosting.Settings;
+using ReleaseFunctions.Integrations.AzureMonitor;
 using ReleaseFunctions.Integrations.GitHub;
 using ReleaseFunctions.Integrations.GitHub.Client;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
@@ -62,6 +63,7 @@ public static class ReleaseFunctionsComposition
         AddValidatedOptions<DefaultReleasePolicyOptions>(services);
         AddValidatedOptions<ApproverTeamsOptions>(services);
         AddValidatedOptions<WebhookRoutingOptions>(services);
+        AddValidatedOptions<MonitoringOptions>(services);
 
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
@@ -69,7 +71,7 @@ public static class ReleaseFunctionsComposition
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
             DefaultReleasePolicy.Location,
-            DefaultReleasePolicy.Render(sp.GetRequiredService<IOptions<DefaultReleasePolicyOptions>>().Value, sp.GetRequiredService<IOptions<ReleaseFunctionsOptions>>().Value.Sli.DefaultProvider),
+            DefaultReleasePolicy.Render(sp.GetRequiredService<IOptions<DefaultReleasePolicyOptions>>().Value, SliProviderName(sp.GetRequiredService<IOptions<ReleaseFunctionsOptions>>().Value.Sli.DefaultProvider)),
             IsDefault: true)));
         services.AddSingleton<IPolicySource>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubPolicySource(github, sp.GetRequiredService<DefaultPolicyDocument>())
@@ -87,6 +89,9 @@ public static class ReleaseFunctionsComposition
         {
             AddSandbox(services);
         }
+
+        services.AddReleaseTargets();
+        services.AddSliSources(AppSettingsSetup.ReadMonitoring(builder.Configuration, builder.Environment));
 
         services.AddOperatorApi();
         services.AddReleaseHealthChecks();
@@ -113,6 +118,11 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<IDeploymentTarget, SandboxDeploymentTarget>();
         services.AddSingleton<ISliSource, SandboxSlis>();
     }
+
+    /// <summary>The SLI source a setting's provider means ("azuremonitor" is the Log Analytics source, which runs KQL).</summary>
+    private static string SliProviderName(string setting) => string.Equals(setting, SliOptions.AzureMonitor, StringComparison.OrdinalIgnoreCase)
+        ? LogAnalyticsSliSource.ProviderName
+        : setting.ToLowerInvariant();
 
     internal static bool HasGitHubCredentials(GitHubOptions gitHub) => gitHub.UsesApp || !string.IsNullOrWhiteSpace(gitHub.Token);
 

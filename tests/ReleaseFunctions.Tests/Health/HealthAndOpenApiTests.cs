@@ -78,7 +78,7 @@ public sealed class HealthAndOpenApiTests
             (await app.Ledger.GetAuditTrailAsync(release, default)).FirstOrDefault(r => r.Kind == "traffic-shifted"), "the first traffic shift");
         using var evidence = JsonDocument.Parse(shifted.EvidenceJson);
         Assert.Equal(10, evidence.RootElement.GetProperty("state").GetProperty("candidateWeightPercent").GetInt32());
-        var target = app.Services.GetServices<ReleaseFunctions.Core.Ports.IDeploymentTarget>().Single();
+        var target = app.Services.GetServices<ReleaseFunctions.Core.Ports.IDeploymentTarget>().Single(t => t.Provider == "sandbox");
         Assert.Equal(10, (await target.ReadAsync(new("sandbox", new Dictionary<string, string>()), "checkout-api", default)).CandidateWeightPercent);
     }
 
