@@ -48,19 +48,13 @@ public sealed class HealthAndOpenApiTests
             ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=127.0.0.1;Port=1;Database=releasefunctions;Timeout=2",
         });
 
-        var client = app.CreateClient();
-        var ready = await Eventually.ReturnsAsync(async () =>
-        {
-            var response = await client.GetAsync("/readyz");
-            return (await response.Content.ReadAsStringAsync()).Contains("has stopped", StringComparison.Ordinal) ? response : null;
-        }, "the worker to give up on the store");
+        var ready = await app.CreateClient().GetAsync("/readyz");
         var merge = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
         var redelivered = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var readiness = await ready.Content.ReadAsStringAsync();
         Assert.Contains("the engine's store does not answer", readiness, StringComparison.Ordinal);
-        Assert.Contains("the engine's worker has stopped (Faulted", readiness, StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, merge.StatusCode);
         Assert.Contains("redeliver it after 30 s", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, redelivered.StatusCode);
