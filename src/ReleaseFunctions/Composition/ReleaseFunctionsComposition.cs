@@ -97,7 +97,7 @@ public static class ReleaseFunctionsComposition
 
         services.AddOperatorApi();
         services.AddReleaseHealthChecks();
-        services.AddOpenApi();
+        services.AddOperatorApiDocument();
         services.AddHttpFunction(GitHubWebhookEndpoint.FunctionName, GitHubWebhookEndpoint.Route.TrimStart('/'), "POST");
         return builder;
     }

@@ -92,5 +92,10 @@ public sealed class HealthAndOpenApiTests
         Assert.Contains("/api/releases/{id}/commands/{command}", paths);
         Assert.Contains("/api/dora", paths);
         Assert.Contains("/api/github/webhook", paths);
+        var root = document.RootElement;
+        Assert.Equal("bearer", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("operatorKey").GetProperty("scheme").GetString());
+        var list = root.GetProperty("paths").GetProperty("/api/releases").GetProperty("get");
+        Assert.True(list.GetProperty("security")[0].TryGetProperty("operatorKey", out _));
+        Assert.False(root.GetProperty("paths").GetProperty("/api/github/webhook").GetProperty("post").TryGetProperty("security", out _));
     }
 }
