@@ -130,6 +130,7 @@ public static class ReleaseFunctionsComposition
 
     private static void AddGitHub(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<IWebhookDeliveryLog>(sp => new SqliteWebhookDeliveryLog(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddGitHubIntegration(configuration);
         // The integration binds its own section; the app's settings (ReleaseFunctions__GitHub__*) are what count.
         services.AddOptions<GitHubWebhookOptions>().Configure<IOptions<ReleaseFunctionsOptions>>((webhook, app) =>
