@@ -39,7 +39,7 @@ public static partial class ReleasesApi
     public static IServiceCollection AddOperatorApi(this IServiceCollection services)
     {
         services.AddSingleton<OperatorKeys>();
-        services.AddAuthentication(OperatorKeyAuthenticationHandler.SchemeName)
+        services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, OperatorKeyAuthenticationHandler>(OperatorKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, policy => policy.AddAuthenticationSchemes(OperatorKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
