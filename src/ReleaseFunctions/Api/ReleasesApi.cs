@@ -113,7 +113,7 @@ public static partial class ReleasesApi
         string id, IReleaseLedger ledger, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var release = await ledger.GetReleaseAsync(id, cancellationToken);
-        var instance = IsInstanceId(id) ? await engine.GetInstanceAsync(id, cancellationToken: cancellationToken) : null;
+        var instance = await ReleaseInstanceAsync(engine, id, cancellationToken);
         if (release is null && instance is null)
         {
             return NotFound(id);
@@ -135,7 +135,7 @@ public static partial class ReleasesApi
         string id, IReleaseLedger ledger, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var trail = await ledger.GetAuditTrailAsync(id, cancellationToken);
-        if (trail.Count == 0 && (!IsInstanceId(id) || await engine.GetInstanceAsync(id, cancellationToken: cancellationToken) is null))
+        if (trail.Count == 0 && await ReleaseInstanceAsync(engine, id, cancellationToken) is null)
         {
             return NotFound(id);
         }
@@ -162,7 +162,7 @@ public static partial class ReleasesApi
             return BadRequest("body", $"the body is not valid JSON ({ex.Message}); expected nothing or {{\"comment\": \"why\"}}");
         }
 
-        var instance = IsInstanceId(id) ? await engine.GetInstanceAsync(id, cancellationToken: cancellationToken) : null;
+        var instance = await ReleaseInstanceAsync(engine, id, cancellationToken);
         if (instance is null)
         {
             return NotFound(id);
@@ -266,6 +266,12 @@ public static partial class ReleasesApi
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }
+
+    /// <summary>The engine's instance of a release (not of another orchestration, such as a release lane), or null.</summary>
+    private static async Task<OrchestrationMetadata?> ReleaseInstanceAsync(DurableTaskClient engine, string id, CancellationToken cancellationToken)
+        => IsInstanceId(id) && await engine.GetInstanceAsync(id, cancellationToken: cancellationToken) is { Name: ReleaseWorkflow.OrchestratorName } instance
+            ? instance
+            : null;
 
     private static bool IsInstanceId(string id) => id.Length is > 0 and <= 256 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '@' or '#' or '/' or '-');
 

@@ -177,6 +177,7 @@ public sealed class ReleasesApiTests
     {
         using var app = new ReleaseAppFactory();
         await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"));
+        await Eventually.ReturnsAsync(() => app.Engine.GetInstanceAsync("lane-checkout-api-production"), "the release's lane");
         await app.Engine.TerminateInstanceAsync(ReleaseInstance, "test ends it");
         await app.Engine.WaitForInstanceCompletionAsync(ReleaseInstance).WaitAsync(TimeSpan.FromSeconds(15));
         var client = app.CreateOperatorClient();
@@ -185,10 +186,12 @@ public sealed class ReleasesApiTests
         var unknownTimeline = await client.GetAsync("/api/releases/release-octo.none-pr1-000000000000/timeline");
         var unknownCommand = await client.PostAsync("/api/releases/release-octo.none-pr1-000000000000/commands/approve", null);
         var finished = await client.PostAsync($"/api/releases/{ReleaseInstance}/commands/approve", null);
+        var notARelease = await client.GetAsync("/api/releases/lane-checkout-api-production");
 
         Assert.Equal(HttpStatusCode.NotFound, unknownDetail.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknownTimeline.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, unknownCommand.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, notARelease.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, finished.StatusCode);
         Assert.Contains("has finished", (await Problem(finished)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
