@@ -18,7 +18,7 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
     IConfigureOptions<DefaultReleasePolicyOptions>, IValidateOptions<DefaultReleasePolicyOptions>,
     IConfigureOptions<ApproverTeamsOptions>, IValidateOptions<ApproverTeamsOptions>,
     IConfigureOptions<WebhookRoutingOptions>, IValidateOptions<WebhookRoutingOptions>,
-    IConfigureOptions<MonitoringOptions>, IValidateOptions<MonitoringOptions>
+    IConfigureOptions<IntegrationEndpointsOptions>, IValidateOptions<IntegrationEndpointsOptions>
 {
     private IConfigurationSection Root => configuration.GetSection(ReleaseFunctionsOptions.SectionName);
 
@@ -38,19 +38,19 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
 
     public ValidateOptionsResult Validate(string? name, WebhookRoutingOptions options) => Result(Read(new WebhookRoutingOptions()));
 
-    public void Configure(MonitoringOptions options) => Read(options);
+    public void Configure(IntegrationEndpointsOptions options) => Read(options);
 
-    public ValidateOptionsResult Validate(string? name, MonitoringOptions options) => Result(Read(new MonitoringOptions()));
+    public ValidateOptionsResult Validate(string? name, IntegrationEndpointsOptions options) => Result(Read(new IntegrationEndpointsOptions()));
 
     /// <summary>Reads the monitoring settings while the app is composed (which sources exist depends on them).</summary>
-    public static MonitoringOptions ReadMonitoring(IConfiguration configuration, IHostEnvironment environment)
+    public static IntegrationEndpointsOptions ReadIntegrationEndpoints(IConfiguration configuration, IHostEnvironment environment)
     {
-        var options = new MonitoringOptions();
+        var options = new IntegrationEndpointsOptions();
         new AppSettingsSetup(configuration, environment).Read(options);
         return options;
     }
 
-    private List<string> Read(MonitoringOptions options)
+    private List<string> Read(IntegrationEndpointsOptions options)
     {
         var problems = new List<string>();
         if (Text("Prometheus", "BaseUrl") is { } url)
@@ -74,6 +74,26 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
             else
             {
                 problems.Add($"{SettingKeys.Of("AzureMonitor", "WorkspaceId")} is '{workspace}'; expected the Log Analytics workspace id, a GUID.");
+            }
+        }
+
+        var hookUrl = Text("HttpHook", "Url");
+        var hookSecret = Text("HttpHook", "Secret");
+        if (hookUrl is not null || hookSecret is not null)
+        {
+            if (hookUrl is null || !Uri.TryCreate(hookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"{SettingKeys.Of("HttpHook", "Url")} is '{hookUrl}'; expected the deployment hook's absolute http(s) URL, since {SettingKeys.Of("HttpHook", "Secret")} is set.");
+            }
+            else if (hookSecret is not { Length: >= 16 })
+            {
+                // The secret itself is not repeated.
+                problems.Add($"{SettingKeys.Of("HttpHook", "Secret")} has {hookSecret?.Length ?? 0} characters; expected a random secret of at least 16 to sign calls to {hookUrl}.");
+            }
+            else
+            {
+                options.HttpHookUrl = hook;
+                options.HttpHookSecret = hookSecret;
             }
         }
 

@@ -63,7 +63,7 @@ public static class ReleaseFunctionsComposition
         AddValidatedOptions<DefaultReleasePolicyOptions>(services);
         AddValidatedOptions<ApproverTeamsOptions>(services);
         AddValidatedOptions<WebhookRoutingOptions>(services);
-        AddValidatedOptions<MonitoringOptions>(services);
+        AddValidatedOptions<IntegrationEndpointsOptions>(services);
 
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
@@ -92,8 +92,9 @@ public static class ReleaseFunctionsComposition
             AddSandbox(services);
         }
 
-        services.AddReleaseTargets();
-        services.AddSliSources(AppSettingsSetup.ReadMonitoring(builder.Configuration, builder.Environment));
+        var endpoints = AppSettingsSetup.ReadIntegrationEndpoints(builder.Configuration, builder.Environment);
+        services.AddReleaseTargets(endpoints);
+        services.AddSliSources(endpoints);
 
         services.AddOperatorApi();
         services.AddReleaseHealthChecks();

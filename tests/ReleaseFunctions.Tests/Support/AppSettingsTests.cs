@@ -25,6 +25,8 @@ public sealed class AppSettingsTests
             ["ReleaseFunctions:Approvers:Teams:0"] = "contoso/sre=alice, Mona",
             ["ReleaseFunctions:GitHub:Services"] = "octo/shop=shop-api; octo/web=storefront",
             ["ReleaseFunctions:Prometheus:BaseUrl"] = "http://prometheus.test:9090",
+            ["ReleaseFunctions:HttpHook:Url"] = "https://deploy.test/hook",
+            ["ReleaseFunctions:HttpHook:Secret"] = "0123456789abcdef0123",
         }, useSandbox: true);
 
         var ledger = app.Services.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value;
@@ -40,7 +42,7 @@ public sealed class AppSettingsTests
         Assert.Equal("storefront", routing.ServiceOf("Octo/Web"));
         Assert.Equal("api", routing.ServiceOf("octo/api"));
         Assert.Equal(["azure-monitor-metrics", "prometheus", "sandbox"], app.Services.GetServices<ISliSource>().Select(s => s.Provider).Order());
-        Assert.Equal(["app-service", "container-apps", "sandbox"], app.Services.GetServices<IDeploymentTarget>().Select(t => t.Provider).Order());
+        Assert.Equal(["app-service", "container-apps", "http-hook", "sandbox"], app.Services.GetServices<IDeploymentTarget>().Select(t => t.Provider).Order());
     }
 
     [Fact]
@@ -54,6 +56,8 @@ public sealed class AppSettingsTests
             ["ReleaseFunctions:GitHub:Services:0"] = "shop",
             ["ReleaseFunctions:Prometheus:BaseUrl"] = "prometheus:9090",
             ["ReleaseFunctions:AzureMonitor:WorkspaceId"] = "my-workspace",
+            ["ReleaseFunctions:HttpHook:Url"] = "https://deploy.test/hook",
+            ["ReleaseFunctions:HttpHook:Secret"] = "short",
         });
 
         // What RunFunctionsHostAsync runs before the host starts; a failure there ends the process with these messages.
@@ -66,6 +70,7 @@ public sealed class AppSettingsTests
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__GitHub__Services__0 is 'shop'; expected an entry such as 'octo/shop=shop-api'", StringComparison.Ordinal));
         Assert.Contains("ReleaseFunctions__Prometheus__BaseUrl is 'prometheus:9090'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.", messages);
         Assert.Contains("ReleaseFunctions__AzureMonitor__WorkspaceId is 'my-workspace'; expected the Log Analytics workspace id, a GUID.", messages);
+        Assert.Contains("ReleaseFunctions__HttpHook__Secret has 5 characters; expected a random secret of at least 16 to sign calls to https://deploy.test/hook.", messages);
     }
 
     [Fact]
