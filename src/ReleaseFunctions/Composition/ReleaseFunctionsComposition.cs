@@ -86,7 +86,6 @@ public static class ReleaseFunctionsComposition
             services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
         }
 
-
         if (settings.Sandbox.Enabled)
         {
             AddSandbox(services);
