@@ -44,7 +44,11 @@ public static partial class ReleasesApi
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, policy => policy.AddAuthenticationSchemes(OperatorKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         services.AddProblemDetails();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ReleasesApiJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ReleasesApiJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, SandboxApiJsonContext.Default);
+        });
         services.AddHttpFunction("ReleasesList", "api/releases", "GET");
         services.AddHttpFunction("Releases", "api/releases/{*path}", "GET", "POST");
         services.AddHttpFunction("DoraMetrics", "api/dora", "GET");

@@ -107,6 +107,11 @@ public static class ReleaseFunctionsComposition
         ArgumentNullException.ThrowIfNull(app);
         app.MapGitHubWebhook();
         app.MapReleasesApi();
+        if (app.Services.GetRequiredService<IServiceProviderIsService>().IsService(typeof(SandboxRuntime)))
+        {
+            app.MapSandboxApi();
+        }
+
         app.MapReleaseHealthChecks();
         app.MapOpenApi();
         return app;
@@ -119,6 +124,7 @@ public static class ReleaseFunctionsComposition
         services.AddHostedService(sp => sp.GetRequiredService<SandboxRuntime>());
         services.AddSingleton<IDeploymentTarget, SandboxDeploymentTarget>();
         services.AddSingleton<ISliSource, SandboxSlis>();
+        services.AddSandboxApi();
     }
 
     /// <summary>The SLI source a setting's provider means ("azuremonitor" is the Log Analytics source, which runs KQL).</summary>

@@ -95,6 +95,7 @@ public sealed class HealthAndOpenApiTests
                 "Readyz readyz GET",
                 "Releases api/releases/{*path} GET,POST",
                 "ReleasesList api/releases GET",
+                "SandboxCandidate api/sandbox/candidate PUT",
             ],
             functions);
     }
