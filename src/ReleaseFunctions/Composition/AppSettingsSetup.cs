@@ -144,6 +144,19 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
 
         options.Soak = Duration("DefaultPolicy", "Soak", "2m", allowZero: true, problems) ?? options.Soak;
         options.ReviewDelay = Duration("DefaultPolicy", "ReviewDelay", "24h", allowZero: false, problems) ?? options.ReviewDelay;
+        options.AnalysisInterval = Duration("DefaultPolicy", "AnalysisInterval", "1m", allowZero: false, problems) ?? options.AnalysisInterval;
+        if (Text("DefaultPolicy", "AnalysisCount") is { } count)
+        {
+            if (int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var measurements) && measurements is >= 1 and <= 100)
+            {
+                options.AnalysisCount = measurements;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("DefaultPolicy", "AnalysisCount")} is '{count}'; expected a whole number of measurements from 1 to 100 such as '3'.");
+            }
+        }
+
         return problems;
     }
 

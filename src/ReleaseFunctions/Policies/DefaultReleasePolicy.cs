@@ -31,6 +31,7 @@ internal static class DefaultReleasePolicy
         yaml.AppendLine("    gate:");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"      provider: {Quote(provider)}");
         yaml.AppendLine("      compare_to: baseline");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      analysis: {{ interval: {Duration(options.AnalysisInterval)}, count: {options.AnalysisCount} }}");
         yaml.AppendLine("      objectives:");
         yaml.AppendLine("        - name: error_rate");
         yaml.AppendLine("          query: error_rate");

@@ -33,6 +33,7 @@ public sealed class PolicyAdapterTests
         Assert.Equal("latency_p99_ms", objectives[1].Query);
         Assert.IsType<RelativeCriterion>(Assert.Single(objectives[1].Pass));
         Assert.Equal(TimeSpan.FromHours(24), parsed.Policy.ReviewDelay);
+        Assert.Equal((TimeSpan.FromMinutes(1), 3), (stage.Gate.Analysis.Interval, stage.Gate.Analysis.Count));
     }
 
     [Fact]
