@@ -1,10 +1,13 @@
+using ReleaseFunctions.Composition;
 using ReleaseFunctions.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost();
+builder.AddReleaseFunctions();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok("healthy"));
 app.MapFunctionsHost();
+app.MapReleaseFunctions();
 return await app.RunFunctionsHostAsync(args);
 
 public partial class Program;

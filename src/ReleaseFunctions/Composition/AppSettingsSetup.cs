@@ -1,0 +1,289 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using ReleaseFunctions.Core.Policy;
+using ReleaseFunctions.GitHub;
+using ReleaseFunctions.Hosting.Settings;
+using ReleaseFunctions.Ledger;
+using ReleaseFunctions.Policy;
+
+namespace ReleaseFunctions.Composition;
+
+/// <summary>
+/// Reads the app's own settings under <c>ReleaseFunctions</c> (ledger file, default policy, approver teams, service
+/// names) the way the host reads its settings: absent or empty means the documented default, and every unreadable
+/// value becomes a start-up problem naming its Functions-style key and what is expected.
+/// </summary>
+internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnvironment environment) :
+    IConfigureOptions<ReleaseLedgerOptions>, IValidateOptions<ReleaseLedgerOptions>,
+    IConfigureOptions<DefaultReleasePolicyOptions>, IValidateOptions<DefaultReleasePolicyOptions>,
+    IConfigureOptions<ApproverTeamsOptions>, IValidateOptions<ApproverTeamsOptions>,
+    IConfigureOptions<WebhookRoutingOptions>, IValidateOptions<WebhookRoutingOptions>,
+    IConfigureOptions<IntegrationEndpointsOptions>, IValidateOptions<IntegrationEndpointsOptions>
+{
+    private IConfigurationSection Root => configuration.GetSection(ReleaseFunctionsOptions.SectionName);
+
+    public void Configure(ReleaseLedgerOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, ReleaseLedgerOptions options) => Result(Read(new ReleaseLedgerOptions()));
+
+    public void Configure(DefaultReleasePolicyOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, DefaultReleasePolicyOptions options) => Result(Read(new DefaultReleasePolicyOptions()));
+
+    public void Configure(ApproverTeamsOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, ApproverTeamsOptions options) => Result(Read(new ApproverTeamsOptions()));
+
+    public void Configure(WebhookRoutingOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, WebhookRoutingOptions options) => Result(Read(new WebhookRoutingOptions()));
+
+    public void Configure(IntegrationEndpointsOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, IntegrationEndpointsOptions options) => Result(Read(new IntegrationEndpointsOptions()));
+
+    /// <summary>Reads the monitoring settings while the app is composed (which sources exist depends on them).</summary>
+    public static IntegrationEndpointsOptions ReadIntegrationEndpoints(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var options = new IntegrationEndpointsOptions();
+        new AppSettingsSetup(configuration, environment).Read(options);
+        return options;
+    }
+
+    private List<string> Read(IntegrationEndpointsOptions options)
+    {
+        var problems = new List<string>();
+        if (Text("Prometheus", "BaseUrl") is { } url)
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                options.PrometheusBaseUrl = uri;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Prometheus", "BaseUrl")} is '{url}'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.");
+            }
+        }
+
+        if (Text("AzureMonitor", "WorkspaceId") is { } workspace)
+        {
+            if (Guid.TryParse(workspace, out _))
+            {
+                options.LogAnalyticsWorkspaceId = workspace;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("AzureMonitor", "WorkspaceId")} is '{workspace}'; expected the Log Analytics workspace id, a GUID.");
+            }
+        }
+
+        var hookUrl = Text("HttpHook", "Url");
+        var hookSecret = Text("HttpHook", "Secret");
+        if (hookUrl is not null || hookSecret is not null)
+        {
+            if (hookUrl is null || !Uri.TryCreate(hookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"{SettingKeys.Of("HttpHook", "Url")} is '{hookUrl}'; expected the deployment hook's absolute http(s) URL, since {SettingKeys.Of("HttpHook", "Secret")} is set.");
+            }
+            else if (hookSecret is not { Length: >= 16 })
+            {
+                // The secret itself is not repeated.
+                problems.Add($"{SettingKeys.Of("HttpHook", "Secret")} has {hookSecret?.Length ?? 0} characters; expected a random secret of at least 16 to sign calls to {hookUrl}.");
+            }
+            else
+            {
+                options.HttpHookUrl = hook;
+                options.HttpHookSecret = hookSecret;
+            }
+        }
+
+        return problems;
+    }
+
+    private List<string> Read(ReleaseLedgerOptions options)
+    {
+        var problems = new List<string>();
+        if (Text("Store", "LedgerPath") is { } path)
+        {
+            if (path.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+            {
+                problems.Add($"{SettingKeys.Of("Store", "LedgerPath")} is '{path}'; expected a file path such as '{ReleaseLedgerOptions.DefaultPath}'.");
+                return problems;
+            }
+
+            options.Path = path;
+        }
+
+        options.Path = Path.GetFullPath(options.Path, environment.ContentRootPath);
+        return problems;
+    }
+
+    private List<string> Read(DefaultReleasePolicyOptions options)
+    {
+        var problems = new List<string>();
+        options.TargetProvider = Text("DefaultPolicy", "TargetProvider") ?? options.TargetProvider;
+        options.SliProvider = Text("DefaultPolicy", "SliProvider") ?? options.SliProvider;
+        if (List("DefaultPolicy", "CanarySteps") is { } steps)
+        {
+            var weights = new List<int>();
+            foreach (var step in steps)
+            {
+                if (!int.TryParse(step.TrimEnd('%'), NumberStyles.None, CultureInfo.InvariantCulture, out var weight) || weight is < 1 or > 100
+                    || (weights.Count > 0 && weight <= weights[^1]))
+                {
+                    problems.Add($"{SettingKeys.Of("DefaultPolicy", "CanarySteps")} is '{string.Join(",", steps)}'; expected increasing traffic weights from 1 to 100 such as '10,50'.");
+                    weights = null;
+                    break;
+                }
+
+                weights.Add(weight);
+            }
+
+            options.CanarySteps = weights ?? options.CanarySteps;
+        }
+
+        options.Soak = Duration("DefaultPolicy", "Soak", "2m", allowZero: true, problems) ?? options.Soak;
+        options.ReviewDelay = Duration("DefaultPolicy", "ReviewDelay", "24h", allowZero: false, problems) ?? options.ReviewDelay;
+        options.AnalysisInterval = Duration("DefaultPolicy", "AnalysisInterval", "1m", allowZero: false, problems) ?? options.AnalysisInterval;
+        if (Text("DefaultPolicy", "AnalysisCount") is { } count)
+        {
+            if (int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var measurements) && measurements is >= 1 and <= 100)
+            {
+                options.AnalysisCount = measurements;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("DefaultPolicy", "AnalysisCount")} is '{count}'; expected a whole number of measurements from 1 to 100 such as '3'.");
+            }
+        }
+
+        return problems;
+    }
+
+    private List<string> Read(ApproverTeamsOptions options)
+    {
+        var problems = new List<string>();
+        var teams = new Dictionary<string, IReadOnlySet<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (index, entry) in Pairs("Approvers", "Teams", "'contoso/sre=alice,bob'", problems))
+        {
+            var (team, members) = entry;
+            var logins = members.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var slash = team.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == team.Length - 1 || team.LastIndexOf('/') != slash || logins.Length == 0)
+            {
+                problems.Add($"{SettingKeys.Of("Approvers", "Teams", index)} is '{team}={members}'; expected a team written 'org/slug', '=', and its members' logins, e.g. 'contoso/sre=alice,bob'.");
+                continue;
+            }
+
+            teams[team] = logins.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        }
+
+        options.Teams = teams;
+        return problems;
+    }
+
+    private List<string> Read(WebhookRoutingOptions options)
+    {
+        var problems = new List<string>();
+        var services = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (index, (repository, service)) in Pairs("GitHub", "Services", "'octo/shop=shop-api'", problems))
+        {
+            var slash = repository.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == repository.Length - 1 || string.IsNullOrWhiteSpace(service))
+            {
+                problems.Add($"{SettingKeys.Of("GitHub", "Services", index)} is '{repository}={service}'; expected a repository 'owner/name', '=', and the service it releases, e.g. 'octo/shop=shop-api'.");
+                continue;
+            }
+
+            services[repository] = service;
+        }
+
+        options.Services = services;
+        return problems;
+    }
+
+    private string? Text(string section, string name)
+    {
+        var value = Root.GetSection(section).GetSection(name).Value;
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private TimeSpan? Duration(string section, string name, string example, bool allowZero, List<string> problems)
+    {
+        if (Text(section, name) is not { } text)
+        {
+            return null;
+        }
+
+        if (PolicyValues.ParseDuration(text) is { } duration && (allowZero || duration > TimeSpan.Zero) && duration < TimeSpan.FromDays(366))
+        {
+            return duration;
+        }
+
+        problems.Add($"{SettingKeys.Of(section, name)} is '{text}'; expected a duration such as '{example}' (units d, h, m, s, or ISO 8601 like PT2M).");
+        return null;
+    }
+
+    /// <summary>Indexed children in index order, or one comma-separated value (as the host reads lists).</summary>
+    private List<string>? List(string section, string name)
+    {
+        var setting = Root.GetSection(section).GetSection(name);
+        var children = setting.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            return string.IsNullOrWhiteSpace(setting.Value) ? null : setting.Value.Split(',').Select(v => v.Trim()).ToList();
+        }
+
+        return children.Where(c => int.TryParse(c.Key, out _)).OrderBy(c => int.Parse(c.Key, CultureInfo.InvariantCulture)).Select(c => c.Value?.Trim() ?? "").ToList();
+    }
+
+    /// <summary>Indexed <c>key=value</c> entries (<c>__0</c>, <c>__1</c>, ...; a value may hold commas, so no comma-separated form).</summary>
+    private IEnumerable<(string Index, (string Key, string Value) Entry)> Pairs(string section, string name, string example, List<string> problems)
+    {
+        var setting = Root.GetSection(section).GetSection(name);
+        if (!string.IsNullOrWhiteSpace(setting.Value))
+        {
+            // One value: entries separated by ';' (e.g. "octo/shop=shop-api; octo/web=web").
+            var entries = setting.Value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (Split(entries[i]) is { } pair)
+                {
+                    yield return (i.ToString(CultureInfo.InvariantCulture), pair);
+                }
+                else
+                {
+                    problems.Add($"{SettingKeys.Of(section, name)} entry '{entries[i]}' has no '='; expected entries such as {example}, separated by ';'.");
+                }
+            }
+
+            yield break;
+        }
+
+        foreach (var child in setting.GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                problems.Add($"{SettingKeys.Of(section, name, child.Key)} is not a list entry; expected indexed keys {SettingKeys.Of(section, name, "0")}, {SettingKeys.Of(section, name, "1")}, ... each such as {example}.");
+                continue;
+            }
+
+            if (Split(child.Value ?? "") is { } pair)
+            {
+                yield return (child.Key, pair);
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of(section, name, child.Key)} is '{child.Value}'; expected an entry such as {example}.");
+            }
+        }
+    }
+
+    private static (string Key, string Value)? Split(string entry)
+    {
+        var equals = entry.IndexOf('=', StringComparison.Ordinal);
+        return equals <= 0 ? null : (entry[..equals].Trim(), entry[(equals + 1)..].Trim());
+    }
+
+    private static ValidateOptionsResult Result(List<string> problems) => problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+}

@@ -1,0 +1,60 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Options;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Integrations.AzureMonitor;
+using ReleaseFunctions.Integrations.Deployment;
+using ReleaseFunctions.Integrations.Prometheus;
+
+namespace ReleaseFunctions.Composition;
+
+/// <summary>
+/// The deployment targets and SLI sources the workflow can use besides the sandbox: Azure App Service slots and
+/// Container Apps revisions (ARM, with the app's Azure identity), a signed HTTP hook when configured, Azure Monitor metrics and, when configured, Log
+/// Analytics and Prometheus. A policy picks one by its provider name.
+/// </summary>
+internal static class ReleaseIntegrations
+{
+    /// <param name="endpoints">Read when the app is composed: the hook target exists only when its URL and secret are set.</param>
+    public static IServiceCollection AddReleaseTargets(this IServiceCollection services, IntegrationEndpointsOptions endpoints)
+    {
+        AddAzureIdentity(services);
+        services.AddSingleton<IDeploymentTarget>(sp => new AppServiceSlotTarget(Http(), new AzureTargetOptions(), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDeploymentTarget>(sp => new ContainerAppsRevisionTarget(Http(), new AzureTargetOptions(), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
+        if (endpoints is { HttpHookUrl: { } hook, HttpHookSecret: { } secret })
+        {
+            services.AddSingleton<IDeploymentTarget>(sp => new HttpHookTarget(Http(), new HttpHookOptions(hook, secret), sp.GetRequiredService<TimeProvider>()));
+        }
+        return services;
+    }
+
+    /// <param name="endpoints">Read when the app is composed: a source without its address is not registered at all.</param>
+    public static IServiceCollection AddSliSources(this IServiceCollection services, IntegrationEndpointsOptions endpoints)
+    {
+        AddAzureIdentity(services);
+        services.AddSingleton<ISliSource>(sp => new AzureMonitorMetricsSliSource(Http(), new AzureMonitorMetricsOptions(), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
+        if (endpoints.LogAnalyticsWorkspaceId is { } workspace)
+        {
+            services.AddSingleton<ISliSource>(sp => new LogAnalyticsSliSource(Http(), new LogAnalyticsOptions(workspace), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
+        }
+
+        if (endpoints.PrometheusBaseUrl is { } prometheus)
+        {
+            services.AddSingleton<ISliSource>(sp => new PrometheusSliSource(Http(), new PrometheusOptions(prometheus), sp.GetRequiredService<TimeProvider>()));
+        }
+
+        return services;
+    }
+
+    private static void AddAzureIdentity(IServiceCollection services)
+    {
+        // Managed identity in Azure, the developer's login locally; nothing is requested until a policy names an Azure provider.
+        if (!services.Any(d => d.ServiceType == typeof(TokenCredential)))
+        {
+            services.AddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        }
+    }
+
+    // One client per adapter, recycling pooled connections so DNS changes are picked up.
+    private static HttpClient Http() => new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+}

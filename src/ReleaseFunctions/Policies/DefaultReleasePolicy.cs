@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+
+namespace ReleaseFunctions.Policy;
+
+/// <summary>Renders the default policy from settings in the format of <c>.github/release-policy.yml</c>.</summary>
+internal static class DefaultReleasePolicy
+{
+    public const string Location = "default policy from settings";
+
+    /// <param name="sliProvider">The gate's SLI provider when the options name none.</param>
+    public static string Render(DefaultReleasePolicyOptions options, string sliProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var provider = options.SliProvider ?? sliProvider;
+        var yaml = new StringBuilder();
+        yaml.AppendLine("# The default release policy, from ReleaseFunctions__DefaultPolicy__* settings.");
+        yaml.AppendLine("version: 1");
+        yaml.AppendLine("stages:");
+        yaml.AppendLine("  - name: production");
+        yaml.AppendLine("    target:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      provider: {Quote(options.TargetProvider)}");
+        yaml.AppendLine("    strategy:");
+        yaml.AppendLine("      canary:");
+        yaml.AppendLine("        steps:");
+        foreach (var weight in options.CanarySteps)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"          - {{ weight: {weight}, soak: {Duration(options.Soak)} }}");
+        }
+
+        yaml.AppendLine("    gate:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      provider: {Quote(provider)}");
+        yaml.AppendLine("      compare_to: baseline");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"      analysis: {{ interval: {Duration(options.AnalysisInterval)}, count: {options.AnalysisCount} }}");
+        yaml.AppendLine("      objectives:");
+        yaml.AppendLine("        - name: error_rate");
+        yaml.AppendLine("          query: error_rate");
+        yaml.AppendLine("          unit: ratio");
+        yaml.AppendLine("          pass: \"< 1%\"");
+        yaml.AppendLine("          critical: true");
+        yaml.AppendLine("          must_have_data: true");
+        yaml.AppendLine("        - name: latency_p99_ms");
+        yaml.AppendLine("          query: latency_p99_ms");
+        yaml.AppendLine("          pass: \"<= +25%\"");
+        yaml.AppendLine("review:");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"  delay: {Duration(options.ReviewDelay)}");
+        return yaml.ToString();
+    }
+
+    /// <summary>A duration in the policy's short form, e.g. <c>1h30m</c>, <c>2m</c>, <c>45s</c>.</summary>
+    internal static string Duration(TimeSpan value)
+    {
+        var text = new StringBuilder();
+        if (value.Days > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{value.Days}d");
+        }
+
+        if (value.Hours > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{value.Hours}h");
+        }
+
+        if (value.Minutes > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{value.Minutes}m");
+        }
+
+        if (value.Seconds > 0 || text.Length == 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{value.Seconds}s");
+        }
+
+        return text.ToString();
+    }
+
+    // A double-quoted YAML scalar, so a provider name is never read as another type.
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}
