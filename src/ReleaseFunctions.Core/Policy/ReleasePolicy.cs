@@ -67,6 +67,15 @@ public enum InconclusiveAction
 }
 
 /// <summary>When a release rolls back on its own, and whether people may ask for it.</summary>
+/// <summary>What a newer release of a service does while an older one is still in flight in the same stage.</summary>
+public enum ConcurrencyMode
+{
+    /// <summary>Wait until the older release has finished (the default).</summary>
+    Queue,
+    /// <summary>Stop the older release (it rolls back) and go first.</summary>
+    Supersede,
+}
+
 public sealed record RollbackPolicy(bool OnFailedGate = true, bool OnApprovalTimeout = true, bool OnCommand = true, InconclusiveAction OnInconclusive = InconclusiveAction.AwaitDecision)
 {
     /// <summary>Roll back on a failed gate, on a rejected or timed-out approval, and on /rollback; wait for a person when inconclusive.</summary>
@@ -82,7 +91,7 @@ public sealed record ReleasePolicy
     /// <summary>24 hours.</summary>
     public static readonly TimeSpan DefaultReviewDelay = TimeSpan.FromHours(24);
 
-    public ReleasePolicy(IReadOnlyList<StagePolicy> stages, FreezeCalendar freeze, ErrorBudgetPolicy? errorBudget, RollbackPolicy rollback, TimeSpan reviewDelay)
+    public ReleasePolicy(IReadOnlyList<StagePolicy> stages, FreezeCalendar freeze, ErrorBudgetPolicy? errorBudget, RollbackPolicy rollback, TimeSpan reviewDelay, ConcurrencyMode concurrency = ConcurrencyMode.Queue)
     {
         ArgumentNullException.ThrowIfNull(stages);
         ArgumentNullException.ThrowIfNull(freeze);
@@ -108,6 +117,7 @@ public sealed record ReleasePolicy
         ErrorBudget = errorBudget;
         Rollback = rollback;
         ReviewDelay = reviewDelay;
+        Concurrency = concurrency;
     }
 
     /// <summary>The stages, run in order.</summary>
@@ -122,6 +132,9 @@ public sealed record ReleasePolicy
 
     /// <summary>How long after completion the post-release review runs.</summary>
     public TimeSpan ReviewDelay { get; }
+
+    /// <summary>One release per service and stage is in flight; a newer one queues behind or supersedes. Default: queue.</summary>
+    public ConcurrencyMode Concurrency { get; }
 
     /// <summary>
     /// The policy for a repository without a policy file: one stage "production" on the configured target, a canary
@@ -193,4 +206,7 @@ public sealed record DefaultPolicyOptions
     public TimeSpan StepSoak { get; }
     public double MaxErrorRatePercent { get; }
     public TimeSpan ReviewDelay { get; }
+
+    /// <summary>One release per service and stage is in flight; a newer one queues behind or supersedes. Default: queue.</summary>
+    public ConcurrencyMode Concurrency { get; }
 }

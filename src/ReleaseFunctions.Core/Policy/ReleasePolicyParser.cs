@@ -157,6 +157,12 @@ public static partial class ReleasePolicyParser
             ["wait"] = ApprovalTimeoutAction.Wait,
         };
 
+        private static readonly Dictionary<string, ConcurrencyMode> ConcurrencyModes = new(StringComparer.Ordinal)
+        {
+            ["queue"] = ConcurrencyMode.Queue,
+            ["supersede"] = ConcurrencyMode.Supersede,
+        };
+
         private static readonly Dictionary<string, InconclusiveAction> InconclusiveActions = new(StringComparer.Ordinal)
         {
             ["await_decision"] = InconclusiveAction.AwaitDecision,
@@ -165,7 +171,7 @@ public static partial class ReleasePolicyParser
 
         public ReleasePolicy? Policy(YamlNode root)
         {
-            var map = r.Mapping(root, string.Empty, "version", "stages", "freeze", "error_budget", "rollback", "review");
+            var map = r.Mapping(root, string.Empty, "version", "stages", "freeze", "error_budget", "rollback", "review", "concurrency");
             if (map is null)
             {
                 return null;
@@ -201,12 +207,13 @@ public static partial class ReleasePolicyParser
                 reviewDelay = r.Duration(PolicyReader.Get(review, "delay"), "review.delay", ReleasePolicy.DefaultReviewDelay);
             }
 
-            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || stages.Any(s => s is null))
+            var concurrency = r.Choice(PolicyReader.Get(map, "concurrency"), "concurrency", ConcurrencyModes, ConcurrencyMode.Queue);
+            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || concurrency is null || stages.Any(s => s is null))
             {
                 return null;
             }
 
-            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value));
+            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value, concurrency.Value));
         }
 
         /// <summary>Reports each list item whose 'name' repeats an earlier item's.</summary>

@@ -38,10 +38,23 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
     private string _summary = "received";
     private readonly List<GateSummary> _gates = new();
     private readonly List<string> _approvedBy = new();
+    private string? _laneStage;
 
     private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
 
     public override async Task<ReleaseOutcome> RunAsync(TaskOrchestrationContext context, ReleaseRequest request)
+    {
+        try
+        {
+            return await RunReleaseAsync(context, request);
+        }
+        finally
+        {
+            await LeaveLaneAsync();
+        }
+    }
+
+    private async Task<ReleaseOutcome> RunReleaseAsync(TaskOrchestrationContext context, ReleaseRequest request)
     {
         _context = context;
         _request = request;
@@ -53,7 +66,7 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
         if (parsed.Policy is null)
         {
             var problems = parsed.Problems.Select(p => p.ToString()).ToArray();
-            return await FailAsync($"the release policy at {document.Location} is invalid: {problems.Length} problem(s)", new { document.Location, problems });
+            return await FailAsync($"the release policy at {document.Location} is invalid: {string.Join("; ", problems)}", new { document.Location, problems });
         }
 
         _policy = parsed.Policy;
@@ -71,6 +84,13 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
         foreach (var stage in _policy.Stages)
         {
             _stepCount = stage.Strategy.StepCount;
+            await LeaveLaneAsync();
+            var queued = await EnterLaneAsync(stage);
+            if (queued is not null)
+            {
+                return await FinishInterruptedAsync(queued, stage);
+            }
+
             var interrupted = stage.Strategy switch
             {
                 CanaryStrategy canary => await RunCanaryAsync(stage, canary),
@@ -194,6 +214,59 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
         }
 
         return soak ?? await JudgeAsync(stage, GateScope.Stage, stage.Gate, start, 1);
+    }
+
+    // ---- one release per service and stage ----
+
+    /// <summary>Waits for this service's lane in the stage; commands still apply while queued.</summary>
+    private async Task<Interruption?> EnterLaneAsync(StagePolicy stage)
+    {
+        var request = new LaneRequest(true, _request.Id.InstanceId, _request.Version, _policy.Concurrency);
+        var laneId = await _context.CallActivityAsync<string>(nameof(RequestLane), new LaneEntry(_request.Service, stage.Name, request), IoRetry);
+        _laneStage = stage.Name;
+        var requestedAt = Now;
+        _context.SetCustomStatus(new ReleaseProgress(_release.Status, stage.Name, 0, _stepCount, _weight, _summary,
+            $"waiting until no other release of {_request.Service} is in {stage.Name} ({_policy.Concurrency})", _gates.ToArray(), _approvedBy.ToArray()));
+        while (true)
+        {
+            using var cts = new CancellationTokenSource();
+            var granted = _context.WaitForExternalEvent<string>(ReleaseLaneOrchestrator.GrantedEvent, cts.Token);
+            var command = _context.WaitForExternalEvent<ReleaseCommand>(ReleaseEvents.Command, cts.Token);
+            var winner = await Task.WhenAny(granted, command);
+            cts.Cancel();
+            if (winner == granted)
+            {
+                if (await granted != laneId)
+                {
+                    continue; // a grant of an earlier stage's lane, delivered twice
+                }
+
+                if (Now > requestedAt)
+                {
+                    await RecordAsync("lane-entered", Workflow, $"entered {stage.Name} after waiting {Now - requestedAt} for the release ahead of it", new { lane = laneId, waited = Now - requestedAt });
+                }
+
+                return null;
+            }
+
+            var received = await command;
+            if (received.Kind is ReleaseCommandKind.Abort or ReleaseCommandKind.Rollback)
+            {
+                return new Interruption(InterruptionKind.Abort, received.Actor, $"stopped by {received.Actor} while waiting to enter {stage.Name}" + Because(received), received, received.Comment) { NothingToUndo = true };
+            }
+
+            await RefuseAsync(received, $"another release of {_request.Service} is in {stage.Name}; this one waits its turn");
+        }
+    }
+
+    private async Task LeaveLaneAsync()
+    {
+        if (_laneStage is { } stage)
+        {
+            _laneStage = null;
+            var request = new LaneRequest(false, _request.Id.InstanceId, _request.Version, _policy.Concurrency);
+            await _context.CallActivityAsync<string>(nameof(RequestLane), new LaneEntry(_request.Service, stage, request), IoRetry);
+        }
     }
 
     // ---- traffic ----

@@ -9,6 +9,9 @@ public static class ReleaseWorkflow
 
     public static TaskRegistry AddReleaseWorkflow(this TaskRegistry registry) => registry
         .AddOrchestrator<ReleaseOrchestrator>(OrchestratorName)
+        .AddOrchestrator<ReleaseLaneOrchestrator>(ReleaseLaneOrchestrator.Name)
+        .AddActivity<RequestLane>()
+        .AddActivity<SignalRelease>()
         .AddActivity<ResolveReleasePolicy>()
         .AddActivity<ShiftTraffic>()
         .AddActivity<MeasureGate>()

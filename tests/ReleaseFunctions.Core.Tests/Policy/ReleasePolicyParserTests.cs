@@ -122,6 +122,24 @@ public class ReleasePolicyParserTests
         Assert.Null(policy.ErrorBudget);
         Assert.Equal(RollbackPolicy.Default, policy.Rollback);
         Assert.Equal(ReleasePolicy.DefaultReviewDelay, policy.ReviewDelay);
+        Assert.Equal(ConcurrencyMode.Queue, policy.Concurrency);
+    }
+
+    [Fact]
+    public void Concurrency_is_queue_or_supersede_and_anything_else_is_named()
+    {
+        const string Stages = """
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: }
+            """;
+        Assert.Equal(ConcurrencyMode.Supersede, ParseValid("version: 1\nconcurrency: supersede\n" + Stages).Concurrency);
+
+        var problem = Assert.Single(Problems("version: 1\nconcurrency: replace\n" + Stages));
+        Assert.Contains("line 2", problem);
+        Assert.Contains("concurrency", problem);
+        Assert.Contains("supersede", problem);
     }
 
     [Fact]

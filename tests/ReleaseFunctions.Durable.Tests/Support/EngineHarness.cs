@@ -31,7 +31,7 @@ public sealed class EngineHarness : IAsyncDisposable
     public IServiceProvider Services => _services;
 
     /// <summary>Waits (on real time, with a bound) for a condition the engine makes true. Not a wait on a durable timer.</summary>
-    public static async Task Eventually(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
+    public static async Task Eventually(Func<Task<bool>> condition, string what, int timeoutMs = 60_000)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (!await condition())
@@ -88,7 +88,7 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public async Task<OrchestrationMetadata> Completion(string instanceId)
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         return await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
     }
 

@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using ReleaseFunctions.Core.Audit;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Core.Sli;
+
+namespace ReleaseFunctions.Tests.Releases;
+
+/// <summary>A policy source that serves the YAML a test gives it.</summary>
+internal sealed class FakePolicySource(string yaml) : IPolicySource
+{
+    public Task<PolicyDocument> ReadAsync(ReleaseId release, long? installationId, CancellationToken cancellationToken)
+        => Task.FromResult(new PolicyDocument($"{release.Repository}@test:.github/release-policy.yml", yaml, false));
+}
+
+/// <summary>A deployment target in memory ("fake"): records every shift, reads back what it set, can be told to fail.</summary>
+internal sealed class FakeTarget : IDeploymentTarget
+{
+    private readonly object _gate = new();
+    private readonly HashSet<string> _applied = new();
+    private int _weight;
+
+    public string Provider => "fake";
+    public ConcurrentQueue<TrafficShift> Calls { get; } = new();
+    public List<(TrafficAction Action, int Weight)> Applied { get; } = new();
+
+    /// <summary>When it returns a message, the call fails with it (as a target that refuses).</summary>
+    public Func<TrafficShift, string?> Fails { get; set; } = _ => null;
+
+    public int Weight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _weight;
+            }
+        }
+    }
+
+    public Task<TrafficState> ApplyAsync(TrafficShift shift, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue(shift);
+        if (Fails(shift) is { } error)
+        {
+            throw new IntegrationException("fake target", IntegrationFailureKind.Unavailable, error, 503);
+        }
+
+        lock (_gate)
+        {
+            if (_applied.Add(shift.IdempotencyKey))
+            {
+                _weight = shift.Action switch
+                {
+                    TrafficAction.Rollback => 0,
+                    TrafficAction.Promote or TrafficAction.Swap => 100,
+                    _ => shift.CandidateWeightPercent,
+                };
+                Applied.Add((shift.Action, _weight));
+            }
+
+            return Task.FromResult(new TrafficState(_weight, shift.Action == TrafficAction.Swap ? "green" : null, DateTimeOffset.UnixEpoch, $"fake router at {_weight}%"));
+        }
+    }
+
+    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
+        => Task.FromResult(new TrafficState(Weight, null, DateTimeOffset.UnixEpoch, $"fake router at {Weight}%"));
+}
+
+/// <summary>An SLI source ("fake") answering from a function of the query; the weight parameter says which step asks.</summary>
+internal sealed class FakeSliSource : ISliSource
+{
+    public string Provider => "fake";
+
+    /// <summary>Values for the canary population by query text and weight; null means no data.</summary>
+    public Func<string, int, double?> Canary { get; set; } = (_, _) => 0.001;
+
+    public Func<string, long> Count { get; set; } = _ => 0;
+
+    public Task<SliReading> QueryAsync(SliQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Query is "good" or "total")
+        {
+            var n = Count(query.Query);
+            return Task.FromResult(SliReading.Of(query.Query, query.Window, [new SliSeries("canary", [new SliSample(query.Window.End, n)])]));
+        }
+
+        var weight = int.Parse(query.Parameters["weight"], System.Globalization.CultureInfo.InvariantCulture);
+        var value = Canary(query.Query, weight);
+        if (value is null)
+        {
+            return Task.FromResult(SliReading.NoData(query.Query, query.Window, "the fake source has no data"));
+        }
+
+        var samples = Enumerable.Range(0, 10).Select(i => new SliSample(query.Window.Start.AddSeconds(i), value.Value)).ToArray();
+        return Task.FromResult(SliReading.Of(query.Query, query.Window, [new SliSeries("canary", samples), new SliSeries("baseline", samples)]));
+    }
+}
+
+internal sealed class FakeApproverDirectory : IApproverDirectory
+{
+    public Dictionary<string, string[]> Members { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public Task<IReadOnlySet<string>> TeamsOfAsync(string login, IReadOnlyCollection<string> teams, long? installationId, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlySet<string>>(teams.Where(t => Members.TryGetValue(t, out var m) && m.Contains(login, StringComparer.OrdinalIgnoreCase)).ToHashSet());
+}
+
+/// <summary>The ledger in memory, with the same chaining and idempotency rules as the real one.</summary>
+internal sealed class InMemoryLedger : IReleaseLedger
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, ReleaseRecord> _releases = new();
+    private readonly Dictionary<string, List<AuditRecord>> _trails = new();
+    private readonly Dictionary<string, AuditRecord> _byKey = new();
+
+    public Task<AuditRecord> RecordAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_byKey.TryGetValue(idempotencyKey, out var existing))
+            {
+                return Task.FromResult(existing);
+            }
+
+            var trail = _trails.TryGetValue(release.InstanceId, out var t) ? t : _trails[release.InstanceId] = new List<AuditRecord>();
+            var record = AuditChain.Append(trail.LastOrDefault(), entry);
+            trail.Add(record);
+            _byKey[idempotencyKey] = record;
+            _releases[release.InstanceId] = release;
+            return Task.FromResult(record);
+        }
+    }
+
+    public Task<ReleaseRecord?> GetReleaseAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_releases.GetValueOrDefault(instanceId));
+        }
+    }
+
+    public Task<ReleasePage> ListReleasesAsync(ReleaseFilter filter, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(new ReleasePage(_releases.Values.ToList(), null));
+        }
+    }
+
+    public Task<IReadOnlyList<AuditRecord>> GetAuditTrailAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<AuditRecord>>(_trails.TryGetValue(instanceId, out var t) ? t.ToList() : []);
+        }
+    }
+}
+
+internal sealed class RecordingNotifier : IReleaseNotifier
+{
+    public ConcurrentQueue<ReleaseStatusUpdate> Updates { get; } = new();
+
+    public Task PublishAsync(ReleaseStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        Updates.Enqueue(update);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,209 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ReleaseFunctions.Core.Audit;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Durable;
+using ReleaseFunctions.Releases;
+using ReleaseFunctions.Tests.Hosting;
+
+namespace ReleaseFunctions.Tests.Releases;
+
+/// <summary>
+/// The release workflow on the real engine (SQLite in a temp folder) with fake ports and a manual clock.
+/// The test moves the clock from one durable timer to the next; nothing waits on real time for a timer.
+/// </summary>
+internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero); // a Monday
+
+    private readonly ServiceProvider _services;
+    private readonly List<IHostedService> _hosted;
+    private readonly string _folder;
+
+    private ReleaseWorkflowHarness(ServiceProvider services, string folder)
+    {
+        _services = services;
+        _folder = folder;
+        _hosted = services.GetServices<IHostedService>().ToList();
+        Client = services.GetRequiredService<DurableTaskClient>();
+    }
+
+    public ManualTimeProvider Clock { get; private init; } = null!;
+    public FakeTarget Target { get; private init; } = null!;
+    public FakeSliSource Sli { get; private init; } = null!;
+    public FakeApproverDirectory Directory { get; private init; } = null!;
+    public InMemoryLedger Ledger { get; private init; } = null!;
+    public RecordingNotifier Notifier { get; private init; } = null!;
+    public DurableTaskClient Client { get; }
+
+    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null)
+    {
+        var folder = System.IO.Directory.CreateTempSubdirectory("rf-release-").FullName;
+        var clock = new ManualTimeProvider(start ?? Start);
+        var target = new FakeTarget();
+        var sli = new FakeSliSource();
+        var directory = new FakeApproverDirectory();
+        var ledger = new InMemoryLedger();
+        var notifier = new RecordingNotifier();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddSingleton<IPolicySource>(new FakePolicySource(policyYaml));
+        services.AddSingleton<IDeploymentTarget>(target);
+        services.AddSingleton<ISliSource>(sli);
+        services.AddSingleton<IApproverDirectory>(directory);
+        services.AddSingleton<IReleaseLedger>(ledger);
+        services.AddSingleton<IReleaseNotifier>(notifier);
+        services.AddDurableTask(b =>
+        {
+            b.Registry.AddReleaseWorkflow();
+            b.UseSqlite(o => o.Path = Path.Combine(folder, "engine.db"));
+        });
+        var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
+        {
+            Clock = clock, Target = target, Sli = sli, Directory = directory, Ledger = ledger, Notifier = notifier,
+        };
+        foreach (var hosted in harness._hosted)
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
+        return harness;
+    }
+
+    public static ReleaseRequest Merge(string author = "carol", params string[] labels)
+        => new("contoso/shop", 42, "0123456789abcdef0123456789abcdef01234567", "shop", "Faster checkout", author, Start.AddMinutes(-30), labels);
+
+    /// <summary>A second merge to the same service.</summary>
+    public static ReleaseRequest LaterMerge()
+        => new("contoso/shop", 43, "fedcba9876543210fedcba9876543210fedcba98", "shop", "Cheaper shipping", "erin", Start.AddMinutes(-5), []);
+
+    public async Task<string> StartReleaseAsync(ReleaseRequest request)
+        => await Client.ScheduleNewOrchestrationInstanceAsync(ReleaseWorkflow.OrchestratorName, request, new StartOrchestrationOptions(request.Id.InstanceId));
+
+    public Task SendAsync(string instanceId, ReleaseCommandKind kind, string actor, string? comment = null)
+        => Client.RaiseEventAsync(instanceId, ReleaseEvents.Command, new ReleaseCommand(kind, actor, "github-comment", Clock.GetUtcNow(), comment));
+
+    /// <summary>Waits until the release has nothing left to do but wait (on a timer or an event), then returns its history.</summary>
+    /// <param name="queued">True when the release is expected to wait in its lane behind another one.</param>
+    public async Task<IReadOnlyList<HistoryEvent>> IdleAsync(string instanceId, bool queued = false)
+    {
+        IReadOnlyList<HistoryEvent> history = [];
+        await Eventually(async () =>
+        {
+            var instance = await Client.GetInstanceAsync(instanceId);
+            if (instance is null)
+            {
+                return false;
+            }
+
+            history = await Client.GetHistoryAsync(instanceId);
+            if (instance.IsCompleted)
+            {
+                return true;
+            }
+
+            var answered = history.OfType<ITaskResultEvent>().Select(e => e.TaskScheduledId).ToHashSet();
+            var activitiesDone = history.OfType<TaskScheduledEvent>().All(t => answered.Contains(t.TaskId));
+            var commands = history.OfType<EventRaisedEvent>().Count(e => e.Name == ReleaseEvents.Command);
+            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
+            var lanesGranted = history.OfType<EventRaisedEvent>().Count(e => e.Name == "lane-granted");
+            return activitiesDone && instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
+                   && commands >= _eventsSent.GetValueOrDefault(instanceId)
+                   && (queued ? lanesGranted < lanesRequested : lanesGranted >= lanesRequested);
+        }, $"release {instanceId} to be idle");
+        return history;
+    }
+
+    private readonly Dictionary<string, int> _eventsSent = new();
+
+    /// <summary>Sends a command and waits until the release has taken it in and settled.</summary>
+    public async Task CommandAsync(string instanceId, ReleaseCommandKind kind, string actor, string? comment = null)
+    {
+        await IdleAsync(instanceId);
+        _eventsSent[instanceId] = _eventsSent.GetValueOrDefault(instanceId) + 1;
+        await SendAsync(instanceId, kind, actor, comment);
+        await IdleAsync(instanceId);
+    }
+
+    /// <summary>Moves the clock to the earliest pending durable timer of the release. Returns false when it has none (or finished).</summary>
+    public async Task<bool> AdvanceToNextTimerAsync(string instanceId)
+    {
+        _eventsSent.TryAdd(instanceId, 0);
+        var history = await IdleAsync(instanceId);
+        var now = Clock.GetUtcNow();
+        var fired = history.OfType<TimerFiredEvent>().Select(f => f.TimerId).ToHashSet();
+        var next = history.OfType<TimerCreatedEvent>().Where(t => !fired.Contains(t.TaskId) && t.FireAt > now).MinBy(t => t.FireAt);
+        if (next is null || (await Client.GetInstanceAsync(instanceId))!.IsCompleted)
+        {
+            return false;
+        }
+
+        Clock.Advance(next.FireAt - now);
+        await Eventually(async () =>
+            (await Client.GetHistoryAsync(instanceId)).OfType<TimerFiredEvent>().Any(f => f.TimerId == next.TaskId), $"timer #{next.TaskId} to fire");
+        await IdleAsync(instanceId);
+        return true;
+    }
+
+    /// <summary>Moves the clock timer by timer until the release finishes or <paramref name="until"/> holds.</summary>
+    public async Task RunAsync(string instanceId, Func<ReleaseProgress?, bool>? until = null, int maxTimers = 200)
+    {
+        for (var i = 0; i < maxTimers; i++)
+        {
+            await IdleAsync(instanceId);
+            if (until?.Invoke(await ProgressAsync(instanceId)) == true || !await AdvanceToNextTimerAsync(instanceId))
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"The release did not settle within {maxTimers} timers.");
+    }
+
+    public async Task<ReleaseProgress?> ProgressAsync(string instanceId)
+        => (await Client.GetInstanceAsync(instanceId))?.ReadCustomStatusAs<ReleaseProgress>();
+
+    public async Task<ReleaseOutcome> OutcomeAsync(string instanceId)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var done = await Client.WaitForInstanceCompletionAsync(instanceId, true, cts.Token);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the orchestration ended {done.RuntimeStatus}: {done.FailureDetails}");
+        return done.ReadOutputAs<ReleaseOutcome>()!;
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> AuditAsync(string instanceId) => await Ledger.GetAuditTrailAsync(instanceId, default);
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Environment.TickCount64 + 60_000;
+        while (!await condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hosted in _hosted)
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
+
+        await _services.DisposeAsync();
+        try
+        {
+            System.IO.Directory.Delete(_folder, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
