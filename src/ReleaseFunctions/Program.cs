@@ -8,6 +8,7 @@ builder.AddReleaseFunctions();
 var app = builder.Build();
 app.MapFunctionsHost();
 app.MapReleaseFunctions();
+app.MapDashboard();
 return await app.RunFunctionsHostAsync(args);
 
 public partial class Program;
