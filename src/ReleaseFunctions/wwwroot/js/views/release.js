@@ -182,7 +182,9 @@ export function mountRelease(main, instanceId, context) {
   const commandSection = h('section', { id: 'release-commands', class: 'panel', 'aria-labelledby': 'release-commands-title' },
     h('h2', { id: 'release-commands-title' }, 'Commands'), h('div', { class: 'command-buttons' }, buttons), commandStatus);
 
-  const content = h('div', { class: 'release-content' }, summary.element, bar.element, commandSection, gateSection.element, approvalSection.element, timelineSection, auditSection.element);
+  const content = h('div', { class: 'release-content' },
+    summary.element, h('div', { class: 'side' }, commandSection, approvalSection.element),
+    bar.element, gateSection.element, timelineSection, auditSection.element);
   main.replaceChildren(h('article', { 'aria-labelledby': 'release-title', class: 'release' },
     h('p', null, h('a', { href: '#/releases' }, '← All releases')),
     h('div', { class: 'title-row' }, heading, badge), updated, problem, content));
