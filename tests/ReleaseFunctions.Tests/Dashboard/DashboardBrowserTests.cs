@@ -108,7 +108,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         chromium.Driver.FindElement(By.Id("confirm-send")).Click();
 
         chromium.WaitUntil(_ => chromium.Text("#release-state") == "paused", "the paused state");
-        Assert.StartsWith("Pause sent as alice", chromium.Text("#command-status"), StringComparison.Ordinal);
+        chromium.WaitUntil(_ => chromium.Text("#command-status").StartsWith("Pause sent as alice", StringComparison.Ordinal), "the command's acknowledgement");
         Assert.Equal(ReleaseStatus.Paused, (await app.Ledger.GetReleaseAsync(id, CancellationToken.None))!.Status);
         var commands = (await app.Engine.GetHistoryAsync(id)).OfType<EventRaisedEvent>().Where(e => e.Name == ReleaseEvents.Command).ToArray();
         var pause = Assert.Single(commands);
@@ -197,10 +197,13 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         Assert.Equal(
             ["Deployment frequency", "Lead time for changes (median)", "Change failure rate", "Time to restore (median)"],
             chromium.All("#dora-charts figure.chart figcaption").Select(c => c.Text));
+        // Twelve weekly periods: a frequency in each (0 where nothing deployed), a lead time only where something was promoted.
         var frequency = chromium.All("#dora-charts figure.chart")[0];
-        // Weekly buckets: the shop deployed in two weeks, billing in one.
-        Assert.Equal(2, frequency.FindElements(By.CssSelector(".series[data-series='contoso/shop'] circle.point")).Count);
-        Assert.Single(frequency.FindElements(By.CssSelector(".series[data-series='contoso/billing'] circle.point")));
+        Assert.Equal(12, frequency.FindElements(By.CssSelector(".series[data-series='contoso/shop'] circle.point")).Count);
+        Assert.Equal(12, frequency.FindElements(By.CssSelector(".series[data-series='contoso/billing'] circle.point")).Count);
+        var leadTime = chromium.All("#dora-charts figure.chart")[1];
+        Assert.Equal(2, leadTime.FindElements(By.CssSelector(".series[data-series='contoso/shop'] circle.point")).Count);
+        Assert.Single(leadTime.FindElements(By.CssSelector(".series[data-series='contoso/billing'] circle.point")));
         var rows = chromium.All("#dora-table tbody tr").Select(r => r.Text).ToArray();
         Assert.Equal(2, rows.Length);
         Assert.Contains(rows, r => r.StartsWith("contoso/shop", StringComparison.Ordinal) && r.Contains("3 (1 failed)", StringComparison.Ordinal));

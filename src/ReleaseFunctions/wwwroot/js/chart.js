@@ -6,21 +6,23 @@ const width = 640;
 const height = 240;
 const margin = { top: 16, right: 16, bottom: 36, left: 64 };
 
-/** Round tick values covering [low, high]: about `count` of them, at 1, 2 or 5 times a power of ten. */
+/** Round tick values from at or below `low` to at or above `high`: about `count` of them, at 1, 2 or 5 times a power of ten. */
 export function ticks(low, high, count = 5) {
   if (!(high > low)) return [low];
   const raw = (high - low) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= raw) ?? raw;
   const values = [];
-  for (let value = Math.ceil(low / step) * step; value <= high + step * 1e-9; value += step) values.push(Number(value.toPrecision(12)));
+  const first = Math.floor(low / step + 1e-9) * step;
+  for (let value = first; values.length === 0 || values[values.length - 1] < high - step * 1e-9; value += step) values.push(Number(value.toPrecision(12)));
   return values;
 }
 
 /**
  * A chart of series over time.
  * @param {{title: string, yLabel: string, series: {name: string, kind: string, points: {x: number, y: number, note?: string}[], step?: boolean, markers?: boolean}[],
- *          formatY?: (v: number) => string, formatX?: (ms: number) => string, yFromZero?: boolean}} spec
+ *          formatY?: (v: number) => string, formatX?: (ms: number) => string, yFromZero?: boolean, xDomain?: [number, number]}} spec
+ * `xDomain` fixes the time axis (e.g. the whole period asked for) instead of fitting it to the points.
  */
 export function lineChart(spec) {
   const formatY = spec.formatY ?? number;
@@ -32,13 +34,13 @@ export function lineChart(spec) {
     return figure;
   }
 
-  let [xLow, xHigh] = [Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x))];
+  let [xLow, xHigh] = spec.xDomain ?? [Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x))];
   if (xLow === xHigh) [xLow, xHigh] = [xLow - 60000, xHigh + 60000];
   let yLow = Math.min(...all.map((p) => p.y));
   let yHigh = Math.max(...all.map((p) => p.y));
   if (spec.yFromZero !== false) yLow = Math.min(0, yLow);
   if (yLow === yHigh) yHigh = yLow + (Math.abs(yLow) || 1);
-  const yTicks = ticks(yLow, yHigh + (yHigh - yLow) * 0.1);
+  const yTicks = ticks(yLow, yHigh);
   yLow = Math.min(yLow, yTicks[0]);
   yHigh = Math.max(yHigh, yTicks[yTicks.length - 1]);
 
@@ -54,10 +56,12 @@ export function lineChart(spec) {
     grid.append(s('line', { x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value) }));
     grid.append(s('text', { x: margin.left - 6, y: y(value), class: 'tick y', 'dominant-baseline': 'middle', 'text-anchor': 'end' }, formatY(value)));
   }
-  const xCount = Math.min(5, new Set(all.map((p) => p.x)).size);
+  const xCount = spec.xDomain ? 5 : Math.min(5, new Set(all.map((p) => p.x)).size);
   for (let i = 0; i < xCount; i++) {
     const value = xCount === 1 ? (xLow + xHigh) / 2 : xLow + ((xHigh - xLow) * i) / (xCount - 1);
-    grid.append(s('text', { x: x(value), y: height - margin.bottom + 18, class: 'tick x', 'text-anchor': 'middle' }, formatX(value)));
+    // The outer labels align inwards so they stay inside the drawing.
+    const anchor = xCount === 1 ? 'middle' : i === 0 ? 'start' : i === xCount - 1 ? 'end' : 'middle';
+    grid.append(s('text', { x: x(value), y: height - margin.bottom + 18, class: 'tick x', 'text-anchor': anchor }, formatX(value)));
   }
   grid.append(s('text', { x: 12, y: margin.top + plotHeight / 2, class: 'axis-label', transform: `rotate(-90 12 ${margin.top + plotHeight / 2})`, 'text-anchor': 'middle' }, spec.yLabel));
   svg.append(grid);

@@ -12,7 +12,8 @@ const ranges = {
 };
 
 const metrics = [
-  { key: 'deploymentsPerDay', title: 'Deployment frequency', yLabel: 'deployments / day', value: (m) => m.deploymentsPerDay, format: number },
+  // A period without a deployment deployed nothing: frequency 0. The other metrics have no value there.
+  { key: 'deploymentsPerDay', title: 'Deployment frequency', yLabel: 'deployments / day', value: (m) => m.deploymentsPerDay, absent: 0, format: number },
   { key: 'medianLeadTime', title: 'Lead time for changes (median)', yLabel: 'hours', value: (m) => hours(m.medianLeadTime), format: number },
   { key: 'changeFailureRate', title: 'Change failure rate', yLabel: '%', value: (m) => (m.changeFailureRate === null ? null : m.changeFailureRate * 100), format: (v) => `${number(v)}%` },
   { key: 'medianTimeToRestore', title: 'Time to restore (median)', yLabel: 'hours', value: (m) => hours(m.medianTimeToRestore), format: number },
@@ -80,12 +81,13 @@ export function mountDora(main, params, context) {
         yLabel: metric.yLabel,
         formatY: metric.format,
         formatX: (ms) => day(new Date(ms).toISOString()),
+        xDomain: [Date.parse(periods[0].to) - 1, Date.parse(periods[periods.length - 1].to) - 1],
         series: repositories.map((repo, i) => ({
           name: repo,
           kind: `repository repository-${i % 6}`,
           points: series.map((answer, b) => {
             const m = answer.repositories.find((r) => r.repository === repo);
-            return { x: Date.parse(periods[b].to) - 1, y: m ? metric.value(m) : null };
+            return { x: Date.parse(periods[b].to) - 1, y: m ? metric.value(m) : metric.absent ?? null };
           }).filter((p) => p.y !== null && p.y !== undefined),
         })),
       })));
@@ -100,7 +102,7 @@ export function mountDora(main, params, context) {
 
 function summaryTable(answer) {
   if (answer.repositories.length === 0) return h('p', { class: 'empty' }, 'No deployments in this period.');
-  const band = (value) => (value ? h('span', { class: `band band-${value.toLowerCase()}` }, value) : '–');
+  const band = (value) => (value ? h('span', { class: `band band-${value.toLowerCase()}` }, value) : null);
   return h('table', { class: 'dora responsive' },
     h('caption', null, `${day(answer.from)} – ${day(answer.to)}`),
     h('thead', null, h('tr', null, ['Repository', 'Deployments', 'Per day', 'Lead time', 'Failure rate', 'Time to restore'].map((name) => h('th', { scope: 'col' }, name)))),
