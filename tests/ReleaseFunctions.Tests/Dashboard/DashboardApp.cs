@@ -24,7 +24,10 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
 
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Two canary steps; each step's gate measures twice, five minutes apart, an absolute and a relative objective.</summary>
+    /// <summary>
+    /// Two canary steps; each step's gate measures twice, five minutes apart, an absolute and a relative objective.
+    /// With <see cref="ApprovalByAlice"/>, operator alice must approve before the stage starts.
+    /// </summary>
     public const string Policy = """
         version: 1
         stages:
@@ -52,8 +55,17 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
                   pass: ["<= 300", "<= +10%"]
         """;
 
-    private DashboardApp()
+    public const string ApprovalByAlice = Policy + """
+
+            approvals:
+              - { users: [alice], quorum: 1, timeout: 1h, on_timeout: reject }
+        """;
+
+    private readonly string _policy;
+
+    private DashboardApp(string policy)
     {
+        _policy = policy;
         ContentRoot = Directory.CreateTempSubdirectory("releasefunctions-dashboard-").FullName;
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
@@ -75,9 +87,9 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
 
     public IReleaseLedger Ledger => Services.GetRequiredService<IReleaseLedger>();
 
-    public static DashboardApp Launch()
+    public static DashboardApp Launch(string policy = Policy)
     {
-        var app = new DashboardApp();
+        var app = new DashboardApp(policy);
         app.StartServer();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         app.BaseAddress = new Uri(addresses.Single());
@@ -161,7 +173,7 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
-            services.AddSingleton<IPolicySource>(new FakePolicySource(Policy));
+            services.AddSingleton<IPolicySource>(new FakePolicySource(_policy));
             services.AddSingleton<IDeploymentTarget>(Target);
             services.AddSingleton<ISliSource>(Sli);
         });

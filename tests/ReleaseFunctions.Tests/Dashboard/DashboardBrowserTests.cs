@@ -122,6 +122,26 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task An_approval_from_the_dashboard_lets_a_waiting_release_go_on_and_shows_who_gave_it()
+    {
+        using var app = DashboardApp.Launch(DashboardApp.ApprovalByAlice);
+        var id = await app.StartReleaseAsync(DashboardApp.Merge());
+        chromium.Reset(app.BaseAddress);
+        chromium.Open(app.BaseAddress, $"#/releases/{id}");
+        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.WaitUntil(_ => chromium.Text("#release-state") == "waiting for approval", "the waiting state");
+        Assert.Contains("approval-requested", chromium.Text("#release-approvals"), StringComparison.Ordinal);
+
+        chromium.Driver.FindElement(By.CssSelector("button[data-command='approve']")).Click();
+        chromium.Wait(d => d.FindElements(By.Id("confirm-send")).FirstOrDefault(e => e.Displayed), "the confirmation dialog").Click();
+
+        chromium.WaitUntil(_ => chromium.Text("#release-state") == "running", "the running state");
+        chromium.WaitUntil(_ => chromium.Text("#release-approvals").Contains("approval-given alice", StringComparison.Ordinal), "alice's approval");
+        Assert.Equal(10, app.Target.Weight);
+        Screenshot("release-approved");
+    }
+
+    [Fact]
     public async Task Without_a_key_the_dashboard_says_one_is_needed_and_the_api_refuses_commands_with_401()
     {
         using var app = DashboardApp.Launch();

@@ -163,7 +163,7 @@ export function mountRelease(main, instanceId, context) {
   let current = null;
 
   const heading = h('h1', { id: 'release-title' }, instanceId);
-  const badge = h('span', { class: 'state', id: 'release-state' });
+  const badge = h('span', { class: 'state', id: 'release-state', hidden: true });
   const updated = h('p', { class: 'updated', id: 'release-updated' });
   const problem = h('div', { class: 'problem', role: 'alert', hidden: true });
   const summary = section('release-facts', 'Where it stands');
@@ -240,6 +240,7 @@ export function mountRelease(main, instanceId, context) {
       badge.className = `state state-${status}`;
       badge.textContent = statusLabel(status);
       badge.dataset.status = status;
+      badge.hidden = false;
 
       summary.update({ release, progress: detail.progress, runtime: detail.runtimeStatus }, () => facts(detail));
       bar.update(rollout(trail.events, release, detail.progress), rolloutBar);
