@@ -1,6 +1,9 @@
 // The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
 // Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|all> [--scale 1.0]
-// Each workload writes bench/results/<workload>-sqlite.json and the table in bench/results/README.md.
+//            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
+// Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
+// bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
+// connection pool and listener) on one fresh schema; the first also starts the instances and waits for them.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -15,9 +18,19 @@ using ReleaseFunctions.Durable.Storage;
 
 var which = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
 var scale = args.SkipWhile(a => a != "--scale").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(1.0);
+var store = Option("--store") ?? "sqlite";
+var connection = Option("--connection");
+var workers = int.Parse(Option("--workers") ?? "1", CultureInfo.InvariantCulture);
+if (store is not ("sqlite" or "postgres") || (store == "postgres" && string.IsNullOrWhiteSpace(connection)) || workers is not (1 or 2) || (store == "sqlite" && workers != 1))
+{
+    Console.Error.WriteLine("expected --store sqlite, or --store postgres --connection <Npgsql connection string> [--workers 1|2]");
+    return;
+}
+
+var storeLabel = store == "sqlite" ? "sqlite" : $"postgres-{workers}";
 var results = Path.GetFullPath(Path.Combine(FindRoot(), "bench", "results"));
 Directory.CreateDirectory(results);
-var command = "dotnet run -c Release --project bench/ReleaseFunctions.Bench -- " + string.Join(' ', args);
+var command = "dotnet run -c Release --project bench/ReleaseFunctions.Bench -- " + string.Join(' ', args.Select(a => a == connection ? "<connection>" : a));
 
 var workloads = new Dictionary<string, Func<Task<JsonObject>>>
 {
@@ -28,49 +41,72 @@ var workloads = new Dictionary<string, Func<Task<JsonObject>>>
     ["w5"] = () => WaitingAsync((int)(10_000 * scale)),
 };
 
-foreach (var (id, run) in workloads.Where(w => which == "all" || w.Key == which))
+// W4 replays in memory and touches no store: it runs with SQLite only.
+foreach (var (id, run) in workloads.Where(w => (which == "all" || w.Key == which) && (store == "sqlite" || w.Key != "w4")))
 {
     Console.WriteLine($"running {id} ...");
     var figures = await run();
     var record = new JsonObject
     {
         ["workload"] = id,
-        ["store"] = "sqlite",
+        ["store"] = storeLabel,
         ["commit"] = Shell("git", "rev-parse --short HEAD"),
         ["date"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         ["command"] = command,
         ["nproc"] = Environment.ProcessorCount,
         ["cpu"] = CpuModel(),
+        ["load_average_1m"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown", // a shared machine's figures need it
         ["dotnet"] = Environment.Version.ToString(),
         ["figures"] = figures,
     };
-    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-sqlite.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-{storeLabel}.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine(record["figures"]!.ToJsonString());
 }
 
 await WriteTableAsync(results);
 return;
 
-static async Task<(IHost Host, DurableTaskClient Client, string Folder)> StartEngineAsync()
+async Task<(IHost[] Hosts, DurableTaskClient Client, string Folder)> StartEngineAsync()
 {
     var folder = Directory.CreateTempSubdirectory("rf-bench-").FullName;
-    var builder = Host.CreateApplicationBuilder();
-    builder.Logging.ClearProviders();
-    builder.Services.AddDurableTask(d =>
+    var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
+    var hosts = new IHost[workers];
+    for (var i = 0; i < workers; i++)
     {
-        d.Registry.AddActivity<SayHello>().AddOrchestrator<HelloCities>().AddOrchestrator<ReleaseShaped>()
-            .AddOrchestrator<DueTimer>().AddOrchestrator<Waiting>().AddOrchestrator<LongSequence>();
-        d.UseSqlite(o => o.Path = Path.Combine(folder, "bench.db"));
-    });
-    var host = builder.Build();
-    await host.StartAsync();
-    return (host, host.Services.GetRequiredService<DurableTaskClient>(), folder);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddDurableTask(d =>
+        {
+            d.Registry.AddActivity<SayHello>().AddOrchestrator<HelloCities>().AddOrchestrator<ReleaseShaped>()
+                .AddOrchestrator<DueTimer>().AddOrchestrator<Waiting>().AddOrchestrator<LongSequence>();
+            if (store == "postgres")
+            {
+                d.UsePostgres(o =>
+                {
+                    o.ConnectionString = connection!;
+                    o.Schema = schema;
+                });
+            }
+            else
+            {
+                d.UseSqlite(o => o.Path = Path.Combine(folder, "bench.db"));
+            }
+        });
+        hosts[i] = builder.Build();
+        await hosts[i].StartAsync();
+    }
+
+    return (hosts, hosts[0].Services.GetRequiredService<DurableTaskClient>(), folder);
 }
 
-static async Task StopAsync(IHost host, string folder)
+static async Task StopAsync(IHost[] hosts, string folder)
 {
-    await host.StopAsync();
-    host.Dispose();
+    foreach (var host in hosts)
+    {
+        await host.StopAsync();
+        host.Dispose();
+    }
+
     Directory.Delete(folder, true);
 }
 
@@ -93,13 +129,13 @@ static async Task<List<OrchestrationMetadata>> StartAndWaitAsync(DurableTaskClie
 static List<double> StartToEnd(IEnumerable<OrchestrationMetadata> done)
     => done.Select(d => (d.CompletedAt!.Value - d.CreatedAt).TotalMilliseconds).Order().ToList();
 
-static async Task<JsonObject> HelloCitiesAsync(int count)
+async Task<JsonObject> HelloCitiesAsync(int count)
 {
-    var (host, client, folder) = await StartEngineAsync();
+    var (hosts, client, folder) = await StartEngineAsync();
     var watch = Stopwatch.StartNew();
     var done = await StartAndWaitAsync(client, nameof(HelloCities), count, _ => null);
     var seconds = watch.Elapsed.TotalSeconds;
-    await StopAsync(host, folder);
+    await StopAsync(hosts, folder);
     var latency = StartToEnd(done);
     var workItems = count * (6 + 5); // 6 episodes (start + one per result) and 5 activity executions per instance
     return new JsonObject
@@ -114,13 +150,13 @@ static async Task<JsonObject> HelloCitiesAsync(int count)
     };
 }
 
-static async Task<JsonObject> ReleaseShapedAsync(int count)
+async Task<JsonObject> ReleaseShapedAsync(int count)
 {
-    var (host, client, folder) = await StartEngineAsync();
+    var (hosts, client, folder) = await StartEngineAsync();
     var watch = Stopwatch.StartNew();
     var done = await StartAndWaitAsync(client, nameof(ReleaseShaped), count, _ => 200);
     var seconds = watch.Elapsed.TotalSeconds;
-    await StopAsync(host, folder);
+    await StopAsync(hosts, folder);
     var actions = count * 8; // start, 3 activities scheduled, 3 completed, 1 timer
     return new JsonObject
     {
@@ -133,13 +169,13 @@ static async Task<JsonObject> ReleaseShapedAsync(int count)
     };
 }
 
-static async Task<JsonObject> TimersAsync(int count)
+async Task<JsonObject> TimersAsync(int count)
 {
-    var (host, client, folder) = await StartEngineAsync();
+    var (hosts, client, folder) = await StartEngineAsync();
     var minute = DateTime.UtcNow.AddSeconds(20);
     var random = new Random(7);
     var done = await StartAndWaitAsync(client, nameof(DueTimer), count, _ => minute.AddMilliseconds(random.Next(0, 60_000)));
-    await StopAsync(host, folder);
+    await StopAsync(hosts, folder);
     var lateness = done.Select(d => d.ReadOutputAs<double>()).Order().ToList();
     return new JsonObject
     {
@@ -210,9 +246,9 @@ static (OrchestrationWorkItem Item, int Events) SyntheticWorkItem(int targetEven
     return (new OrchestrationWorkItem(instance, history, [message], "lease"), history.Count);
 }
 
-static async Task<JsonObject> WaitingAsync(int count)
+async Task<JsonObject> WaitingAsync(int count)
 {
-    var (host, client, folder) = await StartEngineAsync();
+    var (hosts, client, folder) = await StartEngineAsync();
     for (var i = 0; i < count; i++)
     {
         await client.ScheduleNewOrchestrationInstanceAsync(nameof(Waiting), i, new StartOrchestrationOptions($"wait-{i}"));
@@ -230,13 +266,13 @@ static async Task<JsonObject> WaitingAsync(int count)
     var rss = Stats.ResidentBytes();
     var managed = GC.GetTotalMemory(false);
     var dbBytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
-    await StopAsync(host, folder);
+    await StopAsync(hosts, folder);
     return new JsonObject
     {
         ["waiting_instances"] = count,
         ["resident_mb"] = Math.Round(rss / 1048576.0, 1),
         ["managed_heap_mb"] = Math.Round(managed / 1048576.0, 1),
-        ["store_mb"] = Math.Round(dbBytes / 1048576.0, 1),
+        ["store_mb"] = store == "sqlite" ? Math.Round(dbBytes / 1048576.0, 1) : null, // PostgreSQL's files are not ours to measure
         ["goal_resident_mb"] = 300,
     };
 }
@@ -263,6 +299,8 @@ static async Task WriteTableAsync(string folder)
     lines.Add("CPU: " + CpuModel() + "; .NET " + Environment.Version);
     await File.WriteAllLinesAsync(Path.Combine(folder, "README.md"), lines);
 }
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
 static string FindRoot()
 {

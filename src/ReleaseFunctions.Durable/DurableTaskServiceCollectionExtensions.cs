@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable.Storage;
+using ReleaseFunctions.Durable.Storage.Postgres;
 using ReleaseFunctions.Durable.Storage.Sqlite;
 using ReleaseFunctions.Durable.Worker;
 
@@ -33,7 +35,25 @@ public sealed class DurableTaskBuilder
         return this;
     }
 
-    /// <summary>Uses a store built by the caller (for example the PostgreSQL store).</summary>
+    /// <summary>
+    /// Stores instances in PostgreSQL, so several app instances on one database share the work (leases with
+    /// <c>FOR UPDATE SKIP LOCKED</c>, wake-ups with <c>LISTEN/NOTIFY</c>). The schema is created and migrated when the
+    /// worker starts. Options are validated here.
+    /// </summary>
+    public DurableTaskBuilder UsePostgres(Action<PostgresStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new PostgresStoreOptions();
+        configure(options);
+        options.Validate();
+        StoreFactory = sp => new PostgresOrchestrationStore(
+            options,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("ReleaseFunctions.Durable.Storage.Postgres"));
+        return this;
+    }
+
+    /// <summary>Uses a store built by the caller.</summary>
     public DurableTaskBuilder UseStore(Func<IServiceProvider, IOrchestrationStore> factory)
     {
         StoreFactory = factory ?? throw new ArgumentNullException(nameof(factory));

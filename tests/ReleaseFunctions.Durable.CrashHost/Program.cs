@@ -1,16 +1,24 @@
 // Usage: CrashHost <engine.db> <effects.db> <instances>
+//        CrashHost postgres <connection string> <schema> <effects.db> <instances>
 // Starts <instances> release-shaped orchestrations (idempotently: ids crash-0..N-1), runs the engine with the
 // system clock, prints progress lines, and exits 0 with "ALL-COMPLETE" once every instance has completed.
-// The durability tests kill it with SIGKILL at several points and start it again on the same files.
+// The durability tests kill it with SIGKILL at several points and start it again on the same files; the scale-out
+// tests run two of it on one PostgreSQL schema. The effects ledger is a SQLite file; each row records the process id.
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable;
 
-var enginePath = args[0];
-var effectsPath = args[1];
-var count = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+var postgres = args.Length == 5 && args[0] == "postgres";
+if (!postgres && args.Length != 3)
+{
+    Console.Error.WriteLine("usage: CrashHost <engine.db> <effects.db> <instances> | CrashHost postgres <connection string> <schema> <effects.db> <instances>");
+    return 2;
+}
+
+var effectsPath = postgres ? args[3] : args[1];
+var count = int.Parse(postgres ? args[4] : args[2], System.Globalization.CultureInfo.InvariantCulture);
 
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
@@ -18,7 +26,21 @@ builder.Services.AddSingleton(new EffectLedger(effectsPath));
 builder.Services.AddDurableTask(d =>
 {
     d.Registry.AddOrchestrator<CrashRelease>().AddActivity<ApplyStep>();
-    d.UseSqlite(o => o.Path = enginePath);
+    if (postgres)
+    {
+        d.UsePostgres(o =>
+        {
+            o.ConnectionString = args[1];
+            o.Schema = args[2];
+            o.ListenerReconnectDelay = TimeSpan.FromMilliseconds(200);
+            o.ListenerMaxReconnectDelay = TimeSpan.FromSeconds(1);
+        });
+    }
+    else
+    {
+        d.UseSqlite(o => o.Path = args[0]);
+    }
+
     d.Worker.ActivityLease = TimeSpan.FromSeconds(2);
     d.Worker.OrchestrationLease = TimeSpan.FromSeconds(5);
 });
@@ -33,7 +55,19 @@ for (var i = 0; i < count; i++)
 Console.WriteLine("STARTED");
 while (true)
 {
-    var completed = (await client.QueryInstancesAsync(new InstanceQuery([OrchestrationRuntimeStatus.Completed], PageSize: 1000))).Instances.Count;
+    int completed;
+    try
+    {
+        completed = (await client.QueryInstancesAsync(new InstanceQuery([OrchestrationRuntimeStatus.Completed], PageSize: 1000))).Instances.Count;
+    }
+    catch (DurableStoreException ex)
+    {
+        // The database may be down for a while (the outage test); the engine retries on its own, and so does this loop.
+        Console.WriteLine($"PROGRESS-ERROR {ex.Message.ReplaceLineEndings(" ")}");
+        await Task.Delay(100);
+        continue;
+    }
+
     var ledger = host.Services.GetRequiredService<EffectLedger>();
     Console.WriteLine($"PROGRESS completed={completed} effects={ledger.Count()}");
     if (completed == count)
@@ -82,13 +116,13 @@ public sealed class EffectLedger
     public EffectLedger(string path)
     {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30 }.ToString();
-        Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, what TEXT NOT NULL); CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL);");
+        Execute("PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, what TEXT NOT NULL, pid INTEGER NOT NULL); CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, pid INTEGER NOT NULL);");
     }
 
-    public void RecordAttempt(string key) => Execute("INSERT INTO attempts (key) VALUES ($key)", ("$key", key));
+    public void RecordAttempt(string key) => Execute("INSERT INTO attempts (key, pid) VALUES ($key, $pid)", ("$key", key), ("$pid", Environment.ProcessId));
 
     public void ApplyOnce(string key, string what)
-        => Execute("INSERT INTO effects (key, what) SELECT $key, $what WHERE NOT EXISTS (SELECT 1 FROM effects WHERE key = $key)", ("$key", key), ("$what", what));
+        => Execute("INSERT INTO effects (key, what, pid) SELECT $key, $what, $pid WHERE NOT EXISTS (SELECT 1 FROM effects WHERE key = $key)", ("$key", key), ("$what", what), ("$pid", Environment.ProcessId));
 
     public long Count()
     {

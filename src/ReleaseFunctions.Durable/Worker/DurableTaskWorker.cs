@@ -65,19 +65,22 @@ internal sealed class DurableTaskWorker : BackgroundService
         await Task.WhenAll(loops);
     }
 
-    private async Task DispatchAsync(WorkSignal signal, Func<CancellationToken, Task<bool>> runNext, CancellationToken stoppingToken)
+    private async Task DispatchAsync(WorkSignal signal, Func<DateTimeOffset, CancellationToken, Task<bool>> runNext, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (await runNext(stoppingToken))
+                // One instant for the look and the sleep: work that became due after the look is due after
+                // this instant too, so the sleep ends at once instead of missing it.
+                var now = _time.GetUtcNow();
+                if (await runNext(now, stoppingToken))
                 {
                     signal.Set(); // there may be more: let an idle dispatcher look too
                     continue;
                 }
 
-                await SleepUntilWorkAsync(signal, stoppingToken);
+                await SleepUntilWorkAsync(signal, now, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -91,9 +94,8 @@ internal sealed class DurableTaskWorker : BackgroundService
         }
     }
 
-    private async Task SleepUntilWorkAsync(WorkSignal signal, CancellationToken stoppingToken)
+    private async Task SleepUntilWorkAsync(WorkSignal signal, DateTimeOffset now, CancellationToken stoppingToken)
     {
-        var now = _time.GetUtcNow();
         var next = await _store.GetNextWakeUpAsync(now, stoppingToken);
         var latest = now + _options.MaxIdleWait;
         await signal.WaitAsync(next is { } due && due < latest ? due : latest, _time, stoppingToken);
@@ -110,9 +112,8 @@ internal sealed class DurableTaskWorker : BackgroundService
         }
     }
 
-    private async Task<bool> RunNextEpisodeAsync(CancellationToken stoppingToken)
+    private async Task<bool> RunNextEpisodeAsync(DateTimeOffset now, CancellationToken stoppingToken)
     {
-        var now = _time.GetUtcNow();
         var item = await _store.TryLockNextOrchestrationAsync(now, _options.OrchestrationLease, stoppingToken);
         if (item is null)
         {
@@ -171,9 +172,9 @@ internal sealed class DurableTaskWorker : BackgroundService
         return true;
     }
 
-    private async Task<bool> RunNextActivityAsync(CancellationToken stoppingToken)
+    private async Task<bool> RunNextActivityAsync(DateTimeOffset now, CancellationToken stoppingToken)
     {
-        var item = await _store.TryLockNextActivityAsync(_time.GetUtcNow(), _options.ActivityLease, stoppingToken);
+        var item = await _store.TryLockNextActivityAsync(now, _options.ActivityLease, stoppingToken);
         if (item is null)
         {
             return false;

@@ -3,7 +3,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Dora;
 using ReleaseFunctions.Core.Ports;
@@ -55,16 +54,22 @@ public static partial class ReleasesApi
     public static IEndpointRouteBuilder MapReleasesApi(this IEndpointRouteBuilder endpoints)
     {
         var releases = endpoints.MapGroup("/api/releases").WithTags("Releases").RequireAuthorization(OperatorPolicy);
-        releases.MapGet("/", ListReleasesAsync).WithName("ListReleases").WithSummary("Lists releases, newest first, with filters and paging.");
-        releases.MapGet("/{id}", GetReleaseAsync).WithName("GetRelease").WithSummary("One release: ledger record, engine progress, gate verdicts, approvals, audit verification.");
-        releases.MapGet("/{id}/timeline", GetTimelineAsync).WithName("GetReleaseTimeline").WithSummary("The release's audit trail, oldest first.");
+        releases.MapGet("/", ListReleasesAsync).WithName("ListReleases").WithSummary("Lists releases, newest first, with filters and paging.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+        releases.MapGet("/{id}", GetReleaseAsync).WithName("GetRelease").WithSummary("One release: ledger record, engine progress, gate verdicts, approvals, audit verification.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized);
+        releases.MapGet("/{id}/timeline", GetTimelineAsync).WithName("GetReleaseTimeline").WithSummary("The release's audit trail, oldest first.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized);
         releases.MapPost("/{id}/commands/{command}", SendCommandAsync).WithName("SendReleaseCommand")
             .WithSummary("Sends approve, reject, promote, pause, resume, rollback or abort to a running release.")
             .Accepts<CommandRequest>(isOptional: true, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .DisableAntiforgery();
 
         endpoints.MapGet("/api/dora", GetDoraMetricsAsync).WithTags("DORA").WithName("GetDoraMetrics")
-            .WithSummary("DORA metrics per repository over [from, to).").RequireAuthorization(OperatorPolicy);
+            .WithSummary("DORA metrics per repository over [from, to).").RequireAuthorization(OperatorPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
         return endpoints;
     }
 
@@ -104,7 +109,7 @@ public static partial class ReleasesApi
         }
     }
 
-    internal static async Task<Results<Ok<ReleaseDetailResponse>, NotFound<ProblemDetails>>> GetReleaseAsync(
+    internal static async Task<Results<Ok<ReleaseDetailResponse>, ProblemHttpResult>> GetReleaseAsync(
         string id, IReleaseLedger ledger, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var release = await ledger.GetReleaseAsync(id, cancellationToken);
@@ -126,7 +131,7 @@ public static partial class ReleasesApi
             AuditChain.Verify(trail)));
     }
 
-    internal static async Task<Results<Ok<TimelineResponse>, NotFound<ProblemDetails>>> GetTimelineAsync(
+    internal static async Task<Results<Ok<TimelineResponse>, ProblemHttpResult>> GetTimelineAsync(
         string id, IReleaseLedger ledger, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var trail = await ledger.GetAuditTrailAsync(id, cancellationToken);
@@ -138,7 +143,7 @@ public static partial class ReleasesApi
         return TypedResults.Ok(new TimelineResponse(id, trail.Select(AuditEvent.From).ToArray(), AuditChain.Verify(trail)));
     }
 
-    internal static async Task<Results<Accepted<CommandAccepted>, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> SendCommandAsync(
+    internal static async Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> SendCommandAsync(
         string id, string command, HttpRequest request, ClaimsPrincipal user, DurableTaskClient engine, IReleaseLedger ledger,
         TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -167,12 +172,9 @@ public static partial class ReleasesApi
         if (instance.IsCompleted || recorded is { Status: ReleaseStatus.Promoted or ReleaseStatus.RolledBack or ReleaseStatus.Failed or ReleaseStatus.Aborted })
         {
             var state = recorded?.Status.ToString() ?? instance.RuntimeStatus.ToString();
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Title = "Release finished",
-                Status = StatusCodes.Status409Conflict,
-                Detail = $"release '{id}' has finished ({state}); commands go to running releases only",
-            });
+            return TypedResults.Problem(
+                title: "Release finished", statusCode: StatusCodes.Status409Conflict,
+                detail: $"release '{id}' has finished ({state}); commands go to running releases only");
         }
 
         var actor = user.Identity?.Name ?? "operator";
@@ -271,12 +273,9 @@ public static partial class ReleasesApi
         title: $"Bad '{parameter}'", detail: detail, statusCode: StatusCodes.Status400BadRequest,
         extensions: new Dictionary<string, object?> { ["parameter"] = parameter });
 
-    private static NotFound<ProblemDetails> NotFound(string id) => TypedResults.NotFound(new ProblemDetails
-    {
-        Title = "Release not found",
-        Status = StatusCodes.Status404NotFound,
-        Detail = $"no release with instance id '{id}' exists; expected an id such as 'release-octo.shop-pr42-0123456789ab' from GET /api/releases",
-    });
+    private static ProblemHttpResult NotFound(string id) => TypedResults.Problem(
+        title: "Release not found", statusCode: StatusCodes.Status404NotFound,
+        detail: $"no release with instance id '{id}' exists; expected an id such as 'release-octo.shop-pr42-0123456789ab' from GET /api/releases");
 
     private static partial class Log
     {

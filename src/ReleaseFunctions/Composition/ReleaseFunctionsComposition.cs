@@ -24,6 +24,9 @@ namespace ReleaseFunctions.Composition;
 /// </summary>
 public static class ReleaseFunctionsComposition
 {
+    private static readonly string PostgresUnavailable =
+        $"{SettingKeys.Of("Store", "Provider")} is 'postgres', but the PostgreSQL store is not available in this build; expected '{StoreOptions.Sqlite}'.";
+
     public static WebApplicationBuilder AddReleaseFunctions(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -38,14 +41,16 @@ public static class ReleaseFunctionsComposition
             engine.Registry.AddReleaseWorkflow();
             if (settings.Store.UsesPostgres)
             {
-                engine.UseStore(_ => throw new InvalidOperationException(PostgresUnavailable.Message));
+                // No PostgreSQL store in this build: no worker runs, and every use of the engine (the webhook, the
+                // API, /readyz) fails with this message instead of the app refusing to start.
+                engine.RunWorker = false;
+                engine.UseStore(_ => throw new InvalidOperationException(PostgresUnavailable));
             }
             else
             {
                 engine.UseSqlite(o => o.Path = Path.GetFullPath(settings.Store.SqlitePath, contentRoot));
             }
         });
-        services.AddSingleton<IValidateOptions<ReleaseFunctionsOptions>, PostgresUnavailable>();
 
         services.AddSingleton<AppSettingsSetup>();
         AddValidatedOptions<ReleaseLedgerOptions>(services);
@@ -121,15 +126,5 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<IConfigureOptions<TOptions>>(sp => (IConfigureOptions<TOptions>)(object)sp.GetRequiredService<AppSettingsSetup>());
         services.AddSingleton<IValidateOptions<TOptions>>(sp => (IValidateOptions<TOptions>)(object)sp.GetRequiredService<AppSettingsSetup>());
         services.AddOptions<TOptions>().ValidateOnStart();
-    }
-
-    /// <summary>Stops the app at start when PostgreSQL is chosen: this build has no PostgreSQL store.</summary>
-    private sealed class PostgresUnavailable : IValidateOptions<ReleaseFunctionsOptions>
-    {
-        public static readonly string Message =
-            $"{SettingKeys.Of("Store", "Provider")} is 'postgres', but the PostgreSQL store is not available in this build; expected '{StoreOptions.Sqlite}'.";
-
-        public ValidateOptionsResult Validate(string? name, ReleaseFunctionsOptions options)
-            => options.Store.UsesPostgres ? ValidateOptionsResult.Fail(Message) : ValidateOptionsResult.Success;
     }
 }

@@ -24,7 +24,7 @@ namespace ReleaseFunctions.GitHub;
 public static partial class GitHubWebhookEndpoint
 {
     public const string Route = "/api/github/webhook";
-    public const string FunctionName = "GitHubWebhook";
+    public const string FunctionName = "GitHubWebhooks";
 
     /// <summary>Seconds GitHub (or a person redelivering) should wait after a 429.</summary>
     internal const int RetryAfterSeconds = 30;
@@ -215,7 +215,6 @@ internal sealed class WebhookServices(
     IServiceProvider provider,
     IOptions<ReleaseFunctionsOptions> options,
     IOptions<WebhookRoutingOptions> routing,
-    DurableTaskClient engine,
     IReleaseLedger ledger,
     IWebhookDeliveryLog deliveries,
     GitHubAccess gitHub,
@@ -224,7 +223,8 @@ internal sealed class WebhookServices(
     public IServiceProvider Provider { get; } = provider;
     public IOptions<ReleaseFunctionsOptions> Options { get; } = options;
     public IOptions<WebhookRoutingOptions> Routing { get; } = routing;
-    public DurableTaskClient Engine { get; } = engine;
+    /// <summary>Resolved on use, inside the endpoint's handling of engine failures.</summary>
+    public DurableTaskClient Engine => Provider.GetRequiredService<DurableTaskClient>();
     public IReleaseLedger Ledger { get; } = ledger;
     public IWebhookDeliveryLog Deliveries { get; } = deliveries;
     public GitHubAccess GitHub { get; } = gitHub;

@@ -69,13 +69,14 @@ public static class ReleaseHealthChecks
 }
 
 /// <summary>The engine's store answers a one-row query.</summary>
-internal sealed class EngineStoreHealthCheck(DurableTaskClient engine) : IHealthCheck
+internal sealed class EngineStoreHealthCheck(IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await engine.QueryInstancesAsync(new InstanceQuery(PageSize: 1), cancellationToken);
+            // Resolved here: a store that cannot even be built is reported, not thrown.
+            await services.GetRequiredService<DurableTaskClient>().QueryInstancesAsync(new InstanceQuery(PageSize: 1), cancellationToken);
             return HealthCheckResult.Healthy("the engine's store answers queries");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -195,7 +195,7 @@ public class ReleasePolicyParserTests
             "line 7, column 7: stages[0].strategy.rolling: unknown key 'rolling'; expected one of: canary, blue_green, direct",
             "line 7, column 7: stages[0].strategy: expected exactly one of: canary, blue_green, direct",
             "line 8, column 5: stages[0].gaet: unknown key 'gaet'; expected one of: name, target, strategy, gate, approvals",
-            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, freeze, error_budget, rollback, review",
+            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, freeze, error_budget, rollback, review, concurrency",
         ], problems);
     }
 

@@ -106,8 +106,10 @@ internal sealed class FakeApproverDirectory : IApproverDirectory
 }
 
 /// <summary>The ledger in memory, with the same chaining and idempotency rules as the real one.</summary>
-internal sealed class InMemoryLedger : IReleaseLedger
+internal sealed class InMemoryLedger : IReleaseLedger, IReleaseReviews
 {
+    private readonly Dictionary<string, ReleaseReview> _reviews = new();
+
     private readonly object _gate = new();
     private readonly Dictionary<string, ReleaseRecord> _releases = new();
     private readonly Dictionary<string, List<AuditRecord>> _trails = new();
@@ -144,6 +146,49 @@ internal sealed class InMemoryLedger : IReleaseLedger
         lock (_gate)
         {
             return Task.FromResult(new ReleasePage(_releases.Values.ToList(), null));
+        }
+    }
+
+    public void Put(ReleaseRecord release)
+    {
+        lock (_gate)
+        {
+            _releases[release.InstanceId] = release;
+        }
+    }
+
+    public Task<IReadOnlyList<ReleaseRecord>> ListDueAsync(DateTimeOffset completedBefore, int max, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<ReleaseRecord>>(_releases.Values
+                .Where(r => r.CompletedAt < completedBefore && (!_reviews.TryGetValue(r.InstanceId, out var review) || review.PublishedAt is null))
+                .OrderBy(r => r.CompletedAt).Take(max).ToList());
+        }
+    }
+
+    public Task<ReleaseReview> SaveAsync(ReleaseReview review, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_reviews.TryAdd(review.InstanceId, review) ? review : _reviews[review.InstanceId]);
+        }
+    }
+
+    public Task MarkPublishedAsync(string instanceId, DateTimeOffset publishedAt, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _reviews[instanceId] = _reviews[instanceId] with { PublishedAt = publishedAt };
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<ReleaseReview?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_reviews.GetValueOrDefault(instanceId));
         }
     }
 

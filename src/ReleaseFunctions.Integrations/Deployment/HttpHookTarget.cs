@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Integrations.Http;
+
+namespace ReleaseFunctions.Integrations.Deployment;
+
+/// <summary>
+/// Where the HTTP hook target posts, and the secret it signs with. The URL comes from settings, never from a policy
+/// file, so a pull request cannot send signed release traffic elsewhere. The secret must be at least 16 characters.
+/// </summary>
+public sealed record HttpHookOptions
+{
+    public HttpHookOptions(Uri url, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException($"The hook URL must be an absolute http(s) URL; got '{url}'.", nameof(url));
+        }
+
+        Url = url;
+        Secret = secret is { Length: >= 16 }
+            ? secret
+            : throw new ArgumentException("The hook secret must be at least 16 characters, so the signature cannot be guessed.", nameof(secret));
+    }
+
+    public Uri Url { get; }
+    public string Secret { get; }
+    public HttpResilienceOptions Resilience { get; init; } = new();
+}
+
+/// <summary>
+/// Any deployment system behind a signed HTTP hook (provider "http-hook"). Each change is POSTed as JSON
+/// <c>{release, service, version, stage, step, weight, action, idempotencyKey}</c> with
+/// <c>X-ReleaseFunctions-Signature-256: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> (as GitHub signs webhooks) and an
+/// <c>Idempotency-Key</c> header. A 2xx answer applies the change; it may report <c>{weight, liveSlot}</c> as read back,
+/// else the requested state stands. A read is the same POST with action "read", whose answer must report the weight.
+/// Anything else fails with the hook's answer quoted.
+/// </summary>
+public sealed class HttpHookTarget : IDeploymentTarget
+{
+    public const string ProviderName = "http-hook";
+    public const string SignatureHeader = "X-ReleaseFunctions-Signature-256";
+    private const string SystemName = "HTTP hook";
+
+    private readonly HttpHookOptions _options;
+    private readonly ResilientHttpClient _http;
+    private readonly TimeProvider _time;
+
+    public HttpHookTarget(HttpClient http, HttpHookOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        _options = options;
+        _time = time;
+        _http = new ResilientHttpClient(http, options.Resilience, time, SystemName);
+    }
+
+    public string Provider => ProviderName;
+
+    /// <summary>The signature header value for a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 under the secret.</summary>
+    public static string Sign(string secret, byte[] body)
+        => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
+    public async Task<TrafficState> ApplyAsync(TrafficShift shift, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shift);
+        var action = shift.Action switch
+        {
+            TrafficAction.Shift => "shift",
+            TrafficAction.Swap => "swap",
+            TrafficAction.Rollback => "rollback",
+            TrafficAction.Promote => "promote",
+            _ => throw new IntegrationException(SystemName, IntegrationFailureKind.Rejected, $"unknown traffic action {shift.Action}."),
+        };
+        var request = new HookRequest(shift.ReleaseId, shift.Service, shift.CandidateVersion, shift.Stage, shift.Step, shift.CandidateWeightPercent, action, shift.IdempotencyKey);
+        var answer = await PostAsync(request, $"{action} {shift.Service} for release {shift.ReleaseId}", cancellationToken).ConfigureAwait(false);
+
+        var requestedWeight = shift.Action switch
+        {
+            TrafficAction.Swap or TrafficAction.Promote => 100,
+            TrafficAction.Rollback => 0,
+            _ => shift.CandidateWeightPercent,
+        };
+        return answer?.Weight is { } weight
+            ? new TrafficState(weight, answer.LiveSlot, _time.GetUtcNow(), $"the hook applied {action} and reports {weight}% to the candidate")
+            : new TrafficState(requestedWeight, answer?.LiveSlot, _time.GetUtcNow(), $"the hook accepted {action} without reporting its state; {requestedWeight}% as requested");
+    }
+
+    public async Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        var key = $"read:{service}:{_time.GetUtcNow().ToUnixTimeMilliseconds()}";
+        var answer = await PostAsync(new HookRequest("", service, null, null, null, null, "read", key), $"read {service}", cancellationToken).ConfigureAwait(false);
+        return answer?.Weight is { } weight
+            ? new TrafficState(weight, answer.LiveSlot, _time.GetUtcNow(), $"the hook reports {weight}% to the candidate")
+            : throw new IntegrationException(SystemName, IntegrationFailureKind.MalformedResponse,
+                $"a read must answer {{\"weight\": 0..100, \"liveSlot\": ...}}; the hook at {_options.Url} did not report a weight.");
+    }
+
+    private async Task<HookResponse?> PostAsync(HookRequest request, string operation, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, DeploymentJsonContext.Default.HookRequest);
+        var signature = Sign(_options.Secret, body);
+        var call = new IntegrationCall(operation, _options.Url.AbsoluteUri, "the hook's secret to match (check the shared secret on both sides)");
+        using var response = await _http.SendAsync(
+            _ =>
+            {
+                var message = new HttpRequestMessage(HttpMethod.Post, _options.Url) { Content = new ByteArrayContent(body) };
+                message.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+                message.Headers.Add(SignatureHeader, signature);
+                message.Headers.Add("Idempotency-Key", request.IdempotencyKey);
+                return ValueTask.FromResult(message);
+            },
+            call,
+            cancellationToken).ConfigureAwait(false);
+
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        HookResponse? answer;
+        try
+        {
+            answer = JsonSerializer.Deserialize(text, DeploymentJsonContext.Default.HookResponse);
+        }
+        catch (JsonException ex)
+        {
+            throw _http.Malformed(call, "the answer is not JSON {weight, liveSlot}", text, ex);
+        }
+
+        return answer?.Weight is { } w && w is < 0 or > 100
+            ? throw _http.Malformed(call, $"weight {w} is not a percentage", text)
+            : answer;
+    }
+}

@@ -1,0 +1,104 @@
+using ReleaseFunctions.Core.Ports;
+
+namespace ReleaseFunctions.Integrations.Sandbox;
+
+/// <summary>
+/// The whole sandbox on this machine: the service in two versions (stable and candidate, each a Kestrel server on
+/// 127.0.0.1), the weighted router in front of them, a steady load generator, and the SLI source and deployment target
+/// that the release workflow uses (both provider "sandbox"). Dispose to stop everything.
+/// </summary>
+public sealed class SandboxEnvironment : IAsyncDisposable
+{
+    private readonly SandboxServiceVersion _stable;
+    private readonly SandboxServiceVersion _candidate;
+    private readonly SandboxRouter _router;
+    private readonly SandboxTrafficLog _log;
+    private readonly HttpClient _client;
+    private readonly SandboxLoadGenerator? _load;
+
+    private SandboxEnvironment(SandboxOptions options, SandboxServiceVersion stable, SandboxServiceVersion candidate, SandboxRouter router,
+        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time)
+    {
+        Options = options;
+        _stable = stable;
+        _candidate = candidate;
+        _router = router;
+        _log = log;
+        _client = client;
+        _load = load;
+        Target = new SandboxTarget(router, time);
+        SliSource = new SandboxSliSource(log, options.BucketInterval, time);
+    }
+
+    public SandboxOptions Options { get; }
+
+    /// <summary>The router's address; <c>GET {RouterAddress}work</c> is the service as its users see it.</summary>
+    public Uri RouterAddress => _router.Address;
+
+    public Uri StableAddress => _stable.Address;
+    public Uri CandidateAddress => _candidate.Address;
+
+    /// <summary>The deployment target for provider "sandbox".</summary>
+    public IDeploymentTarget Target { get; }
+
+    /// <summary>The SLI source for provider "sandbox".</summary>
+    public ISliSource SliSource { get; }
+
+    /// <summary>Requests the router has seen and still keeps.</summary>
+    public int ObservedRequests => _log.Count;
+
+    /// <summary>Requests the load generator has sent (0 when it is off).</summary>
+    public long GeneratedRequests => _load?.Sent ?? 0;
+
+    /// <summary>Load-generator ticks skipped because too many requests were in flight (a sign the service is too slow).</summary>
+    public long SkippedLoadTicks => _load?.Skipped ?? 0;
+
+    /// <summary>Makes the candidate misbehave (or behave again) from now on.</summary>
+    public void SetCandidateBehaviour(CandidateBehaviour behaviour) => _candidate.Behaviour = behaviour;
+
+    public static async Task<SandboxEnvironment> StartAsync(SandboxOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(60) };
+        var started = new List<IAsyncDisposable>();
+        try
+        {
+            var stable = await SandboxServiceVersion.StartAsync(SandboxTarget.StableSlot, options.StableVersion, time, cancellationToken).ConfigureAwait(false);
+            started.Add(stable);
+            var candidate = await SandboxServiceVersion.StartAsync(SandboxTarget.CandidateSlot, options.CandidateVersion, time, cancellationToken).ConfigureAwait(false);
+            started.Add(candidate);
+            var log = new SandboxTrafficLog(options.Retention);
+            var random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
+            var router = await SandboxRouter.StartAsync(stable, candidate, log, time, client, random, cancellationToken).ConfigureAwait(false);
+            started.Add(router);
+            var load = options.LoadRatePerSecond > 0
+                ? new SandboxLoadGenerator(client, router.Address, options.LoadRatePerSecond, options.MaxRequestsInFlight, time)
+                : null;
+            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time);
+        }
+        catch
+        {
+            foreach (var part in Enumerable.Reverse(started))
+            {
+                await part.DisposeAsync().ConfigureAwait(false);
+            }
+
+            client.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_load is not null)
+        {
+            await _load.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _router.DisposeAsync().ConfigureAwait(false);
+        await _candidate.DisposeAsync().ConfigureAwait(false);
+        await _stable.DisposeAsync().ConfigureAwait(false);
+        _client.Dispose();
+    }
+}

@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace ReleaseFunctions.Integrations.Sandbox;
+
+/// <summary>What a sandbox service version answers.</summary>
+internal sealed record VersionAnswer(
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("slot")] string Slot);
+
+/// <summary>What <c>PUT /behaviour</c> accepts.</summary>
+internal sealed record BehaviourRequest(
+    [property: JsonPropertyName("errorRate")] double? ErrorRate,
+    [property: JsonPropertyName("addedLatencyMs")] double? AddedLatencyMs);
+
+[JsonSerializable(typeof(VersionAnswer))]
+[JsonSerializable(typeof(BehaviourRequest))]
+internal sealed partial class SandboxJsonContext : JsonSerializerContext;

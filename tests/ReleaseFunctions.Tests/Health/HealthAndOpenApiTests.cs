@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+using ReleaseFunctions.Tests.Support;
+
+namespace ReleaseFunctions.Tests.Health;
+
+public sealed class HealthAndOpenApiTests
+{
+    [Fact]
+    public async Task Liveness_and_readiness_answer_without_a_key_and_readiness_names_its_checks()
+    {
+        using var app = new ReleaseAppFactory();
+        var client = app.CreateClient();
+
+        var live = await client.GetAsync("/healthz");
+        var ready = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", report.RootElement.GetProperty("status").GetString());
+        var checks = report.RootElement.GetProperty("checks");
+        Assert.Equal(["engine-store", "engine-worker", "release-ledger"], checks.EnumerateObject().Select(c => c.Name).Order());
+        Assert.Equal("the engine's worker is running", checks.GetProperty("engine-worker").GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Readiness_is_503_naming_the_ledger_when_its_file_cannot_be_opened()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?> { ["ReleaseFunctions:Store:LedgerPath"] = "ledger-folder" });
+        Directory.CreateDirectory(Path.Combine(app.ContentRoot, "ledger-folder"));
+
+        var ready = await app.CreateClient().GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        using var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("unhealthy", report.RootElement.GetProperty("checks").GetProperty("release-ledger").GetProperty("status").GetString());
+        Assert.Equal("healthy", report.RootElement.GetProperty("checks").GetProperty("engine-store").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task With_postgres_chosen_in_a_build_without_it_readiness_and_the_webhook_say_so()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Store:Provider"] = "postgres",
+            ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=db;Database=releasefunctions",
+        });
+
+        var ready = await app.CreateClient().GetAsync("/readyz");
+        var merge = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
+        var redelivered = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-1");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var readiness = await ready.Content.ReadAsStringAsync();
+        Assert.Contains("not available in this build", readiness, StringComparison.Ordinal);
+        Assert.Contains("not registered", readiness, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)429, merge.StatusCode);
+        Assert.Contains("not available in this build", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode)429, redelivered.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_api_routes()
+    {
+        using var app = new ReleaseAppFactory();
+
+        var response = await app.CreateClient().GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Contains("/api/releases", paths);
+        Assert.Contains("/api/releases/{id}", paths);
+        Assert.Contains("/api/releases/{id}/timeline", paths);
+        Assert.Contains("/api/releases/{id}/commands/{command}", paths);
+        Assert.Contains("/api/dora", paths);
+        Assert.Contains("/api/github/webhook", paths);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Policy;
+using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Integrations.GitHub.Client;
+using ReleaseFunctions.Policies;
+using ReleaseFunctions.Tests.Support;
+
+namespace ReleaseFunctions.Tests.Policies;
+
+public sealed class PolicyAdapterTests
+{
+    private static readonly ReleaseId Release = new("Contoso/checkout-api", 42, "9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6");
+
+    [Fact]
+    public void The_default_policy_from_settings_is_a_valid_policy_file_with_the_documented_defaults()
+    {
+        var yaml = DefaultReleasePolicy.Render(new DefaultReleasePolicyOptions(), "sandbox");
+
+        var parsed = ReleasePolicyParser.Parse(yaml);
+
+        Assert.True(parsed.IsValid, parsed.Describe());
+        var stage = Assert.Single(parsed.Policy!.Stages);
+        Assert.Equal("production", stage.Name);
+        Assert.Equal("sandbox", stage.Target.Provider);
+        var canary = Assert.IsType<CanaryStrategy>(stage.Strategy);
+        Assert.Equal([(10, TimeSpan.FromMinutes(2)), (50, TimeSpan.FromMinutes(2))], canary.Steps.Select(s => (s.WeightPercent, s.Soak)));
+        var objectives = stage.Gate!.Objectives;
+        Assert.Equal(["error_rate", "latency_p99_ms"], objectives.Select(o => o.Name));
+        Assert.All(objectives, o => Assert.Equal("sandbox", o.Provider));
+        Assert.Equal(("error_rate", true, true), (objectives[0].Query, objectives[0].Critical, objectives[0].MustHaveData));
+        Assert.IsType<AbsoluteCriterion>(Assert.Single(objectives[0].Pass));
+        Assert.Equal("latency_p99_ms", objectives[1].Query);
+        Assert.IsType<RelativeCriterion>(Assert.Single(objectives[1].Pass));
+        Assert.Equal(TimeSpan.FromHours(24), parsed.Policy.ReviewDelay);
+    }
+
+    [Fact]
+    public void Settings_change_the_default_policy_and_it_still_parses()
+    {
+        var options = new DefaultReleasePolicyOptions
+        {
+            TargetProvider = "container-apps",
+            CanarySteps = [5, 25, 100],
+            Soak = TimeSpan.FromSeconds(90),
+            SliProvider = "prometheus",
+            ReviewDelay = TimeSpan.FromDays(2) + TimeSpan.FromHours(3),
+        };
+
+        var parsed = ReleasePolicyParser.Parse(DefaultReleasePolicy.Render(options, "sandbox"));
+
+        Assert.True(parsed.IsValid, parsed.Describe());
+        var stage = parsed.Policy!.Stages[0];
+        Assert.Equal("container-apps", stage.Target.Provider);
+        Assert.Equal([5, 25, 100], ((CanaryStrategy)stage.Strategy).Steps.Select(s => s.WeightPercent));
+        Assert.All(((CanaryStrategy)stage.Strategy).Steps, s => Assert.Equal(TimeSpan.FromSeconds(90), s.Soak));
+        Assert.All(stage.Gate!.Objectives, o => Assert.Equal("prometheus", o.Provider));
+        Assert.Equal(TimeSpan.FromHours(51), parsed.Policy.ReviewDelay);
+    }
+
+    [Fact]
+    public async Task Without_GitHub_every_release_gets_the_default_policy()
+    {
+        var defaults = new DefaultPolicyDocument(new("default policy from settings", DefaultReleasePolicy.Render(new DefaultReleasePolicyOptions(), "sandbox"), true));
+
+        var document = await new SettingsPolicySource(defaults).ReadAsync(Release, null, default);
+
+        Assert.Same(defaults.Document, document);
+    }
+
+    [Fact]
+    public async Task With_GitHub_the_file_at_the_merge_commit_applies_and_a_repository_without_one_gets_the_default()
+    {
+        using var gitHub = await FakeGitHub.StartAsync();
+        using var client = Client(gitHub);
+        var defaults = new DefaultPolicyDocument(new("default policy from settings", "version: 1", true));
+        var source = new GitHubPolicySource(client, defaults);
+        var text = "version: 1\nstages: []\n";
+        gitHub.Respond["/contents/.github/release-policy.yml"] = (200,
+            $"{{\"type\":\"file\",\"encoding\":\"base64\",\"sha\":\"b1\",\"content\":\"{Convert.ToBase64String(Encoding.UTF8.GetBytes(text))}\"}}");
+
+        var found = await source.ReadAsync(Release, 77, default);
+        gitHub.Respond["/contents/.github/release-policy.yml"] = (404, "{\"message\":\"Not Found\"}");
+        var missing = await source.ReadAsync(Release, 77, default);
+
+        Assert.Equal(text, found.Yaml);
+        Assert.False(found.IsDefault);
+        Assert.Equal("contoso/checkout-api@9f1c2e3d4b5a:.github/release-policy.yml", found.Location);
+        Assert.Contains("ref=9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6", gitHub.Requests.First().Path, StringComparison.Ordinal);
+        Assert.True(missing.IsDefault);
+        Assert.Equal("version: 1", missing.Yaml);
+        Assert.Contains("has no .github/release-policy.yml at 9f1c2e3d4b5a", missing.Location, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Team_membership_comes_from_GitHub_active_memberships()
+    {
+        using var gitHub = await FakeGitHub.StartAsync();
+        using var client = Client(gitHub);
+        gitHub.Respond["/orgs/contoso/teams/sre/memberships/mona"] = (200, "{\"state\":\"active\",\"role\":\"member\"}");
+        gitHub.Respond["/orgs/contoso/teams/release-managers/memberships/mona"] = (200, "{\"state\":\"pending\",\"role\":\"member\"}");
+        gitHub.Respond["/orgs/contoso/teams/dba/memberships/mona"] = (404, "{\"message\":\"Not Found\"}");
+
+        var teams = await new GitHubApproverDirectory(client).TeamsOfAsync("mona", ["contoso/sre", "contoso/release-managers", "contoso/dba"], 77, default);
+
+        Assert.Equal(["contoso/sre"], teams);
+        await Assert.ThrowsAsync<ArgumentException>(() => new GitHubApproverDirectory(client).TeamsOfAsync("mona", ["sre"], 77, default));
+    }
+
+    [Fact]
+    public async Task Without_GitHub_team_membership_comes_from_settings()
+    {
+        var directory = new SettingsApproverDirectory(new ApproverTeamsOptions
+        {
+            Teams = new Dictionary<string, IReadOnlySet<string>>
+            {
+                ["contoso/sre"] = new HashSet<string>(["alice", "Mona"], StringComparer.OrdinalIgnoreCase),
+                ["contoso/dba"] = new HashSet<string>(["bob"], StringComparer.OrdinalIgnoreCase),
+            },
+        });
+
+        var teams = await directory.TeamsOfAsync("mona", ["Contoso/SRE", "contoso/dba", "contoso/unknown"], null, default);
+
+        Assert.Equal(["Contoso/SRE"], teams);
+    }
+
+    internal static GitHubClient Client(FakeGitHub gitHub)
+        => new(new HttpClient(), new GitHubClientOptions { BaseAddress = gitHub.BaseAddress, Token = "ghs_test", MaxRetryAttempts = 0 }, TimeProvider.System);
+}

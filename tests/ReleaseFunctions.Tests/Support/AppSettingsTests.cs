@@ -1,0 +1,88 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.GitHub;
+using ReleaseFunctions.Ledger;
+using ReleaseFunctions.Policies;
+using ReleaseFunctions.Tests.Hosting;
+
+namespace ReleaseFunctions.Tests.Support;
+
+/// <summary>The app's own settings: read into their options, and refused at start with the key and what is expected.</summary>
+public sealed class AppSettingsTests
+{
+    [Fact]
+    public async Task Settings_reach_the_ledger_default_policy_approver_teams_and_service_names()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Store:LedgerPath"] = "ledger/releases.sqlite",
+            ["ReleaseFunctions:DefaultPolicy:CanarySteps"] = "5, 25%, 100",
+            ["ReleaseFunctions:DefaultPolicy:Soak"] = "90s",
+            ["ReleaseFunctions:Sli:DefaultProvider"] = "prometheus",
+            ["ReleaseFunctions:Approvers:Teams:0"] = "contoso/sre=alice, Mona",
+            ["ReleaseFunctions:GitHub:Services"] = "octo/shop=shop-api; octo/web=storefront",
+        });
+
+        var ledger = app.Services.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value;
+        var policy = await app.Services.GetRequiredService<IPolicySource>().ReadAsync(new ReleaseId("octo/shop", 1, new string('a', 40)), null, default);
+        var teams = await app.Services.GetRequiredService<IApproverDirectory>().TeamsOfAsync("mona", ["contoso/sre"], null, default);
+        var routing = app.Services.GetRequiredService<IOptions<WebhookRoutingOptions>>().Value;
+
+        Assert.Equal(Path.Combine(app.ContentRoot, "ledger", "releases.sqlite"), ledger.Path);
+        Assert.True(policy.IsDefault);
+        Assert.Contains("{ weight: 25, soak: 1m30s }", policy.Yaml, StringComparison.Ordinal);
+        Assert.Contains("provider: \"prometheus\"", policy.Yaml, StringComparison.Ordinal);
+        Assert.Equal(["contoso/sre"], teams);
+        Assert.Equal("storefront", routing.ServiceOf("Octo/Web"));
+        Assert.Equal("api", routing.ServiceOf("octo/api"));
+    }
+
+    [Fact]
+    public void Unreadable_settings_stop_the_app_naming_each_key_and_what_is_expected()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:DefaultPolicy:CanarySteps"] = "50,10",
+            ["ReleaseFunctions:DefaultPolicy:Soak"] = "two minutes",
+            ["ReleaseFunctions:Approvers:Teams:0"] = "sre=alice",
+            ["ReleaseFunctions:GitHub:Services:0"] = "shop",
+        });
+
+        // What RunFunctionsHostAsync runs before the host starts; a failure there ends the process with these messages.
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        var messages = Messages(error);
+        Assert.Contains("ReleaseFunctions__DefaultPolicy__CanarySteps is '50,10'; expected increasing traffic weights from 1 to 100 such as '10,50'.", messages);
+        Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__DefaultPolicy__Soak is 'two minutes'; expected a duration such as '2m'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__Approvers__Teams__0 is 'sre=alice'; expected a team written 'org/slug'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__GitHub__Services__0 is 'shop'; expected an entry such as 'octo/shop=shop-api'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_logging_notifier_writes_each_update_with_a_fixed_event_id()
+    {
+        var records = new RecordingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(records).SetMinimumLevel(LogLevel.Trace));
+        var notifier = new LoggingReleaseNotifier(loggers.CreateLogger<LoggingReleaseNotifier>());
+        var id = new ReleaseId("octo/shop", 1, new string('a', 40));
+
+        await notifier.PublishAsync(Update(id, ReleaseStatus.Running), "u1", default);
+        await notifier.PublishAsync(Update(id, ReleaseStatus.RolledBack), "u2", default);
+
+        Assert.Equal([(7101, LogLevel.Information), (7102, LogLevel.Warning)], records.Entries.Select(e => (e.EventId.Id, e.Level)));
+        Assert.Contains("release-octo.shop-pr1-aaaaaaaaaaaa is RolledBack at stage production step 1/2 (10% traffic)", records.Entries.Last().Message, StringComparison.Ordinal);
+    }
+
+    private static ReleaseStatusUpdate Update(ReleaseId id, ReleaseStatus status) => new(
+        id, "shop", "aaaaaaaaaaaa", status, "production", 1, 2, 10, [], [], "summary", "next", DateTimeOffset.UnixEpoch, null);
+
+    private static IReadOnlyList<string> Messages(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => validation.Failures.ToList(),
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Messages).ToList(),
+        _ => exception.InnerException is { } inner ? Messages(inner) : [exception.Message],
+    };
+}
