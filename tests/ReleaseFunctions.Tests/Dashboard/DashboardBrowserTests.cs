@@ -83,6 +83,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         // Step 2's gate measures twice more: the charts follow.
         await app.AdvanceToNextTimerAsync(id);
         chromium.WaitUntil(_ => chromium.All("figure[data-gate='production/error_rate'] .series.observed circle.point").Count == 3, "a third point on the error-rate chart");
+        Assert.Empty(chromium.ConsoleErrors());
     }
 
     [Fact]
@@ -228,6 +229,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         Assert.Equal(2, rows.Length);
         Assert.Contains(rows, r => r.StartsWith("contoso/shop", StringComparison.Ordinal) && r.Contains("3 (1 failed)", StringComparison.Ordinal));
         Screenshot("dora");
+        Assert.Empty(chromium.ConsoleErrors());
     }
 
     [Fact]
