@@ -4,11 +4,11 @@ using ReleaseFunctions.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost();
 builder.AddReleaseFunctions();
+builder.AddDashboard();
 
 var app = builder.Build();
 app.MapFunctionsHost();
 app.MapReleaseFunctions();
-app.MapDashboard();
 return await app.RunFunctionsHostAsync(args);
 
 public partial class Program;
