@@ -27,6 +27,9 @@ export const statusLabel = (status) => statusLabels[status] ?? String(status ?? 
 const gateOutcomes = ['Pass', 'Warning', 'Fail', 'Inconclusive'];
 export const outcomeName = (outcome) => (typeof outcome === 'number' ? gateOutcomes[outcome] ?? String(outcome) : String(outcome ?? ''));
 
+const analysisStatuses = ['Running', 'Pass', 'Warning', 'Fail', 'Inconclusive'];
+export const analysisStatusName = (status) => (typeof status === 'number' ? analysisStatuses[status] ?? String(status) : String(status ?? ''));
+
 const trafficActions = ['Shift', 'Swap', 'Rollback', 'Promote'];
 export const actionName = (action) => (typeof action === 'number' ? trafficActions[action] ?? String(action) : String(action ?? ''));
 

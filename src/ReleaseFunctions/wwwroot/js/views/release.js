@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { lineChart } from '../chart.js';
 import { h } from '../dom.js';
-import { at, duration, finalStatuses, number, outcomeName, statusLabel, time } from '../format.js';
+import { analysisStatusName, at, duration, finalStatuses, number, statusLabel, time } from '../format.js';
 import { gateSeries, rollout } from '../evidence.js';
 
 const commands = [
@@ -70,7 +70,7 @@ function gates(detail, events) {
   const { gates: series, errors } = gateSeries(events);
   const verdicts = detail.gateVerdicts.map((event) => {
     const result = event.evidence?.result ?? {};
-    return h('li', { class: `verdict outcome-${String(result.status ?? '').toLowerCase()}` },
+    return h('li', { class: `verdict outcome-${analysisStatusName(result.status).toLowerCase()}` },
       h('strong', null, `${event.evidence?.stage ?? ''} step ${event.evidence?.step ?? ''}: `), event.reason);
   });
   const parts = [];
@@ -104,8 +104,9 @@ function gates(detail, events) {
         .filter((p) => Number.isFinite(p.y)),
     }));
     const last = gate.measurements[gate.measurements.length - 1];
-    const chart = lineChart({ title: `${gate.stage} · ${gate.objective}`, yLabel: gate.objective, series: lines, formatX: (ms) => time(new Date(ms).toISOString()) });
-    chart.dataset.gate = `${gate.stage}/${gate.objective}`;
+    const where = gate.scope === 'Stage' ? gate.stage : `${gate.stage} (${gate.scope})`;
+    const chart = lineChart({ title: `${where} · ${gate.objective}`, yLabel: gate.objective, series: lines, formatX: (ms) => time(new Date(ms).toISOString()) });
+    chart.dataset.gate = gate.scope === 'Stage' ? `${gate.stage}/${gate.objective}` : `${gate.stage}/${gate.scope}/${gate.objective}`;
     chart.append(h('p', { class: 'chart-note' },
       `${gate.measurements.length} measurement(s); last: ${last.outcome}`,
       last.pValue !== null && last.pValue !== undefined ? `, p = ${number(last.pValue)}` : '',
