@@ -1,5 +1,5 @@
 // The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
-// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|all> [--scale 1.0]
+// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all> [--scale 1.0]
 //            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
 // Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
 // bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
@@ -39,6 +39,7 @@ var workloads = new Dictionary<string, Func<Task<JsonObject>>>
     ["w3"] = () => TimersAsync((int)(1_000 * scale)),
     ["w4"] = () => Task.FromResult(Replay()),
     ["w5"] = () => WaitingAsync((int)(10_000 * scale)),
+    ["w6"] = () => WebhookAck.RunAsync(200, Math.Max(2, (int)(20 * scale))),
 };
 
 // W4 replays in memory and touches no store: it runs with SQLite only.

@@ -99,5 +99,5 @@ public sealed record SliObjective
     /// </summary>
     public SliQuery ToQuery(SliWindow window, IReadOnlyDictionary<string, string> parameters, TimeSpan? step = null) =>
         new(Provider, Query, window, parameters ?? throw new ArgumentNullException(nameof(parameters)), step,
-            Aggregation.ToString().ToLowerInvariant(), Unit.ToString().ToLowerInvariant());
+            Aggregation.ToString().ToLowerInvariant(), Unit == SliUnit.Number ? null : Unit.ToString().ToLowerInvariant()); // a plain number names no unit to convert to
 }

@@ -48,7 +48,21 @@ internal sealed class DurableTaskWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await _store.InitializeAsync(stoppingToken);
+        // A store that is down at start (a database restarting) is waited for, not fatal.
+        while (true)
+        {
+            try
+            {
+                await _store.InitializeAsync(stoppingToken);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                EngineLog.StoreError(_logger, _options.ErrorBackoff, ex);
+                await DelayAsync(_options.ErrorBackoff, stoppingToken);
+            }
+        }
+
         using var remoteWork = _store.SubscribeToWork(_signals.Orchestrations.Set, _signals.Activities.Set);
         EngineLog.WorkerStarted(_logger, _options.MaxConcurrentOrchestrations, _options.MaxConcurrentActivities);
         var loops = new List<Task>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Sli;
 
@@ -37,7 +38,10 @@ internal sealed partial class SandboxSliSource : ISliSource
         ArgumentNullException.ThrowIfNull(query);
         var (measure, unit) = Measure(query.Query);
         var factor = 1.0;
-        if (query.ExpectedUnit is { } expected)
+        // A policy objective of unit 'number' (the default, as SliObjective.ToQuery writes it) names no unit of
+        // measure, so the values stay in the unit the SLI is measured in.
+        var expected = string.Equals(query.ExpectedUnit, nameof(SliUnit.Number), StringComparison.OrdinalIgnoreCase) ? null : query.ExpectedUnit;
+        if (expected is not null)
         {
             factor = SliUnits.Factor(unit, expected)
                 ?? throw new IntegrationException(SystemName, IntegrationFailureKind.Rejected,
@@ -60,7 +64,7 @@ internal sealed partial class SandboxSliSource : ISliSource
                     .Where(s => s.Value is not null)
                     .Select(s => new SliSample(s.Start, s.Value!.Value * factor))
                     .ToArray(),
-                query.ExpectedUnit ?? unit))
+                expected ?? unit))
             .ToArray();
 
         return Task.FromResult(requests.Count == 0

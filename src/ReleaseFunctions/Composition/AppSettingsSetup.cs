@@ -4,7 +4,7 @@ using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Hosting.Settings;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 
 namespace ReleaseFunctions.Composition;
 
@@ -17,7 +17,8 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
     IConfigureOptions<ReleaseLedgerOptions>, IValidateOptions<ReleaseLedgerOptions>,
     IConfigureOptions<DefaultReleasePolicyOptions>, IValidateOptions<DefaultReleasePolicyOptions>,
     IConfigureOptions<ApproverTeamsOptions>, IValidateOptions<ApproverTeamsOptions>,
-    IConfigureOptions<WebhookRoutingOptions>, IValidateOptions<WebhookRoutingOptions>
+    IConfigureOptions<WebhookRoutingOptions>, IValidateOptions<WebhookRoutingOptions>,
+    IConfigureOptions<MonitoringOptions>, IValidateOptions<MonitoringOptions>
 {
     private IConfigurationSection Root => configuration.GetSection(ReleaseFunctionsOptions.SectionName);
 
@@ -36,6 +37,48 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
     public void Configure(WebhookRoutingOptions options) => Read(options);
 
     public ValidateOptionsResult Validate(string? name, WebhookRoutingOptions options) => Result(Read(new WebhookRoutingOptions()));
+
+    public void Configure(MonitoringOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, MonitoringOptions options) => Result(Read(new MonitoringOptions()));
+
+    /// <summary>Reads the monitoring settings while the app is composed (which sources exist depends on them).</summary>
+    public static MonitoringOptions ReadMonitoring(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var options = new MonitoringOptions();
+        new AppSettingsSetup(configuration, environment).Read(options);
+        return options;
+    }
+
+    private List<string> Read(MonitoringOptions options)
+    {
+        var problems = new List<string>();
+        if (Text("Prometheus", "BaseUrl") is { } url)
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                options.PrometheusBaseUrl = uri;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Prometheus", "BaseUrl")} is '{url}'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.");
+            }
+        }
+
+        if (Text("AzureMonitor", "WorkspaceId") is { } workspace)
+        {
+            if (Guid.TryParse(workspace, out _))
+            {
+                options.LogAnalyticsWorkspaceId = workspace;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("AzureMonitor", "WorkspaceId")} is '{workspace}'; expected the Log Analytics workspace id, a GUID.");
+            }
+        }
+
+        return problems;
+    }
 
     private List<string> Read(ReleaseLedgerOptions options)
     {

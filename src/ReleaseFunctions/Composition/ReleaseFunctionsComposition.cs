@@ -8,11 +8,12 @@ using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Health;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Hosting.Settings;
+using ReleaseFunctions.Integrations.AzureMonitor;
 using ReleaseFunctions.Integrations.GitHub;
 using ReleaseFunctions.Integrations.GitHub.Client;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Composition;
@@ -24,9 +25,6 @@ namespace ReleaseFunctions.Composition;
 /// </summary>
 public static class ReleaseFunctionsComposition
 {
-    private static readonly string PostgresUnavailable =
-        $"{SettingKeys.Of("Store", "Provider")} is 'postgres', but the PostgreSQL store is not available in this build; expected '{StoreOptions.Sqlite}'.";
-
     public static WebApplicationBuilder AddReleaseFunctions(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -41,10 +39,14 @@ public static class ReleaseFunctionsComposition
             engine.Registry.AddReleaseWorkflow();
             if (settings.Store.UsesPostgres)
             {
-                // No PostgreSQL store in this build: no worker runs, and every use of the engine (the webhook, the
-                // API, /readyz) fails with this message instead of the app refusing to start.
-                engine.RunWorker = false;
-                engine.UseStore(_ => throw new InvalidOperationException(PostgresUnavailable));
+                try
+                {
+                    engine.UsePostgres(o => o.ConnectionString = settings.Store.PostgresConnectionString ?? "");
+                }
+                catch (ArgumentException)
+                {
+                    // A missing or malformed connection string: the settings validator reports it and the app does not start.
+                }
             }
             else
             {
@@ -52,11 +54,16 @@ public static class ReleaseFunctionsComposition
             }
         });
 
+        // An engine whose store cannot be reached stops its worker, not the app: the webhook keeps answering (429, so
+        // GitHub redelivers) and /readyz names the failure, instead of the process exiting in a restart loop.
+        services.Configure<HostOptions>(host => host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+
         services.AddSingleton<AppSettingsSetup>();
         AddValidatedOptions<ReleaseLedgerOptions>(services);
         AddValidatedOptions<DefaultReleasePolicyOptions>(services);
         AddValidatedOptions<ApproverTeamsOptions>(services);
         AddValidatedOptions<WebhookRoutingOptions>(services);
+        AddValidatedOptions<MonitoringOptions>(services);
 
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
@@ -64,7 +71,7 @@ public static class ReleaseFunctionsComposition
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
             DefaultReleasePolicy.Location,
-            DefaultReleasePolicy.Render(sp.GetRequiredService<IOptions<DefaultReleasePolicyOptions>>().Value, sp.GetRequiredService<IOptions<ReleaseFunctionsOptions>>().Value.Sli.DefaultProvider),
+            DefaultReleasePolicy.Render(sp.GetRequiredService<IOptions<DefaultReleasePolicyOptions>>().Value, SliProviderName(sp.GetRequiredService<IOptions<ReleaseFunctionsOptions>>().Value.Sli.DefaultProvider)),
             IsDefault: true)));
         services.AddSingleton<IPolicySource>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubPolicySource(github, sp.GetRequiredService<DefaultPolicyDocument>())
@@ -77,6 +84,14 @@ public static class ReleaseFunctionsComposition
         {
             services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
         }
+
+        if (settings.Sandbox.Enabled)
+        {
+            AddSandbox(services);
+        }
+
+        services.AddReleaseTargets();
+        services.AddSliSources(AppSettingsSetup.ReadMonitoring(builder.Configuration, builder.Environment));
 
         services.AddOperatorApi();
         services.AddReleaseHealthChecks();
@@ -94,6 +109,20 @@ public static class ReleaseFunctionsComposition
         app.MapOpenApi();
         return app;
     }
+
+    /// <summary>The local sandbox: its target and SLI source serve policies that name provider "sandbox".</summary>
+    private static void AddSandbox(IServiceCollection services)
+    {
+        services.AddSingleton<SandboxRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<SandboxRuntime>());
+        services.AddSingleton<IDeploymentTarget, SandboxDeploymentTarget>();
+        services.AddSingleton<ISliSource, SandboxSlis>();
+    }
+
+    /// <summary>The SLI source a setting's provider means ("azuremonitor" is the Log Analytics source, which runs KQL).</summary>
+    private static string SliProviderName(string setting) => string.Equals(setting, SliOptions.AzureMonitor, StringComparison.OrdinalIgnoreCase)
+        ? LogAnalyticsSliSource.ProviderName
+        : setting.ToLowerInvariant();
 
     internal static bool HasGitHubCredentials(GitHubOptions gitHub) => gitHub.UsesApp || !string.IsNullOrWhiteSpace(gitHub.Token);
 

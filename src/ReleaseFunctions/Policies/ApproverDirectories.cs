@@ -1,7 +1,7 @@
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.GitHub.Client;
 
-namespace ReleaseFunctions.Policies;
+namespace ReleaseFunctions.Policy;
 
 /// <summary>Team membership from GitHub: a login belongs to a team when its membership there is active (not pending).</summary>
 internal sealed class GitHubApproverDirectory(GitHubClient github) : IApproverDirectory

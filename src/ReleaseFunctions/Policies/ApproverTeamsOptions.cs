@@ -1,4 +1,4 @@
-namespace ReleaseFunctions.Policies;
+namespace ReleaseFunctions.Policy;
 
 /// <summary>
 /// Team membership for approvals when GitHub is not configured: indexed settings

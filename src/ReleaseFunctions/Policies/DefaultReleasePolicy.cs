@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ReleaseFunctions.Policies;
+namespace ReleaseFunctions.Policy;
 
 /// <summary>Renders the default policy from settings in the format of <c>.github/release-policy.yml</c>.</summary>
 internal static class DefaultReleasePolicy

@@ -1,4 +1,4 @@
-namespace ReleaseFunctions.Policies;
+namespace ReleaseFunctions.Policy;
 
 /// <summary>
 /// The release policy used for a repository without <c>.github/release-policy.yml</c> (and for every repository when

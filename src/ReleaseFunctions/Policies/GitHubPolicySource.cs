@@ -3,7 +3,7 @@ using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Integrations.GitHub;
 using ReleaseFunctions.Integrations.GitHub.Client;
 
-namespace ReleaseFunctions.Policies;
+namespace ReleaseFunctions.Policy;
 
 /// <summary>
 /// Reads <c>.github/release-policy.yml</c> at the release's merge commit, so the policy that applies is the one that

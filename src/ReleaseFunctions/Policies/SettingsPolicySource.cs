@@ -1,7 +1,7 @@
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 
-namespace ReleaseFunctions.Policies;
+namespace ReleaseFunctions.Policy;
 
 /// <summary>Gives every release the default policy from settings: the policy source when GitHub is not configured.</summary>
 internal sealed class SettingsPolicySource(DefaultPolicyDocument defaultPolicy) : IPolicySource

@@ -275,7 +275,7 @@ public class GateEvaluatorTests
 
         var query = objective.ToQuery(Window, parameters, TimeSpan.FromMinutes(1));
 
-        Assert.Equal(("sandbox", "latency_ms-query", Window, "p99", "number", (TimeSpan?)TimeSpan.FromMinutes(1)),
+        Assert.Equal(("sandbox", "latency_ms-query", Window, "p99", (string?)null, (TimeSpan?)TimeSpan.FromMinutes(1)),
             (query.Provider, query.Query, query.Window, query.Aggregation, query.ExpectedUnit, query.Step));
         Assert.Same(parameters, query.Parameters);
     }

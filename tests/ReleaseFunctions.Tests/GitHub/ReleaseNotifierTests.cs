@@ -1,7 +1,7 @@
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.GitHub;
-using ReleaseFunctions.Tests.Policies;
+using ReleaseFunctions.Tests.PolicySources;
 using ReleaseFunctions.Tests.Support;
 
 namespace ReleaseFunctions.Tests.GitHub;

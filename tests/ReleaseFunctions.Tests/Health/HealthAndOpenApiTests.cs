@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Tests.Support;
 
 namespace ReleaseFunctions.Tests.Health;
@@ -39,12 +40,12 @@ public sealed class HealthAndOpenApiTests
     }
 
     [Fact]
-    public async Task With_postgres_chosen_in_a_build_without_it_readiness_and_the_webhook_say_so()
+    public async Task With_the_engine_store_unreachable_readiness_says_so_and_the_webhook_asks_for_a_redelivery()
     {
         using var app = new ReleaseAppFactory(new Dictionary<string, string?>
         {
             ["ReleaseFunctions:Store:Provider"] = "postgres",
-            ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=db;Database=releasefunctions",
+            ["ReleaseFunctions:Store:PostgresConnectionString"] = "Host=127.0.0.1;Port=1;Database=releasefunctions;Timeout=2",
         });
 
         var ready = await app.CreateClient().GetAsync("/readyz");
@@ -53,11 +54,26 @@ public sealed class HealthAndOpenApiTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var readiness = await ready.Content.ReadAsStringAsync();
-        Assert.Contains("not available in this build", readiness, StringComparison.Ordinal);
-        Assert.Contains("not registered", readiness, StringComparison.Ordinal);
+        Assert.Contains("the engine's store does not answer", readiness, StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, merge.StatusCode);
-        Assert.Contains("not available in this build", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("redeliver it after 30 s", await merge.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode)429, redelivered.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_the_sandbox_a_merge_moves_the_sandbox_router_to_the_first_canary_step()
+    {
+        using var app = new ReleaseAppFactory(useSandbox: true);
+        const string release = "release-contoso.checkout-api-pr42-9f1c2e3d4b5a";
+
+        await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"));
+
+        var shifted = await Eventually.ReturnsAsync(async () =>
+            (await app.Ledger.GetAuditTrailAsync(release, default)).FirstOrDefault(r => r.Kind == "traffic-shifted"), "the first traffic shift");
+        using var evidence = JsonDocument.Parse(shifted.EvidenceJson);
+        Assert.Equal(10, evidence.RootElement.GetProperty("state").GetProperty("candidateWeightPercent").GetInt32());
+        var target = app.Services.GetServices<ReleaseFunctions.Core.Ports.IDeploymentTarget>().Single(t => t.Provider == "sandbox");
+        Assert.Equal(10, (await target.ReadAsync(new("sandbox", new Dictionary<string, string>()), "checkout-api", default)).CandidateWeightPercent);
     }
 
     [Fact]

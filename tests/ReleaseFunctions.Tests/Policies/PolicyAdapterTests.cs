@@ -3,10 +3,10 @@ using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Integrations.GitHub.Client;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 using ReleaseFunctions.Tests.Support;
 
-namespace ReleaseFunctions.Tests.Policies;
+namespace ReleaseFunctions.Tests.PolicySources;
 
 public sealed class PolicyAdapterTests
 {

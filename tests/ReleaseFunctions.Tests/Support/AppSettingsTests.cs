@@ -5,7 +5,7 @@ using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Policies;
+using ReleaseFunctions.Policy;
 using ReleaseFunctions.Tests.Hosting;
 
 namespace ReleaseFunctions.Tests.Support;
@@ -24,7 +24,8 @@ public sealed class AppSettingsTests
             ["ReleaseFunctions:Sli:DefaultProvider"] = "prometheus",
             ["ReleaseFunctions:Approvers:Teams:0"] = "contoso/sre=alice, Mona",
             ["ReleaseFunctions:GitHub:Services"] = "octo/shop=shop-api; octo/web=storefront",
-        });
+            ["ReleaseFunctions:Prometheus:BaseUrl"] = "http://prometheus.test:9090",
+        }, useSandbox: true);
 
         var ledger = app.Services.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value;
         var policy = await app.Services.GetRequiredService<IPolicySource>().ReadAsync(new ReleaseId("octo/shop", 1, new string('a', 40)), null, default);
@@ -38,6 +39,8 @@ public sealed class AppSettingsTests
         Assert.Equal(["contoso/sre"], teams);
         Assert.Equal("storefront", routing.ServiceOf("Octo/Web"));
         Assert.Equal("api", routing.ServiceOf("octo/api"));
+        Assert.Equal(["azure-monitor-metrics", "prometheus", "sandbox"], app.Services.GetServices<ISliSource>().Select(s => s.Provider).Order());
+        Assert.Equal(["app-service", "container-apps", "sandbox"], app.Services.GetServices<IDeploymentTarget>().Select(t => t.Provider).Order());
     }
 
     [Fact]
@@ -49,6 +52,8 @@ public sealed class AppSettingsTests
             ["ReleaseFunctions:DefaultPolicy:Soak"] = "two minutes",
             ["ReleaseFunctions:Approvers:Teams:0"] = "sre=alice",
             ["ReleaseFunctions:GitHub:Services:0"] = "shop",
+            ["ReleaseFunctions:Prometheus:BaseUrl"] = "prometheus:9090",
+            ["ReleaseFunctions:AzureMonitor:WorkspaceId"] = "my-workspace",
         });
 
         // What RunFunctionsHostAsync runs before the host starts; a failure there ends the process with these messages.
@@ -59,6 +64,8 @@ public sealed class AppSettingsTests
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__DefaultPolicy__Soak is 'two minutes'; expected a duration such as '2m'", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__Approvers__Teams__0 is 'sre=alice'; expected a team written 'org/slug'", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__GitHub__Services__0 is 'shop'; expected an entry such as 'octo/shop=shop-api'", StringComparison.Ordinal));
+        Assert.Contains("ReleaseFunctions__Prometheus__BaseUrl is 'prometheus:9090'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.", messages);
+        Assert.Contains("ReleaseFunctions__AzureMonitor__WorkspaceId is 'my-workspace'; expected the Log Analytics workspace id, a GUID.", messages);
     }
 
     [Fact]

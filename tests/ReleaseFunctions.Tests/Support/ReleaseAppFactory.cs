@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Tests.Hosting;
@@ -24,8 +25,12 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection> _services;
 
-    public ReleaseAppFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    private readonly bool _useSandbox;
+
+    /// <param name="useSandbox">Keep the app's own sandbox target and SLI source instead of the fakes.</param>
+    public ReleaseAppFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool useSandbox = false)
     {
+        _useSandbox = useSandbox;
         ContentRoot = Directory.CreateTempSubdirectory("releasefunctions-app-").FullName;
         _settings = new Dictionary<string, string?>
         {
@@ -86,8 +91,15 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Time);
-            services.AddSingleton<IDeploymentTarget>(Target);
-            services.AddSingleton<ISliSource>(new FakeSliSource());
+            // The app's own sandbox target and SLI source give way to the fakes (the sandbox itself idles on the hand-moved clock).
+            if (!_useSandbox)
+            {
+                services.RemoveAll<IDeploymentTarget>();
+                services.RemoveAll<ISliSource>();
+                services.AddSingleton<IDeploymentTarget>(Target);
+                services.AddSingleton<ISliSource>(new FakeSliSource());
+            }
+
             _services(services);
         });
     }

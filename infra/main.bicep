@@ -1,0 +1,232 @@
+// ReleaseFunctions on Azure: a Linux function app running the app as a custom handler, with its storage,
+// Log Analytics + Application Insights, a user-assigned managed identity holding the roles the SLI queries and
+// traffic shifts need, Key Vault references for the GitHub secrets, and optionally a PostgreSQL flexible server
+// for the engine's store (several instances share the work).
+//
+//   az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix> githubAppId=<id> ...
+//
+// Publish the app with `dotnet publish src/ReleaseFunctions -c Release -r linux-x64 -o publish` (which writes
+// host.json and one function.json per function) and zip-deploy the publish folder.
+
+targetScope = 'resourceGroup'
+
+@description('Prefix for resource names (letters and digits, 3 to 11 characters).')
+@minLength(3)
+@maxLength(11)
+param name string
+
+param location string = resourceGroup().location
+
+@description('GitHub App id; leave empty when a token is used instead.')
+param githubAppId string = ''
+
+@description('Branches whose merges start releases.')
+param releaseBranches array = [
+  'main'
+]
+
+@description('Resource ids of the App Service sites / Container Apps the releases shift traffic on (Website Contributor / Container Apps Contributor is granted on each).')
+param appServiceSiteIds array = []
+param containerAppIds array = []
+
+@description('Log Analytics workspaces (besides the one created here) the SLI queries read.')
+param sliWorkspaceIds array = []
+
+@description('Use PostgreSQL for the engine store instead of SQLite on the app\'s file share.')
+param usePostgres bool = false
+
+@secure()
+@description('Administrator password of the PostgreSQL server (only when usePostgres).')
+param postgresAdminPassword string = ''
+
+var suffix = uniqueString(resourceGroup().id, name)
+var roles = {
+  monitoringReader: '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
+  logAnalyticsReader: '73c42c96-874c-492b-b04d-ab87d138a893'
+  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772'
+  containerAppsContributor: '358470bc-b998-42bd-ab17-a7e34c199c0f'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${name}-id'
+  location: location
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: toLower('${name}${take(suffix, 10)}')
+  location: location
+  sku: { name: 'Standard_LRS' }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: true
+  }
+}
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${name}-logs'
+  location: location
+  properties: {
+    sku: { name: 'PerGB2018' }
+    retentionInDays: 30
+  }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${name}-ai'
+  location: location
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: workspace.id
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: '${name}-kv-${take(suffix, 6)}'
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+  }
+}
+
+// The secrets themselves are not created here: set them in the vault after deploying (README, "Deploy to Azure").
+var secretNames = [
+  'github-webhook-secret'
+  'github-app-private-key'
+  'github-token'
+  'operator-api-key'
+]
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: '${name}-plan'
+  location: location
+  kind: 'elastic'
+  sku: { name: 'EP1', tier: 'ElasticPremium' }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2023-12-01-preview' = if (usePostgres) {
+  name: '${name}-pg-${take(suffix, 6)}'
+  location: location
+  sku: { name: 'Standard_B1ms', tier: 'Burstable' }
+  properties: {
+    version: '16'
+    administratorLogin: 'releasefunctions'
+    administratorLoginPassword: postgresAdminPassword
+    storage: { storageSizeGB: 32 }
+    backup: { backupRetentionDays: 7, geoRedundantBackup: 'Disabled' }
+  }
+}
+
+resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2023-12-01-preview' = if (usePostgres) {
+  parent: postgres
+  name: 'releasefunctions'
+}
+
+var kvRef = 'https://${vault.name}${environment().suffixes.keyvaultDns}/secrets'
+
+resource app 'Microsoft.Web/sites@2023-12-01' = {
+  name: '${name}-func-${take(suffix, 6)}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identity.id}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identity.id
+    siteConfig: {
+      linuxFxVersion: ''
+      ftpsState: 'Disabled'
+      minTlsVersion: '1.2'
+      appSettings: concat([
+        { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
+        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+        { name: 'ReleaseFunctions__Sandbox__Enabled', value: 'false' }
+        { name: 'ReleaseFunctions__Sli__DefaultProvider', value: 'azuremonitor' }
+        { name: 'ReleaseFunctions__GitHub__AppId', value: githubAppId }
+        { name: 'ReleaseFunctions__GitHub__WebhookSecrets__0', value: '@Microsoft.KeyVault(SecretUri=${kvRef}/github-webhook-secret)' }
+        { name: 'ReleaseFunctions__GitHub__PrivateKey', value: empty(githubAppId) ? '' : '@Microsoft.KeyVault(SecretUri=${kvRef}/github-app-private-key)' }
+        { name: 'ReleaseFunctions__GitHub__Token', value: empty(githubAppId) ? '@Microsoft.KeyVault(SecretUri=${kvRef}/github-token)' : '' }
+        { name: 'ReleaseFunctions__Operator__ApiKeys__0', value: '@Microsoft.KeyVault(SecretUri=${kvRef}/operator-api-key)' }
+        { name: 'ReleaseFunctions__Store__Provider', value: usePostgres ? 'postgres' : 'sqlite' }
+        { name: 'ReleaseFunctions__Store__SqlitePath', value: '/home/data/releasefunctions.db' }
+        { name: 'ReleaseFunctions__Store__PostgresConnectionString', value: usePostgres ? 'Host=${postgres.properties.fullyQualifiedDomainName};Database=releasefunctions;Username=releasefunctions;Password=${postgresAdminPassword};SSL Mode=Require' : '' }
+      ], [for (branch, i) in releaseBranches: { name: 'ReleaseFunctions__GitHub__ReleaseBranches__${i}', value: branch }])
+    }
+  }
+}
+
+// Roles the managed identity needs: read SLIs, shift traffic, read secrets, use the host's storage.
+resource storageRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource workspaceRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: workspace
+  name: guid(workspace.id, identity.id, roles.logAnalyticsReader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.logAnalyticsReader)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Metrics of the targets, and Log Analytics workspaces elsewhere, are read at resource-group scope.
+resource monitoringRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, identity.id, roles.monitoringReader)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringReader)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+module targetRoles 'target-roles.bicep' = {
+  name: '${name}-target-roles'
+  params: {
+    principalId: identity.properties.principalId
+    appServiceSiteIds: appServiceSiteIds
+    containerAppIds: containerAppIds
+    sliWorkspaceIds: sliWorkspaceIds
+    roles: roles
+  }
+}
+
+output functionAppName string = app.name
+output webhookUrl string = 'https://${app.properties.defaultHostName}/api/github/webhook'
+output keyVaultName string = vault.name
+output secretsToSet array = secretNames
+output managedIdentityClientId string = identity.properties.clientId

@@ -1,0 +1,60 @@
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Sli;
+using ReleaseFunctions.Integrations.Sandbox;
+
+namespace ReleaseFunctions.Composition;
+
+/// <summary>
+/// The local sandbox (a service in two versions behind a weighted router, under steady load) for the app's lifetime:
+/// started with the app, stopped with it. Its deployment target and SLI source (both provider "sandbox") are the
+/// app's while it runs.
+/// </summary>
+internal sealed partial class SandboxRuntime(TimeProvider time, ILogger<SandboxRuntime> logger) : IHostedService, IAsyncDisposable
+{
+    private SandboxEnvironment? _environment;
+
+    /// <summary>The running sandbox; an <see cref="IntegrationException"/> when it is not running.</summary>
+    public SandboxEnvironment Environment => Volatile.Read(ref _environment)
+        ?? throw new IntegrationException("Sandbox", IntegrationFailureKind.Unavailable, "the sandbox is not running (it starts with the app when ReleaseFunctions__Sandbox__Enabled is true)");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var environment = await SandboxEnvironment.StartAsync(new SandboxOptions(), time, cancellationToken);
+        Volatile.Write(ref _environment, environment);
+        Log.Started(logger, environment.RouterAddress, environment.StableAddress, environment.CandidateAddress);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _environment, null) is { } environment)
+        {
+            await environment.DisposeAsync();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7401, Level = LogLevel.Information, Message = "Sandbox running: router {Router}, stable {Stable}, candidate {Candidate}")]
+        public static partial void Started(ILogger logger, Uri router, Uri stable, Uri candidate);
+    }
+}
+
+/// <summary>The sandbox's deployment target, once the sandbox runs.</summary>
+internal sealed class SandboxDeploymentTarget(SandboxRuntime sandbox) : IDeploymentTarget
+{
+    public string Provider => "sandbox";
+
+    public Task<TrafficState> ApplyAsync(TrafficShift shift, CancellationToken cancellationToken) => sandbox.Environment.Target.ApplyAsync(shift, cancellationToken);
+
+    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken) => sandbox.Environment.Target.ReadAsync(target, service, cancellationToken);
+}
+
+/// <summary>The sandbox's SLI source, once the sandbox runs.</summary>
+internal sealed class SandboxSlis(SandboxRuntime sandbox) : ISliSource
+{
+    public string Provider => "sandbox";
+
+    public Task<SliReading> QueryAsync(SliQuery query, CancellationToken cancellationToken) => sandbox.Environment.SliSource.QueryAsync(query, cancellationToken);
+}
