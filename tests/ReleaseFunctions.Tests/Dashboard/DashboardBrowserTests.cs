@@ -126,6 +126,28 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_rollback_from_the_dashboard_ends_the_release_and_leaves_no_command_to_send()
+    {
+        using var app = DashboardApp.Launch();
+        var id = await app.StartReleaseAsync(DashboardApp.Merge());
+        chromium.Reset(app.BaseAddress);
+        chromium.Open(app.BaseAddress, $"#/releases/{id}");
+        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.WaitUntil(_ => chromium.Text("#release-state") == "running", "the running state");
+
+        chromium.Driver.FindElement(By.CssSelector("button[data-command='rollback']")).Click();
+        chromium.Wait(d => d.FindElements(By.Id("confirm-send")).FirstOrDefault(e => e.Displayed && e.Text == "Roll back"), "the rollback confirmation").Click();
+
+        chromium.WaitUntil(_ => chromium.Text("#release-state") == "rolled back", "the rolled-back state");
+        Assert.Equal(0, app.Target.Weight);
+        chromium.WaitUntil(_ => chromium.All("#timeline > li[data-kind='rolled-back']").Count == 1, "the rolled-back event");
+        Assert.All(chromium.All("button[data-command]"), button => Assert.False(button.Enabled));
+        Assert.Equal("The release has finished: commands go to running releases only.", chromium.Text("#command-status"));
+        Assert.Contains("stopped", chromium.All(".rollout .step")[0].GetAttribute("class"), StringComparison.Ordinal);
+        Screenshot("release-rolled-back");
+    }
+
+    [Fact]
     public async Task An_approval_from_the_dashboard_lets_a_waiting_release_go_on_and_shows_who_gave_it()
     {
         using var app = DashboardApp.Launch(DashboardApp.ApprovalByAlice);

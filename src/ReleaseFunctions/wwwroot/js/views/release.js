@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { lineChart } from '../chart.js';
 import { h } from '../dom.js';
-import { analysisStatusName, at, duration, finalStatuses, number, statusLabel, time } from '../format.js';
+import { actionName, analysisStatusName, at, duration, finalStatuses, number, statusLabel, time } from '../format.js';
 import { gateSeries, rollout } from '../evidence.js';
 
 const commands = [
@@ -132,7 +132,8 @@ function approvals(detail) {
 }
 
 function timelineItem(event) {
-  return h('li', { class: `event kind-${event.kind}`, dataset: { sequence: event.sequence, kind: event.kind } },
+  const rollback = event.kind === 'traffic-shifted' && actionName(event.evidence?.action) === 'Rollback';
+  return h('li', { class: `event kind-${event.kind}${rollback ? ' rollback' : ''}`, dataset: { sequence: event.sequence, kind: event.kind } },
     h('time', { datetime: event.at }, time(event.at)),
     h('span', { class: 'kind' }, event.kind),
     h('span', { class: 'actor' }, event.actor),
