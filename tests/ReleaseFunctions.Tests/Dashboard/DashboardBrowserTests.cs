@@ -34,6 +34,11 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         Assert.Equal(2, chromium.All("#releases-table tbody tr").Count);
         Screenshot("releases-list");
 
+        // The second measurement passes the gate and the release moves to 50%: the list follows without a reload.
+        await app.AdvanceToNextTimerAsync(id);
+        Assert.Equal(50, (await app.Ledger.GetReleaseAsync(id, CancellationToken.None))!.WeightPercent);
+        chromium.WaitUntil(_ => chromium.Text($"tr[data-instance-id='{id}'] td[data-label='Weight']") == "50%", "the row at 50%");
+
         chromium.Driver.FindElement(By.Id("filter-service")).SendKeys("payments" + Keys.Enter);
         chromium.WaitUntil(d => d.Url.Contains("service=payments", StringComparison.Ordinal)
                                 && chromium.All("#releases-table tbody tr").Select(r => r.GetAttribute("data-instance-id")).SequenceEqual([DashboardApp.Merge(43, "payments").Id.InstanceId]),
