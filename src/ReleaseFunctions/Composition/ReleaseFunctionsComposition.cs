@@ -67,6 +67,7 @@ public static class ReleaseFunctionsComposition
 
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
+        services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
 
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
@@ -84,6 +85,7 @@ public static class ReleaseFunctionsComposition
         {
             services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
         }
+
 
         if (settings.Sandbox.Enabled)
         {

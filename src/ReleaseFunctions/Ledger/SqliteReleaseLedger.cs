@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
@@ -13,9 +15,10 @@ namespace ReleaseFunctions.Ledger;
 /// An append and the release's new state are written in one transaction. Appends are idempotent on their key: a
 /// second call with a key already recorded returns the record written then and changes nothing. Appends are
 /// serialised (a lock in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
-/// before it. Times are stored as UTC ticks, which keeps the hashed times exact and sorts correctly.
+/// before it. Times are stored as UTC ticks, which keeps the hashed times exact and sorts correctly. Post-release
+/// reviews are kept with their release, one each (the first saved wins).
 /// </summary>
-internal sealed class SqliteReleaseLedger : IReleaseLedger, IDisposable
+internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDisposable
 {
     private const string Columns = """
         instance_id, repository, pull_request, merge_commit_sha, service, version, title, author, merged_at, started_at,
@@ -194,6 +197,65 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IDisposable
         return await ReadAuditAsync(connection, null, "WHERE subject = $subject ORDER BY sequence", p => p.AddWithValue("$subject", instanceId), cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<ReleaseRecord>> ListDueAsync(DateTimeOffset completedBefore, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        await _initialized.Value.ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, $"""
+            SELECT {string.Join(", ", Columns.Split(',').Select(c => "r." + c.Trim()))} FROM releases r
+            LEFT JOIN release_reviews v ON v.instance_id = r.instance_id
+            WHERE r.completed_at IS NOT NULL AND r.completed_at < $before AND v.published_at IS NULL
+            ORDER BY r.completed_at, r.instance_id LIMIT $max
+            """);
+        command.Parameters.AddWithValue("$before", completedBefore.UtcTicks);
+        command.Parameters.AddWithValue("$max", max);
+        var due = new List<ReleaseRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            due.Add(ReadRelease(reader));
+        }
+
+        return due;
+    }
+
+    public async Task<ReleaseReview> SaveAsync(ReleaseReview review, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(review);
+        await _initialized.Value.ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var insert = Command(connection, null, "INSERT INTO release_reviews (instance_id, review_json, published_at) VALUES ($id, $review, $published) ON CONFLICT (instance_id) DO NOTHING"))
+        {
+            insert.Parameters.AddWithValue("$id", review.InstanceId);
+            insert.Parameters.AddWithValue("$review", JsonSerializer.Serialize(review with { PublishedAt = null }, LedgerJsonContext.Default.ReleaseReview));
+            insert.Parameters.AddWithValue("$published", (object?)review.PublishedAt?.UtcTicks ?? DBNull.Value);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await ReadReviewAsync(connection, review.InstanceId, cancellationToken).ConfigureAwait(false)
+               ?? throw new InvalidOperationException($"The review of '{review.InstanceId}' was saved but cannot be read back.");
+    }
+
+    public async Task MarkPublishedAsync(string instanceId, DateTimeOffset publishedAt, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        await _initialized.Value.ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var update = Command(connection, null, "UPDATE release_reviews SET published_at = $at WHERE instance_id = $id AND published_at IS NULL");
+        update.Parameters.AddWithValue("$id", instanceId);
+        update.Parameters.AddWithValue("$at", publishedAt.UtcTicks);
+        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ReleaseReview?> GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        await _initialized.Value.ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadReviewAsync(connection, instanceId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A cheap read that proves the file is reachable and its schema in place.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
@@ -234,6 +296,11 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IDisposable
             );
             CREATE INDEX IF NOT EXISTS releases_by_start ON releases (started_at DESC, instance_id DESC);
             CREATE INDEX IF NOT EXISTS releases_by_repository ON releases (repository, started_at DESC, instance_id DESC);
+            CREATE TABLE IF NOT EXISTS release_reviews (
+                instance_id TEXT NOT NULL PRIMARY KEY,
+                review_json TEXT NOT NULL,
+                published_at INTEGER NULL
+            );
             CREATE TABLE IF NOT EXISTS audit_records (
                 subject TEXT NOT NULL,
                 sequence INTEGER NOT NULL,
@@ -264,6 +331,21 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IDisposable
         command.Transaction = transaction;
         command.CommandText = sql;
         return command;
+    }
+
+    private static async Task<ReleaseReview?> ReadReviewAsync(SqliteConnection connection, string instanceId, CancellationToken cancellationToken)
+    {
+        await using var select = Command(connection, null, "SELECT review_json, published_at FROM release_reviews WHERE instance_id = $id");
+        select.Parameters.AddWithValue("$id", instanceId);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var review = JsonSerializer.Deserialize(reader.GetString(0), LedgerJsonContext.Default.ReleaseReview)
+                     ?? throw new InvalidDataException($"The release ledger holds an empty review for '{instanceId}'.");
+        return review with { PublishedAt = reader.IsDBNull(1) ? null : Utc(reader.GetInt64(1)) };
     }
 
     private static async Task UpsertReleaseAsync(SqliteConnection connection, SqliteTransaction transaction, ReleaseRecord r, CancellationToken cancellationToken)
@@ -379,3 +461,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IDisposable
         }
     }
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ReleaseReview))]
+internal sealed partial class LedgerJsonContext : JsonSerializerContext;

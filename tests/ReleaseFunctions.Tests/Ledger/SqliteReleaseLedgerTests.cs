@@ -169,4 +169,35 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
         Assert.Equal(nameof(ReleaseFilter.ContinuationToken), error.ParamName);
         Assert.Contains("not one this service issued", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Reviews_are_kept_once_per_release_and_finished_releases_are_due_until_published()
+    {
+        var promoted = LedgerSeed.Release("octo/shop", 1, ReleaseStatus.Promoted, T0);
+        var running = LedgerSeed.Release("octo/shop", 2, ReleaseStatus.Running, T0);
+        var rolledBack = LedgerSeed.Release("octo/shop", 3, ReleaseStatus.RolledBack, T0.AddMinutes(1));
+        foreach (var (release, key) in new[] { (promoted, "k1"), (running, "k2"), (rolledBack, "k3") })
+        {
+            await LedgerSeed.RecordAsync(_ledger, release, key);
+        }
+
+        var due = await _ledger.ListDueAsync(T0.AddDays(1), 10, default);
+        var first = new ReleaseReview(promoted.InstanceId, T0.AddDays(1), ReleaseStatus.Promoted, "promoted",
+            [new SliComparison("error_rate", 0.01, 0.012, "steady")], new ErrorBudgetBurn(80, 79.5), TimeSpan.FromMinutes(35), false, ["note"]);
+        var kept = await _ledger.SaveAsync(first, default);
+        var second = await _ledger.SaveAsync(first with { OutcomeReason = "rewritten" }, default);
+        await _ledger.MarkPublishedAsync(promoted.InstanceId, T0.AddDays(1).AddMinutes(1), default);
+        var stillDue = await _ledger.ListDueAsync(T0.AddDays(1), 10, default);
+        var read = await _ledger.GetAsync(promoted.InstanceId, default);
+
+        Assert.Equal([promoted.InstanceId, rolledBack.InstanceId], due.Select(r => r.InstanceId));
+        Assert.Equal("promoted", kept.OutcomeReason);
+        Assert.Equal("promoted", second.OutcomeReason);
+        Assert.Equal([rolledBack.InstanceId], stillDue.Select(r => r.InstanceId));
+        Assert.Equal(T0.AddDays(1).AddMinutes(1), read!.PublishedAt);
+        Assert.Equal(first.Slis, read.Slis);
+        Assert.Equal(first.ErrorBudget, read.ErrorBudget);
+        Assert.Null(await _ledger.GetAsync(running.InstanceId, default));
+        Assert.Empty(await _ledger.ListDueAsync(T0, 10, default));
+    }
 }
