@@ -56,7 +56,8 @@ export function mountReleases(main, params, context) {
       const value = String(data.get(name) ?? '').trim();
       if (value) search.set(name, value);
     }
-    location.hash = `#/releases${search.size ? `?${search}` : ''}`;
+    const text = search.toString();
+    location.hash = `#/releases${text ? `?${text}` : ''}`;
   });
   status.addEventListener('change', () => form.requestSubmit());
 
