@@ -4,6 +4,7 @@ using ReleaseFunctions.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost();
 builder.AddReleaseFunctions();
+builder.AddDashboard();
 
 var app = builder.Build();
 app.MapFunctionsHost();

@@ -1,0 +1,198 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseFunctions.Core.Audit;
+using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Durable;
+using ReleaseFunctions.Releases;
+using ReleaseFunctions.Tests.Hosting;
+using ReleaseFunctions.Tests.Releases;
+
+namespace ReleaseFunctions.Tests.Dashboard;
+
+/// <summary>
+/// The real app on Kestrel at 127.0.0.1 (a dynamic port) so a browser can reach it, with its data in a fresh temp
+/// folder, a hand-moved clock, and fake policy, target and SLI ports, so a test moves a release step by step.
+/// </summary>
+internal sealed class DashboardApp : WebApplicationFactory<Program>
+{
+    public const string OperatorKey = "alice-dashboard-0123456789abcdef";
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Two canary steps; each step's gate measures twice, five minutes apart, an absolute and a relative objective.
+    /// With <see cref="ApprovalByAlice"/>, operator alice must approve before the stage starts.
+    /// </summary>
+    public const string Policy = """
+        version: 1
+        stages:
+          - name: production
+            target: { provider: fake }
+            strategy:
+              canary:
+                steps:
+                  - { weight: 10, soak: 10m }
+                  - { weight: 50, soak: 10m }
+            gate:
+              provider: fake
+              compare_to: baseline
+              analysis: { interval: 5m, count: 2, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 1 }
+              objectives:
+                - name: error_rate
+                  query: error_rate
+                  aggregation: mean
+                  unit: ratio
+                  pass: "< 1%"
+                  critical: true
+                - name: p99_latency_ms
+                  query: p99_latency_ms
+                  aggregation: p99
+                  pass: ["<= 300", "<= +10%"]
+        """;
+
+    public const string ApprovalByAlice = Policy + """
+
+            approvals:
+              - { users: [alice], quorum: 1, timeout: 1h, on_timeout: reject }
+        """;
+
+    private readonly string _policy;
+
+    private DashboardApp(string policy)
+    {
+        _policy = policy;
+        ContentRoot = Directory.CreateTempSubdirectory("releasefunctions-dashboard-").FullName;
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+    }
+
+    public string ContentRoot { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public ManualTimeProvider Clock { get; } = new(Start);
+
+    public FakeTarget Target { get; } = new();
+
+    public FakeSliSource Sli { get; } = new()
+    {
+        Canary = (query, weight) => query == "error_rate" ? 0.002 + weight / 10_000.0 : 180 + weight,
+    };
+
+    public DurableTaskClient Engine => Services.GetRequiredService<DurableTaskClient>();
+
+    public IReleaseLedger Ledger => Services.GetRequiredService<IReleaseLedger>();
+
+    public static DashboardApp Launch(string policy = Policy)
+    {
+        var app = new DashboardApp(policy);
+        app.StartServer();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        app.BaseAddress = new Uri(addresses.Single());
+        return app;
+    }
+
+    public static ReleaseRequest Merge(int pullRequest = 42, string service = "checkout") => new(
+        "contoso/shop", pullRequest, $"{pullRequest:D4}456789abcdef0123456789abcdef01234567", service, "Faster checkout", "carol", Start.AddMinutes(-30), []);
+
+    public async Task<string> StartReleaseAsync(ReleaseRequest request)
+    {
+        var id = await Engine.ScheduleNewOrchestrationInstanceAsync(ReleaseWorkflow.OrchestratorName, request, new StartOrchestrationOptions(request.Id.InstanceId));
+        await IdleAsync(id);
+        return id;
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> AuditAsync(string instanceId) => await Ledger.GetAuditTrailAsync(instanceId, CancellationToken.None);
+
+    /// <summary>Waits until the release has nothing to do but wait on a timer or an event (or has finished); returns its history.</summary>
+    public async Task<IReadOnlyList<HistoryEvent>> IdleAsync(string instanceId)
+    {
+        IReadOnlyList<HistoryEvent> history = [];
+        await Until(async () =>
+        {
+            var instance = await Engine.GetInstanceAsync(instanceId);
+            if (instance is null)
+            {
+                return false;
+            }
+
+            history = await Engine.GetHistoryAsync(instanceId);
+            if (instance.IsCompleted)
+            {
+                return true;
+            }
+
+            var answered = history.OfType<ITaskResultEvent>().Select(e => e.TaskScheduledId).ToHashSet();
+            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
+            var lanesGranted = history.OfType<EventRaisedEvent>().Count(e => e.Name == "lane-granted");
+            return instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
+                   && history.OfType<TaskScheduledEvent>().All(t => answered.Contains(t.TaskId))
+                   && lanesGranted >= lanesRequested;
+        }, $"release {instanceId} to be idle");
+        return history;
+    }
+
+    /// <summary>Moves the clock to the release's earliest pending durable timer and waits until the release settles again.</summary>
+    public async Task AdvanceToNextTimerAsync(string instanceId)
+    {
+        var history = await IdleAsync(instanceId);
+        var now = Clock.GetUtcNow();
+        var fired = history.OfType<TimerFiredEvent>().Select(f => f.TimerId).ToHashSet();
+        var next = history.OfType<TimerCreatedEvent>().Where(t => !fired.Contains(t.TaskId) && t.FireAt > now).MinBy(t => t.FireAt)
+                   ?? throw new InvalidOperationException($"Release {instanceId} waits on no timer.");
+        Clock.Advance(next.FireAt - now);
+        await Until(async () => (await Engine.GetHistoryAsync(instanceId)).OfType<TimerFiredEvent>().Any(f => f.TimerId == next.TaskId), $"timer #{next.TaskId} to fire");
+        await IdleAsync(instanceId);
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Environment.TickCount64 + 20_000;
+        while (!await condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(ContentRoot);
+        builder.UseWebRoot(Path.Combine(AppContext.BaseDirectory, "dashboard-wwwroot"));
+        builder.UseSetting("ReleaseFunctions:Operator:ApiKeys", $"alice:{OperatorKey}");
+        builder.UseSetting("ReleaseFunctions:GitHub:WebhookSecrets", "dashboard-tests-secret");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<IPolicySource>(new FakePolicySource(_policy));
+            services.AddSingleton<IDeploymentTarget>(Target);
+            services.AddSingleton<ISliSource>(Sli);
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(ContentRoot, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a closing connection; the temp folder is cleaned by the OS.
+            }
+        }
+    }
+}
