@@ -88,6 +88,7 @@ public sealed class HealthAndOpenApiTests
 
         Assert.Equal(
             [
+                "Dashboard {*path} GET",
                 "DoraMetrics api/dora GET",
                 "GitHubWebhooks api/github/webhook POST",
                 "Healthz healthz GET",
