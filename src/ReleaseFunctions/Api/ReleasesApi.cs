@@ -7,6 +7,7 @@ using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Dora;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Dora;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Releases;
@@ -14,8 +15,8 @@ using ReleaseFunctions.Releases;
 namespace ReleaseFunctions.Api;
 
 /// <summary>
-/// The operator API: releases (list, detail, timeline, commands) under <c>/api/releases</c> and DORA metrics at
-/// <c>/api/dora</c>, for operators authenticated with an API key. Bad input is a 400 problem naming the parameter and
+/// The operator API: releases (list, detail, timeline, commands) under <c>/api/releases</c>, DORA metrics at
+/// <c>/api/dora</c> and the weekly summaries at <c>/api/dora/summaries</c>, for operators authenticated with an API key. Bad input is a 400 problem naming the parameter and
 /// what is expected.
 /// </summary>
 public static partial class ReleasesApi
@@ -52,6 +53,7 @@ public static partial class ReleasesApi
         services.AddHttpFunction("ReleasesList", "api/releases", "GET");
         services.AddHttpFunction("Releases", "api/releases/{*path}", "GET", "POST");
         services.AddHttpFunction("DoraMetrics", "api/dora", "GET");
+        services.AddHttpFunction("DoraSummaries", "api/dora/summaries", "GET");
         return services;
     }
 
@@ -73,6 +75,9 @@ public static partial class ReleasesApi
 
         endpoints.MapGet("/api/dora", GetDoraMetricsAsync).WithTags("DORA").WithName("GetDoraMetrics")
             .WithSummary("DORA metrics per repository over [from, to).").RequireAuthorization(OperatorPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+        endpoints.MapGet("/api/dora/summaries", ListDoraSummariesAsync).WithTags("DORA").WithName("ListDoraSummaries")
+            .WithSummary("The weekly DORA summaries the DoraSummary timer kept, newest first.").RequireAuthorization(OperatorPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
         return endpoints;
     }
@@ -114,7 +119,7 @@ public static partial class ReleasesApi
     }
 
     internal static async Task<Results<Ok<ReleaseDetailResponse>, ProblemHttpResult>> GetReleaseAsync(
-        string id, IReleaseLedger ledger, DurableTaskClient engine, CancellationToken cancellationToken)
+        string id, IReleaseLedger ledger, IReleaseReviews reviews, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var release = await ledger.GetReleaseAsync(id, cancellationToken);
         var instance = await ReleaseInstanceAsync(engine, id, cancellationToken);
@@ -132,7 +137,8 @@ public static partial class ReleasesApi
             instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReleaseProgress>(),
             events.Where(e => e.Kind == "gate-verdict").ToArray(),
             events.Where(e => e.Kind.StartsWith("approval-", StringComparison.Ordinal)).ToArray(),
-            AuditChain.Verify(trail)));
+            AuditChain.Verify(trail),
+            await reviews.GetAsync(id, cancellationToken)));
     }
 
     internal static async Task<Results<Ok<TimelineResponse>, ProblemHttpResult>> GetTimelineAsync(
@@ -208,44 +214,24 @@ public static partial class ReleasesApi
             return BadRequest("to", $"the period [{start:O}, {end:O}) is empty; expected 'to' after 'from'");
         }
 
-        // A release counts in the period it completed in, so every release started before the end may count.
-        var deployments = new List<DeploymentRecord>();
-        string? token = null;
-        do
-        {
-            var page = await ledger.ListReleasesAsync(new ReleaseFilter(
-                Repository: string.IsNullOrWhiteSpace(repository) ? null : repository.Trim(), StartedTo: end, PageSize: 500, ContinuationToken: token), cancellationToken);
-            deployments.AddRange(page.Releases.Select(Deployment).OfType<DeploymentRecord>());
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-
+        var deployments = await LedgerDeployments.ListAsync(ledger, string.IsNullOrWhiteSpace(repository) ? null : repository.Trim(), end, cancellationToken);
         var metrics = string.IsNullOrWhiteSpace(repository)
             ? DoraCalculator.ComputeByRepository(deployments, start, end).Values.OrderBy(m => m.Repository, StringComparer.Ordinal).ToArray()
             : [DoraCalculator.Compute(deployments, repository.Trim(), start, end)];
         return TypedResults.Ok(new DoraResponse(start, end, metrics));
     }
 
-    /// <summary>A finished release as DORA counts it; null while it runs.</summary>
-    internal static DeploymentRecord? Deployment(ReleaseRecord release)
+    internal static async Task<Results<Ok<DoraSummariesResponse>, ProblemHttpResult>> ListDoraSummariesAsync(
+        string? repository, string? limit, IDoraSummaries summaries, CancellationToken cancellationToken)
     {
-        DeploymentOutcome? outcome = release.Status switch
+        var max = 52;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 500))
         {
-            ReleaseStatus.Promoted => DeploymentOutcome.Promoted,
-            ReleaseStatus.RolledBack => DeploymentOutcome.RolledBack,
-            ReleaseStatus.Failed => DeploymentOutcome.Failed,
-            ReleaseStatus.Aborted => DeploymentOutcome.Aborted,
-            _ => null,
-        };
-        if (outcome is null || release.CompletedAt is not { } completedAt)
-        {
-            return null;
+            return BadRequest("limit", $"'{limit}' is not a limit; expected a whole number from 1 to 500 (default 52)");
         }
 
-        // GitHub's merge time and this app's clock can disagree by a little; a release never starts before its merge.
-        var mergedAt = release.MergedAt <= release.StartedAt ? release.MergedAt : release.StartedAt;
-        return new DeploymentRecord(release.Repository, mergedAt, release.StartedAt, completedAt, outcome.Value,
-            restoredAt: outcome == DeploymentOutcome.RolledBack ? completedAt : null);
+        var list = await summaries.ListAsync(string.IsNullOrWhiteSpace(repository) ? null : repository.Trim(), max, cancellationToken);
+        return TypedResults.Ok(new DoraSummariesResponse(list));
     }
 
     private static async Task<CommandRequest?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

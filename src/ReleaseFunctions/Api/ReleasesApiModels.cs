@@ -13,7 +13,8 @@ public sealed record ReleaseListResponse(IReadOnlyList<ReleaseRecord> Releases, 
 
 /// <summary>
 /// One release: what the ledger recorded, where the engine says it stands (<see cref="Progress"/>, null before the
-/// workflow reported any), its gate verdicts and approvals from the audit trail, and whether that trail is intact.
+/// workflow reported any), its gate verdicts and approvals from the audit trail, whether that trail is intact, and its
+/// post-release review once written (null before).
 /// </summary>
 public sealed record ReleaseDetailResponse(
     string InstanceId,
@@ -22,7 +23,8 @@ public sealed record ReleaseDetailResponse(
     ReleaseProgress? Progress,
     IReadOnlyList<AuditEvent> GateVerdicts,
     IReadOnlyList<AuditEvent> Approvals,
-    AuditVerification Audit);
+    AuditVerification Audit,
+    ReleaseReview? Review);
 
 /// <summary>One audit record as the API shows it; <see cref="Evidence"/> is the recorded JSON.</summary>
 public sealed record AuditEvent(long Sequence, DateTimeOffset At, string Actor, string Kind, string Reason, JsonElement Evidence, string Hash)
@@ -45,6 +47,9 @@ public sealed record CommandAccepted(string InstanceId, ReleaseCommandKind Comma
 /// <summary>DORA metrics per repository over [<see cref="From"/>, <see cref="To"/>).</summary>
 public sealed record DoraResponse(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<DoraMetrics> Repositories);
 
+/// <summary>Weekly DORA summaries, newest first.</summary>
+public sealed record DoraSummariesResponse(IReadOnlyList<DoraMetrics> Summaries);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ReleaseListResponse))]
 [JsonSerializable(typeof(ReleaseDetailResponse))]
@@ -52,4 +57,5 @@ public sealed record DoraResponse(DateTimeOffset From, DateTimeOffset To, IReadO
 [JsonSerializable(typeof(CommandRequest))]
 [JsonSerializable(typeof(CommandAccepted))]
 [JsonSerializable(typeof(DoraResponse))]
+[JsonSerializable(typeof(DoraSummariesResponse))]
 internal sealed partial class ReleasesApiJsonContext : JsonSerializerContext;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ReleaseFunctions.Api;
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Dora;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Health;
@@ -15,13 +16,14 @@ using ReleaseFunctions.Integrations.GitHub.Webhooks;
 using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Policy;
 using ReleaseFunctions.Releases;
+using ReleaseFunctions.Reviews;
 
 namespace ReleaseFunctions.Composition;
 
 /// <summary>
 /// Puts the release app together: <c>builder.AddReleaseFunctions()</c> registers the engine with the release workflow,
-/// the ledger, the ports the workflow's activities need, GitHub, the operator API, health checks and the OpenAPI
-/// document; <c>app.MapReleaseFunctions()</c> maps the endpoints.
+/// the ledger, the ports the workflow's activities need, GitHub, the review and DORA timers, the operator API, health
+/// checks and the OpenAPI document; <c>app.MapReleaseFunctions()</c> maps the endpoints.
 /// </summary>
 public static class ReleaseFunctionsComposition
 {
@@ -68,6 +70,7 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
+        services.AddSingleton<IDoraSummaries>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
 
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
@@ -85,6 +88,8 @@ public static class ReleaseFunctionsComposition
         {
             services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
         }
+
+        AddTimers(services, settings);
 
         if (settings.Sandbox.Enabled)
         {
@@ -115,6 +120,20 @@ public static class ReleaseFunctionsComposition
         app.MapReleaseHealthChecks();
         app.MapOpenApi();
         return app;
+    }
+
+    /// <summary>The post-release review and the weekly DORA summary, run from their schedules standalone and by the Functions host in Azure.</summary>
+    private static void AddTimers(IServiceCollection services, ReleaseFunctionsOptions settings)
+    {
+        services.AddSingleton<ReleaseReviewer>();
+        services.AddSingleton<IReviewPublisher, LoggingReviewPublisher>();
+        if (HasGitHubCredentials(settings.GitHub))
+        {
+            services.AddSingleton<IReviewPublisher>(sp => new GitHubReviewPublisher(sp.GetRequiredService<GitHubAccess>().Client!));
+        }
+
+        services.AddTimerFunction<PostReleaseReviewFunction>(PostReleaseReviewFunction.Name, PostReleaseReviewFunction.Schedule);
+        services.AddTimerFunction<DoraSummaryFunction>(DoraSummaryFunction.Name, DoraSummaryFunction.Schedule);
     }
 
     /// <summary>The local sandbox: its target and SLI source serve policies that name provider "sandbox".</summary>

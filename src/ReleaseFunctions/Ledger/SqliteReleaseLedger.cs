@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using ReleaseFunctions.Core.Audit;
+using ReleaseFunctions.Core.Dora;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 
@@ -16,9 +17,9 @@ namespace ReleaseFunctions.Ledger;
 /// second call with a key already recorded returns the record written then and changes nothing. Appends are
 /// serialised (a lock in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
 /// before it. Times are stored as UTC ticks, which keeps the hashed times exact and sorts correctly. Post-release
-/// reviews are kept with their release, one each (the first saved wins).
+/// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period.
 /// </summary>
-internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDisposable
+internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries, IDisposable
 {
     private const string Columns = """
         instance_id, repository, pull_request, merge_commit_sha, service, version, title, author, merged_at, started_at,
@@ -256,6 +257,44 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDi
         return await ReadReviewAsync(connection, instanceId, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<bool> SaveAsync(DoraMetrics summary, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        await _initialized.Value.ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var insert = Command(connection, null, """
+            INSERT INTO dora_summaries (repository_key, period_start, period_end, metrics_json) VALUES ($repository, $start, $end, $metrics)
+            ON CONFLICT (repository_key, period_start) DO NOTHING
+            """);
+        insert.Parameters.AddWithValue("$repository", summary.Repository.ToLowerInvariant());
+        insert.Parameters.AddWithValue("$start", summary.PeriodStart.UtcTicks);
+        insert.Parameters.AddWithValue("$end", summary.PeriodEnd.UtcTicks);
+        insert.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(summary, LedgerJsonContext.Default.DoraMetrics));
+        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<DoraMetrics>> ListAsync(string? repository, int max, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        await _initialized.Value.ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = Command(connection, null, $"""
+            SELECT metrics_json FROM dora_summaries {(repository is null ? "" : "WHERE repository_key = $repository")}
+            ORDER BY period_start DESC, repository_key LIMIT $max
+            """);
+        select.Parameters.AddWithValue("$repository", repository?.ToLowerInvariant() ?? "");
+        select.Parameters.AddWithValue("$max", max);
+        var summaries = new List<DoraMetrics>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            summaries.Add(JsonSerializer.Deserialize(reader.GetString(0), LedgerJsonContext.Default.DoraMetrics)
+                          ?? throw new InvalidDataException("The release ledger holds an empty DORA summary."));
+        }
+
+        return summaries;
+    }
+
     /// <summary>A cheap read that proves the file is reachable and its schema in place.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
@@ -300,6 +339,13 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDi
                 instance_id TEXT NOT NULL PRIMARY KEY,
                 review_json TEXT NOT NULL,
                 published_at INTEGER NULL
+            );
+            CREATE TABLE IF NOT EXISTS dora_summaries (
+                repository_key TEXT NOT NULL,
+                period_start INTEGER NOT NULL,
+                period_end INTEGER NOT NULL,
+                metrics_json TEXT NOT NULL,
+                PRIMARY KEY (repository_key, period_start)
             );
             CREATE TABLE IF NOT EXISTS audit_records (
                 subject TEXT NOT NULL,
@@ -464,4 +510,5 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDi
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ReleaseReview))]
+[JsonSerializable(typeof(DoraMetrics))]
 internal sealed partial class LedgerJsonContext : JsonSerializerContext;

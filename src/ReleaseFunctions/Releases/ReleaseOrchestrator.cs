@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ReleaseFunctions.Core.Approvals;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.ErrorBudget;
@@ -21,7 +22,8 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
 {
     private const string Workflow = "release-workflow";
 
-    private static readonly JsonSerializerOptions EvidenceJson = new(JsonSerializerDefaults.Web);
+    // Enums by name, so an audit record reads the same to a person as to the dashboard.
+    private static readonly JsonSerializerOptions EvidenceJson = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>Traffic calls are retried durably; a target that keeps failing ends in a rollback that says why.</summary>
     private static readonly TaskOptions TargetRetry = TaskOptions.WithRetry(new RetryPolicy(4, TimeSpan.FromSeconds(10), 2, TimeSpan.FromMinutes(2)));
@@ -130,7 +132,6 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
                 return shifted;
             }
 
-            _release = _release.AdvanceTo(stage.Name, step, Workflow, Now, $"{plan.WeightPercent}% of traffic on {_request.Version}");
             var stepStart = Now;
             await PublishAsync($"soaking for {plan.Soak}, then judging the gate");
             var soak = await SoakAsync(stepStart + plan.Soak, acceptPromote: true);
@@ -204,7 +205,6 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
             return shifted;
         }
 
-        _release = _release.AdvanceTo(stage.Name, 1, Workflow, Now, $"all traffic on {_request.Version}");
         var start = Now;
         await PublishAsync($"soaking for {direct.Soak}, then judging the gate");
         var soak = await SoakAsync(start + direct.Soak, acceptPromote: true);
@@ -296,6 +296,12 @@ internal sealed class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequest, Rel
         }
 
         _weight = state.CandidateWeightPercent;
+        if (action is TrafficAction.Shift)
+        {
+            // The release is on its new step before the shift is recorded, so the record and the ledger agree on where it stands.
+            _release = _release.AdvanceTo(stage.Name, step, Workflow, Now, $"{state.CandidateWeightPercent}% of traffic on {_request.Version}");
+        }
+
         _summary = $"{stage.Name} step {step} of {stage.Strategy.StepCount}: {state.CandidateWeightPercent}% on {_request.Version}";
         await RecordAsync(action == TrafficAction.Promote ? "stage-promoted" : "traffic-shifted", Workflow,
             $"{stage.Name}: {action} → {state.CandidateWeightPercent}% on {_request.Version} (verified: {state.Detail})",

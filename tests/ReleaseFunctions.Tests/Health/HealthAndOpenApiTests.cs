@@ -90,6 +90,7 @@ public sealed class HealthAndOpenApiTests
             [
                 "Dashboard {*path} GET",
                 "DoraMetrics api/dora GET",
+                "DoraSummaries api/dora/summaries GET",
                 "GitHubWebhooks api/github/webhook POST",
                 "Healthz healthz GET",
                 "OpenApiDocument openapi/v1.json GET",

@@ -1,4 +1,4 @@
-// One release: facts, rollout bar, commands, gates with their charts, approvals, timeline and the audit trail.
+// One release: facts, rollout bar, commands, gates with their charts, approvals, timeline, post-release review and the audit trail.
 import { api } from '../api.js';
 import { lineChart } from '../chart.js';
 import { h } from '../dom.js';
@@ -131,6 +131,39 @@ function approvals(detail) {
   return parts;
 }
 
+function review(detail) {
+  const written = detail.review;
+  if (!written) {
+    return h('p', { class: 'empty' }, detail.release?.completedAt
+      ? 'Not written yet: the review runs once the policy\'s review delay has passed since the release finished.'
+      : 'The review is written after the release finishes and the policy\'s review delay has passed.');
+  }
+  const value = (n) => (n === null || n === undefined ? 'no data' : number(n));
+  const parts = [
+    h('p', null, h('strong', null, statusLabel(written.outcome)), `: ${written.outcomeReason}`),
+    h('dl', { class: 'facts' },
+      h('dt', null, 'Reviewed'), h('dd', null, at(written.reviewedAt)),
+      h('dt', null, 'Lead time'), h('dd', null, written.leadTime),
+      h('dt', null, 'Change failure'), h('dd', null, written.changeFailure ? 'yes' : 'no'),
+      h('dt', null, 'Error budget'), h('dd', null, written.errorBudget
+        ? `${number(written.errorBudget.remainingAtRelease)}% left at release, ${number(written.errorBudget.remainingNow)}% now`
+        : 'no error-budget objective'),
+      h('dt', null, 'Published'), h('dd', null, written.publishedAt ? at(written.publishedAt) : 'not yet')),
+  ];
+  if (written.slis.length) {
+    parts.push(h('table', { class: 'responsive', id: 'review-slis' },
+      h('caption', null, 'SLIs before versus after the release'),
+      h('thead', null, h('tr', null, ['Objective', 'Before', 'After', 'Assessment'].map((name) => h('th', { scope: 'col' }, name)))),
+      h('tbody', null, written.slis.map((sli) => h('tr', null,
+        h('td', { 'data-label': 'Objective' }, sli.objective),
+        h('td', { 'data-label': 'Before' }, value(sli.before)),
+        h('td', { 'data-label': 'After' }, value(sli.after)),
+        h('td', { 'data-label': 'Assessment' }, sli.assessment))))));
+  }
+  if (written.notes.length) parts.push(h('ul', { class: 'notes' }, written.notes.map((note) => h('li', null, note))));
+  return parts;
+}
+
 function timelineItem(event) {
   const rollback = event.kind === 'traffic-shifted' && actionName(event.evidence?.action) === 'Rollback';
   return h('li', { class: `event kind-${event.kind}${rollback ? ' rollback' : ''}`, dataset: { sequence: event.sequence, kind: event.kind } },
@@ -173,6 +206,7 @@ export function mountRelease(main, instanceId, context) {
   const gateSection = section('release-gates', 'Gates');
   const approvalSection = section('release-approvals', 'Approvals');
   const auditSection = section('release-audit', 'Audit trail');
+  const reviewSection = section('release-review', 'Post-release review');
   const timeline = h('ol', { class: 'timeline', id: 'timeline', 'aria-label': 'Timeline of the release, oldest first' });
   const timelineSection = h('section', { id: 'release-timeline', class: 'panel', 'aria-labelledby': 'release-timeline-title' },
     h('h2', { id: 'release-timeline-title' }, 'Timeline'), timeline);
@@ -186,7 +220,7 @@ export function mountRelease(main, instanceId, context) {
 
   const content = h('div', { class: 'release-content' },
     summary.element, h('div', { class: 'side' }, commandSection, approvalSection.element),
-    bar.element, gateSection.element, timelineSection, auditSection.element);
+    bar.element, gateSection.element, timelineSection, reviewSection.element, auditSection.element);
   main.replaceChildren(h('article', { 'aria-labelledby': 'release-title', class: 'release' },
     h('p', null, h('a', { href: '#/releases' }, '← All releases')),
     h('div', { class: 'title-row' }, heading, badge), updated, problem, content));
@@ -250,6 +284,7 @@ export function mountRelease(main, instanceId, context) {
       gateSection.update(measured, () => gates(detail, trail.events));
       approvalSection.update({ approvals: detail.approvals.map((e) => e.sequence), by: detail.progress?.approvedBy }, () => approvals(detail));
       auditSection.update({ n: trail.events.length, audit: trail.audit }, () => audit(trail));
+      reviewSection.update({ review: detail.review, completed: release?.completedAt }, () => review(detail));
 
       const shown = new Set([...timeline.children].map((li) => Number(li.dataset.sequence)));
       timeline.append(...trail.events.filter((event) => !shown.has(event.sequence)).map(timelineItem));
