@@ -263,6 +263,31 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_finished_release_shows_its_post_release_review_with_the_sli_comparison()
+    {
+        using var app = DashboardApp.Launch();
+        var release = Support.LedgerSeed.Release("contoso/shop", 12, ReleaseStatus.RolledBack, DashboardApp.Start.AddDays(-2));
+        await Support.LedgerSeed.RecordAsync(app.Ledger, release, "seed-12");
+        await app.Services.GetRequiredService<ReleaseFunctions.Core.Ports.IReleaseReviews>().SaveAsync(new ReleaseFunctions.Core.Ports.ReleaseReview(
+            release.InstanceId, DashboardApp.Start.AddDays(-1), ReleaseStatus.RolledBack, "rolled back: error_rate 4.2% at 25%",
+            [new("error_rate", 0.004, 0.003, "better"), new("latency_p99_ms", 180, null, "no data after")],
+            new ReleaseFunctions.Core.Ports.ErrorBudgetBurn(80, 74.5), TimeSpan.FromMinutes(35), ChangeFailure: true, ["the gate failed at step 2"]), CancellationToken.None);
+
+        chromium.Reset(app.BaseAddress);
+        chromium.Open(app.BaseAddress, $"#/releases/{Uri.EscapeDataString(release.InstanceId)}");
+        chromium.SignIn(DashboardApp.OperatorKey);
+
+        chromium.WaitUntil(_ => chromium.All("#review-slis tbody tr").Count == 2, "the review's SLI rows");
+        var panel = chromium.All("#release-review")[0].Text;
+        Assert.Contains("rolled back: error_rate 4.2% at 25%", panel, StringComparison.Ordinal);
+        Assert.Contains("80% left at release, 74.5% now", panel, StringComparison.Ordinal);
+        Assert.Contains("the gate failed at step 2", panel, StringComparison.Ordinal);
+        Assert.Contains("no data", chromium.All("#review-slis tbody tr")[1].Text, StringComparison.Ordinal);
+        Screenshot("release-review");
+        Assert.Empty(chromium.ConsoleErrors());
+    }
+
+    [Fact]
     public async Task The_dashboard_is_served_at_the_root_with_a_policy_that_allows_only_its_own_files()
     {
         using var app = DashboardApp.Launch();
