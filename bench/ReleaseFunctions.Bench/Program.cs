@@ -121,7 +121,7 @@ static async Task<List<OrchestrationMetadata>> StartAndWaitAsync(DurableTaskClie
     var done = new List<OrchestrationMetadata>(count);
     foreach (var id in ids)
     {
-        done.Add(await client.WaitForInstanceCompletionAsync(id));
+        done.Add(await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true));
     }
 
     return done;
@@ -177,7 +177,7 @@ async Task<JsonObject> TimersAsync(int count)
     var random = new Random(7);
     var done = await StartAndWaitAsync(client, nameof(DueTimer), count, _ => minute.AddMilliseconds(random.Next(0, 60_000)));
     await StopAsync(hosts, folder);
-    var lateness = done.Select(d => d.ReadOutputAs<double>()).Order().ToList();
+    var lateness = done.Select(d => d.SerializedOutput is null ? throw new InvalidOperationException($"{d.InstanceId} finished without its lateness") : d.ReadOutputAs<double>()).Order().ToList();
     return new JsonObject
     {
         ["timers"] = count,
@@ -265,7 +265,8 @@ async Task<JsonObject> WaitingAsync(int count)
     GC.WaitForPendingFinalizers();
     GC.Collect();
     var rss = Stats.ResidentBytes();
-    var managed = GC.GetTotalMemory(false);
+    // The heap after the last full collection (GC.GetTotalMemory read negative here under the regions GC).
+    var managed = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes;
     var dbBytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
     await StopAsync(hosts, folder);
     return new JsonObject
