@@ -157,6 +157,18 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
             }
         }
 
+        if (Text("DefaultPolicy", "LatencyP99LimitMs") is { } limit)
+        {
+            if (double.TryParse(limit, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds is > 0 and <= 600_000)
+            {
+                options.LatencyP99LimitMs = milliseconds;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("DefaultPolicy", "LatencyP99LimitMs")} is '{limit}'; expected milliseconds above 0 such as '500'.");
+            }
+        }
+
         return problems;
     }
 

@@ -41,7 +41,7 @@ internal static class DefaultReleasePolicy
         yaml.AppendLine("          must_have_data: true");
         yaml.AppendLine("        - name: latency_p99_ms");
         yaml.AppendLine("          query: latency_p99_ms");
-        yaml.AppendLine("          pass: \"<= +25%\"");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"          pass: \"< {options.LatencyP99LimitMs.ToString("0.###", CultureInfo.InvariantCulture)}\"");
         yaml.AppendLine("review:");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"  delay: {Duration(options.ReviewDelay)}");
         return yaml.ToString();

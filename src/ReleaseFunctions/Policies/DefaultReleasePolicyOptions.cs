@@ -4,7 +4,8 @@ namespace ReleaseFunctions.Policy;
 /// The release policy used for a repository without <c>.github/release-policy.yml</c> (and for every repository when
 /// GitHub is not configured). Set as <c>ReleaseFunctions__DefaultPolicy__*</c>: one stage <c>production</c> rolled
 /// out as a canary, judged on <c>error_rate</c> and <c>latency_p99_ms</c> by
-/// <see cref="AnalysisCount"/> measurements <see cref="AnalysisInterval"/> apart.
+/// <see cref="AnalysisCount"/> measurements <see cref="AnalysisInterval"/> apart: an error rate under 1% (critical)
+/// and a p99 latency under <see cref="LatencyP99LimitMs"/>.
 /// </summary>
 public sealed class DefaultReleasePolicyOptions
 {
@@ -25,6 +26,13 @@ public sealed class DefaultReleasePolicyOptions
 
     /// <summary>How many measurements judge a step, from 1 to 100. Default 3.</summary>
     public int AnalysisCount { get; set; } = 3;
+
+    /// <summary>
+    /// The p99 latency, in milliseconds, the candidate must stay under. Default 500. An absolute limit rather than one
+    /// relative to the stable version: on a quiet service a few samples of sub-millisecond latencies differ by more than
+    /// any sensible percentage, and a healthy release must not be rolled back for that.
+    /// </summary>
+    public double LatencyP99LimitMs { get; set; } = 500;
 
     /// <summary>How long after completion the post-release review runs. Default 24 hours.</summary>
     public TimeSpan ReviewDelay { get; set; } = TimeSpan.FromHours(24);

@@ -31,7 +31,8 @@ public sealed class PolicyAdapterTests
         Assert.Equal(("error_rate", true, true), (objectives[0].Query, objectives[0].Critical, objectives[0].MustHaveData));
         Assert.IsType<AbsoluteCriterion>(Assert.Single(objectives[0].Pass));
         Assert.Equal("latency_p99_ms", objectives[1].Query);
-        Assert.IsType<RelativeCriterion>(Assert.Single(objectives[1].Pass));
+        // An absolute limit: a relative one rolls back healthy releases on a few samples of sub-millisecond latencies.
+        Assert.Equal(500, Assert.IsType<AbsoluteCriterion>(Assert.Single(objectives[1].Pass)).Threshold);
         Assert.Equal(TimeSpan.FromHours(24), parsed.Policy.ReviewDelay);
         Assert.Equal((TimeSpan.FromMinutes(1), 3), (stage.Gate.Analysis.Interval, stage.Gate.Analysis.Count));
     }
@@ -46,6 +47,7 @@ public sealed class PolicyAdapterTests
             Soak = TimeSpan.FromSeconds(90),
             SliProvider = "prometheus",
             ReviewDelay = TimeSpan.FromDays(2) + TimeSpan.FromHours(3),
+            LatencyP99LimitMs = 250.5,
         };
 
         var parsed = ReleasePolicyParser.Parse(DefaultReleasePolicy.Render(options, "sandbox"));
@@ -57,6 +59,7 @@ public sealed class PolicyAdapterTests
         Assert.All(((CanaryStrategy)stage.Strategy).Steps, s => Assert.Equal(TimeSpan.FromSeconds(90), s.Soak));
         Assert.All(stage.Gate!.Objectives, o => Assert.Equal("prometheus", o.Provider));
         Assert.Equal(TimeSpan.FromHours(51), parsed.Policy.ReviewDelay);
+        Assert.Equal("< 250.5", stage.Gate.Objectives[1].Pass.Single().Text);
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public sealed class AppSettingsTests
             ["ReleaseFunctions:Store:LedgerPath"] = "ledger/releases.sqlite",
             ["ReleaseFunctions:DefaultPolicy:CanarySteps"] = "5, 25%, 100",
             ["ReleaseFunctions:DefaultPolicy:Soak"] = "90s",
+            ["ReleaseFunctions:DefaultPolicy:LatencyP99LimitMs"] = "320",
             ["ReleaseFunctions:Sli:DefaultProvider"] = "prometheus",
             ["ReleaseFunctions:Approvers:Teams:0"] = "contoso/sre=alice, Mona",
             ["ReleaseFunctions:GitHub:Services"] = "octo/shop=shop-api; octo/web=storefront",
@@ -38,6 +39,7 @@ public sealed class AppSettingsTests
         Assert.True(policy.IsDefault);
         Assert.Contains("{ weight: 25, soak: 1m30s }", policy.Yaml, StringComparison.Ordinal);
         Assert.Contains("provider: \"prometheus\"", policy.Yaml, StringComparison.Ordinal);
+        Assert.Contains("pass: \"< 320\"", policy.Yaml, StringComparison.Ordinal);
         Assert.Equal(["contoso/sre"], teams);
         Assert.Equal("storefront", routing.ServiceOf("Octo/Web"));
         Assert.Equal("api", routing.ServiceOf("octo/api"));
@@ -52,6 +54,7 @@ public sealed class AppSettingsTests
         {
             ["ReleaseFunctions:DefaultPolicy:CanarySteps"] = "50,10",
             ["ReleaseFunctions:DefaultPolicy:Soak"] = "two minutes",
+            ["ReleaseFunctions:DefaultPolicy:LatencyP99LimitMs"] = "-5",
             ["ReleaseFunctions:Approvers:Teams:0"] = "sre=alice",
             ["ReleaseFunctions:GitHub:Services:0"] = "shop",
             ["ReleaseFunctions:Prometheus:BaseUrl"] = "prometheus:9090",
@@ -66,6 +69,7 @@ public sealed class AppSettingsTests
         var messages = Messages(error);
         Assert.Contains("ReleaseFunctions__DefaultPolicy__CanarySteps is '50,10'; expected increasing traffic weights from 1 to 100 such as '10,50'.", messages);
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__DefaultPolicy__Soak is 'two minutes'; expected a duration such as '2m'", StringComparison.Ordinal));
+        Assert.Contains("ReleaseFunctions__DefaultPolicy__LatencyP99LimitMs is '-5'; expected milliseconds above 0 such as '500'.", messages);
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__Approvers__Teams__0 is 'sre=alice'; expected a team written 'org/slug'", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("ReleaseFunctions__GitHub__Services__0 is 'shop'; expected an entry such as 'octo/shop=shop-api'", StringComparison.Ordinal));
         Assert.Contains("ReleaseFunctions__Prometheus__BaseUrl is 'prometheus:9090'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.", messages);
