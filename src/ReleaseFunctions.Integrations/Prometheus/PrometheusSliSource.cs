@@ -64,7 +64,7 @@ public sealed class PrometheusSliSource : ISliSource
             : new Dictionary<string, string>
             {
                 ["query"] = promQl,
-                ["start"] = UnixSeconds(query.Window.Start),
+                ["start"] = UnixSeconds(query.Window.Start, roundUp: true),
                 ["end"] = UnixSeconds(lastInstant),
                 ["step"] = step.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
             };
@@ -190,8 +190,20 @@ public sealed class PrometheusSliSource : ISliSource
         collector.Add(timestamp, value);
     }
 
-    private static string UnixSeconds(DateTimeOffset instant)
-        => (instant.ToUnixTimeMilliseconds() / 1000m).ToString("0.###", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Unix seconds to the millisecond. A window's start is rounded up: Prometheus puts the first sample exactly at the
+    /// start it is given, and one rounded down would fall just before the window and be dropped as outside it.
+    /// </summary>
+    private static string UnixSeconds(DateTimeOffset instant, bool roundUp = false)
+    {
+        var milliseconds = instant.ToUnixTimeMilliseconds();
+        if (roundUp && instant.UtcTicks % TimeSpan.TicksPerMillisecond != 0)
+        {
+            milliseconds++;
+        }
+
+        return (milliseconds / 1000m).ToString("0.###", CultureInfo.InvariantCulture);
+    }
 
     private static IntegrationException Rejected(string message) => new(SystemName, IntegrationFailureKind.Rejected, message);
 }

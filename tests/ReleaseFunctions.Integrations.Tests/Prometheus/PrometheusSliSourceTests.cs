@@ -67,6 +67,24 @@ public sealed class PrometheusSliSourceTests : IAsyncLifetime
         Assert.Equal(0.1, Assert.Single(reading.For("baseline")!.Samples).Value);
     }
 
+    [Fact]
+    public async Task A_window_starting_between_milliseconds_asks_from_the_next_one_so_the_first_sample_is_kept()
+    {
+        // Release windows start at the engine's clock, with sub-millisecond ticks; Prometheus's first sample is at the start it was given.
+        var start = Start.AddTicks(4321);
+        var window = new SliWindow(start, start.AddSeconds(2));
+        var firstInstant = Start.AddMilliseconds(1);
+        _server.Respond(_ => FakeResponse.Json($$$"""
+            {"status":"success","data":{"resultType":"matrix","result":[{"metric":{"population":"canary"},"values":[[{{{Unix(firstInstant)}}},"0.25"]]}]}}
+            """));
+
+        var reading = await Source().QueryAsync(new SliQuery("prometheus", "error_ratio", window, new Dictionary<string, string>(), TimeSpan.FromMinutes(1), null, "ratio"), CancellationToken.None);
+
+        var form = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(Assert.Single(_server.Requests).Body);
+        Assert.Equal(Unix(firstInstant), form["start"].ToString());
+        Assert.Equal(0.25, Assert.Single(reading.For("canary")!.Samples).Value);
+    }
+
     [Theory]
     [InlineData("x\"} or vector(1) #", "\"x\\\"} or vector(1) #\"")]
     [InlineData("a\\\"b", "\"a\\\\\\\"b\"")]
