@@ -39,6 +39,13 @@ public static class ReleaseFunctionsComposition
         services.AddDurableTask(engine =>
         {
             engine.Registry.AddReleaseWorkflow();
+            if (StoreOptions.IsValidLease(settings.Store.LeaseDuration))
+            {
+                // Work renews its lease while it runs: the lease only says how soon another instance takes over from a dead one.
+                engine.Worker.OrchestrationLease = settings.Store.LeaseDuration;
+                engine.Worker.ActivityLease = settings.Store.LeaseDuration;
+            }
+
             if (settings.Store.UsesPostgres)
             {
                 try

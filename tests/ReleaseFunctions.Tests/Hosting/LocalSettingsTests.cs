@@ -130,7 +130,7 @@ public sealed class LocalSettingsTests
         Assert.True(result.Succeeded, result.FailureMessage);
         string[] everySetting =
         [
-            "Store:Provider", "Store:SqlitePath", "Store:PostgresConnectionString",
+            "Store:Provider", "Store:SqlitePath", "Store:PostgresConnectionString", "Store:LeaseDuration",
             "GitHub:WebhookSecrets:0", "GitHub:AppId", "GitHub:PrivateKey", "GitHub:Token", "GitHub:ApiBaseUrl", "GitHub:ReleaseBranches:0",
             "Sli:DefaultProvider", "Operator:ApiKeys:0", "Sandbox:Enabled",
         ];

@@ -23,6 +23,8 @@ public sealed class ReleaseFunctionsOptionsTests
 
     [Theory]
     [InlineData("ReleaseFunctions:Store:Provider", "mysql", "ReleaseFunctions__Store__Provider is 'mysql'; expected 'sqlite' or 'postgres'.")]
+    [InlineData("ReleaseFunctions:Store:LeaseDuration", "soon", "ReleaseFunctions__Store__LeaseDuration is 'soon'; expected a duration such as '1m'")]
+    [InlineData("ReleaseFunctions:Store:LeaseDuration", "1s", "ReleaseFunctions__Store__LeaseDuration is 00:00:01; expected from 5 seconds to 1 hour such as '1m'.")]
     [InlineData("ReleaseFunctions:Sandbox:Enabled", "maybe", "ReleaseFunctions__Sandbox__Enabled is 'maybe'; expected 'true' or 'false'.")]
     [InlineData("ReleaseFunctions:GitHub:ApiBaseUrl", "api.github.com", "ReleaseFunctions__GitHub__ApiBaseUrl is 'api.github.com'; expected an absolute http(s) URL")]
     [InlineData("ReleaseFunctions:Sli:DefaultProvider", "datadog", "ReleaseFunctions__Sli__DefaultProvider is 'datadog'; expected one of 'sandbox', 'azuremonitor', 'prometheus'.")]

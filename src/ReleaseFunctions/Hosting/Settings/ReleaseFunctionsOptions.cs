@@ -37,7 +37,16 @@ public sealed class StoreOptions
     /// <summary>An Npgsql connection string; required when <see cref="Provider"/> is <c>postgres</c>.</summary>
     public string? PostgresConnectionString { get; set; }
 
+    /// <summary>
+    /// How long a piece of work (an orchestration episode or an activity) stays leased to the app instance running it;
+    /// running work renews its lease, so this is how soon another instance takes over from one that died. From 5
+    /// seconds to 1 hour. Default 1 minute.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool UsesPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    internal static bool IsValidLease(TimeSpan lease) => lease >= TimeSpan.FromSeconds(5) && lease <= TimeSpan.FromHours(1);
 }
 
 public sealed class GitHubOptions

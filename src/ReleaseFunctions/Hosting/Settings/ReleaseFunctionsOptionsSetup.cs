@@ -16,6 +16,7 @@ internal sealed class ReleaseFunctionsOptionsSetup(IConfiguration configuration)
         options.Store.Provider = reader.Text("Store", "Provider") ?? options.Store.Provider;
         options.Store.SqlitePath = reader.Text("Store", "SqlitePath") ?? options.Store.SqlitePath;
         options.Store.PostgresConnectionString = reader.Text("Store", "PostgresConnectionString") ?? options.Store.PostgresConnectionString;
+        options.Store.LeaseDuration = reader.Duration("Store", "LeaseDuration", "1m") ?? options.Store.LeaseDuration;
 
         options.GitHub.WebhookSecrets = reader.List("GitHub", "WebhookSecrets") ?? options.GitHub.WebhookSecrets;
         options.GitHub.AppId = reader.Text("GitHub", "AppId") ?? options.GitHub.AppId;
@@ -36,6 +37,23 @@ internal sealed class ReleaseFunctionsOptionsSetup(IConfiguration configuration)
         {
             var value = root.GetSection(section).GetSection(name).Value;
             return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        }
+
+        public TimeSpan? Duration(string section, string name, string example)
+        {
+            var value = Text(section, name);
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (ReleaseFunctions.Core.Policy.PolicyValues.ParseDuration(value) is { } duration)
+            {
+                return duration;
+            }
+
+            problems.Add($"{SettingKeys.Of(section, name)} is '{value}'; expected a duration such as '{example}' (units d, h, m, s, or ISO 8601 like PT1M).");
+            return null;
         }
 
         public bool? Boolean(string section, string name)

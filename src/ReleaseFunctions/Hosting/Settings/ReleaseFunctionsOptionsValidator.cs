@@ -41,6 +41,11 @@ internal sealed class ReleaseFunctionsOptionsValidator(HostStartupProblems start
         {
             problems.Add($"{SettingKeys.Of("Store", "Provider")} is '{store.Provider}'; expected '{StoreOptions.Sqlite}' or '{StoreOptions.Postgres}'.");
         }
+
+        if (!StoreOptions.IsValidLease(store.LeaseDuration))
+        {
+            problems.Add($"{SettingKeys.Of("Store", "LeaseDuration")} is {store.LeaseDuration}; expected from 5 seconds to 1 hour such as '1m'.");
+        }
     }
 
     private static void ValidatePostgres(string? connectionString, List<string> problems)
