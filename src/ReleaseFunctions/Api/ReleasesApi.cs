@@ -16,8 +16,8 @@ namespace ReleaseFunctions.Api;
 
 /// <summary>
 /// The operator API: releases (list, detail, timeline, commands) under <c>/api/releases</c>, DORA metrics at
-/// <c>/api/dora</c> and the weekly summaries at <c>/api/dora/summaries</c>, for operators authenticated with an API key. Bad input is a 400 problem naming the parameter and
-/// what is expected.
+/// <c>/api/dora</c> and the weekly summaries at <c>/api/dora/summaries</c>, for operators authenticated with an API
+/// key. Bad input is a 400 problem naming the parameter and what is expected.
 /// </summary>
 public static partial class ReleasesApi
 {
