@@ -51,6 +51,24 @@ public sealed class OrchestrationBehaviourTests
     }
 
     [Fact]
+    public async Task Activities_run_in_parallel_up_to_the_worker_s_maximum_and_no_further()
+    {
+        var gate = new ConcurrencyGate();
+        await using var engine = await EngineHarness.StartAsync(
+            r => r.AddActivity<Gated>().AddOrchestrator<GatedFanOutOrchestrator>(),
+            s => s.AddSingleton(gate),
+            worker: o => o.MaxConcurrentActivities = 3);
+        var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GatedFanOutOrchestrator), 8);
+
+        await EngineHarness.Eventually(() => Task.FromResult(gate.Running == 3), "three activities running at once");
+        gate.Open.SetResult();
+        var done = await engine.Completion(id);
+
+        Assert.Equal(Enumerable.Range(0, 8), done.ReadOutputAs<int[]>());
+        Assert.Equal(3, gate.Most);
+    }
+
+    [Fact]
     public async Task A_thirty_minute_durable_timer_fires_when_the_clock_reaches_it_and_not_before()
     {
         await using var engine = await Engine();

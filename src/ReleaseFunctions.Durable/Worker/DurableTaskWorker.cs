@@ -9,11 +9,15 @@ using ReleaseFunctions.Durable.Storage;
 namespace ReleaseFunctions.Durable.Worker;
 
 /// <summary>
-/// Runs episodes and activities from the store. Each dispatcher takes one work item at a time; an idle
-/// dispatcher sleeps until the nearest due time in the store or until new work is signalled.
+/// Runs episodes and activities from the store. Each episode dispatcher takes one work item at a time; a few activity
+/// dispatchers lease activities while fewer than the maximum run and run each in the background, so activities
+/// waiting on I/O do not mean as many loops polling the store. An idle dispatcher sleeps until the nearest due
+/// time in the store or until new work is signalled.
 /// </summary>
 internal sealed class DurableTaskWorker : BackgroundService
 {
+    private const int ActivityLeasers = 4;
+
     private readonly IOrchestrationStore _store;
     private readonly OrchestrationExecutor _executor;
     private readonly TaskRegistry _registry;
@@ -71,20 +75,77 @@ internal sealed class DurableTaskWorker : BackgroundService
             loops.Add(Task.Run(() => DispatchAsync(_signals.Orchestrations, RunNextEpisodeAsync, stoppingToken), CancellationToken.None));
         }
 
-        for (var i = 0; i < _options.MaxConcurrentActivities; i++)
-        {
-            loops.Add(Task.Run(() => DispatchAsync(_signals.Activities, RunNextActivityAsync, stoppingToken), CancellationToken.None));
-        }
-
+        loops.Add(Task.Run(() => DispatchActivitiesAsync(stoppingToken), CancellationToken.None));
         await Task.WhenAll(loops);
     }
 
-    private async Task DispatchAsync(WorkSignal signal, Func<DateTimeOffset, CancellationToken, Task<bool>> runNext, CancellationToken stoppingToken)
+    private async Task DispatchActivitiesAsync(CancellationToken stoppingToken)
+    {
+        // Not disposed: a finishing activity may release its slot after the dispatcher has stopped.
+        var slots = new SemaphoreSlim(_options.MaxConcurrentActivities, _options.MaxConcurrentActivities);
+        var running = new System.Collections.Concurrent.ConcurrentDictionary<long, Task>();
+        long started = 0;
+        // A few leasing loops, not one per slot: enough to keep the slots busy, few enough not to crowd the store.
+        var leasers = Enumerable.Range(0, Math.Min(ActivityLeasers, _options.MaxConcurrentActivities))
+            .Select(_ => Task.Run(() => DispatchAsync(_signals.Activities, LeaseNextActivityAsync, stoppingToken, waitForCapacity: slots.WaitAsync), CancellationToken.None));
+        await Task.WhenAll(leasers);
+        await Task.WhenAll(running.Values);
+
+        async Task<bool> LeaseNextActivityAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            ActivityWorkItem? item;
+            try
+            {
+                item = await _store.TryLockNextActivityAsync(now, _options.ActivityLease, cancellationToken);
+            }
+            catch
+            {
+                slots.Release();
+                throw;
+            }
+
+            if (item is null)
+            {
+                slots.Release();
+                return false;
+            }
+
+            // Tracked before it starts, so its removal when it ends cannot come first.
+            var id = Interlocked.Increment(ref started);
+            var tracked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            running[id] = Task.Run(
+                async () =>
+                {
+                    await tracked.Task;
+                    try
+                    {
+                        await RunLeasedActivityAsync(item, stoppingToken);
+                    }
+                    finally
+                    {
+                        running.TryRemove(id, out _);
+                        slots.Release();
+                    }
+                },
+                CancellationToken.None);
+            tracked.SetResult();
+            return true;
+        }
+    }
+
+    /// <param name="waitForCapacity">Waited for before each look; <paramref name="runNext"/> gives it back when it finds nothing.</param>
+    private async Task DispatchAsync(WorkSignal signal, Func<DateTimeOffset, CancellationToken, Task<bool>> runNext, CancellationToken stoppingToken,
+        Func<CancellationToken, Task>? waitForCapacity = null)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (waitForCapacity is not null)
+                {
+                    await waitForCapacity(stoppingToken);
+                }
+
                 // One instant for the look and the sleep: work that became due after the look is due after
                 // this instant too, so the sleep ends at once instead of missing it.
                 var now = _time.GetUtcNow();
@@ -186,14 +247,24 @@ internal sealed class DurableTaskWorker : BackgroundService
         return true;
     }
 
-    private async Task<bool> RunNextActivityAsync(DateTimeOffset now, CancellationToken stoppingToken)
+    /// <summary>Runs a leased activity and records its result; a store failure is logged and the lease left to expire, so it runs again.</summary>
+    private async Task RunLeasedActivityAsync(ActivityWorkItem item, CancellationToken stoppingToken)
     {
-        var item = await _store.TryLockNextActivityAsync(now, _options.ActivityLease, stoppingToken);
-        if (item is null)
+        try
         {
-            return false;
+            await RunActivityToCompletionAsync(item, stoppingToken);
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            EngineLog.StoreError(_logger, _options.ActivityLease, ex);
+        }
+    }
 
+    private async Task RunActivityToCompletionAsync(ActivityWorkItem item, CancellationToken stoppingToken)
+    {
         using var span = EngineTelemetry.Source.StartActivity("durable.activity", ActivityKind.Internal);
         span?.SetTag("durable.instance_id", item.InstanceId);
         span?.SetTag("durable.activity", item.Name);
@@ -214,7 +285,7 @@ internal sealed class DurableTaskWorker : BackgroundService
             }
 
             EngineLog.ActivityLeaseLost(_logger, item.Name, item.TaskId, item.InstanceId);
-            return true;
+            return;
         }
 
         await leaseLost.CancelAsync();
@@ -226,13 +297,13 @@ internal sealed class DurableTaskWorker : BackgroundService
         catch (LeaseLostException)
         {
             EngineLog.ActivityLeaseLost(_logger, item.Name, item.TaskId, item.InstanceId);
-            return true;
+            return;
         }
 
         EngineTelemetry.Activities.Add(1);
         EngineLog.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.Kind, item.DeliveryCount);
         _signals.Orchestrations.Set();
-        return true;
+        return;
     }
 
     private async Task<HistoryEvent> RunActivityAsync(ActivityWorkItem item, CancellationToken cancellationToken)

@@ -172,3 +172,48 @@ public sealed class ChangeFlag
 {
     public volatile bool Changed;
 }
+
+/// <summary>Counts the activities running at once; each waits until the test opens the gate.</summary>
+public sealed class ConcurrencyGate
+{
+    private int _running;
+    private int _most;
+
+    public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Running => Volatile.Read(ref _running);
+
+    public int Most => Volatile.Read(ref _most);
+
+    public async Task PassAsync(CancellationToken cancellationToken)
+    {
+        var now = Interlocked.Increment(ref _running);
+        for (var most = Most; now > most && Interlocked.CompareExchange(ref _most, now, most) != most; most = Most)
+        {
+        }
+
+        try
+        {
+            await Open.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+}
+
+public sealed class Gated(ConcurrencyGate gate) : TaskActivity<int, int>
+{
+    public override async Task<int> RunAsync(TaskActivityContext context, int input, CancellationToken cancellationToken)
+    {
+        await gate.PassAsync(cancellationToken);
+        return input;
+    }
+}
+
+public sealed class GatedFanOutOrchestrator : TaskOrchestrator<int, int[]>
+{
+    public override async Task<int[]> RunAsync(TaskOrchestrationContext context, int count)
+        => await Task.WhenAll(Enumerable.Range(0, count).Select(i => context.CallActivityAsync<int>(nameof(Gated), i)));
+}
