@@ -7,7 +7,8 @@ namespace ReleaseFunctions.GitHub;
 /// <summary>
 /// The webhook delivery ids already handled, kept in the release ledger's file (a table of its own), so a redelivery
 /// after a restart, or to another instance sharing the file, is still recognised. An id counts as handled for
-/// <see cref="Retention"/> after it was received, [receivedAt, receivedAt + Retention); older ids are pruned as new ones arrive.
+/// <see cref="Retention"/> after it was received, [receivedAt, receivedAt + Retention); older ids are pruned, at most once a
+/// minute, as new ones arrive.
 /// </summary>
 internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
 {
@@ -16,7 +17,10 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
 
     private readonly string _connectionString;
     private readonly TimeProvider _time;
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
+
     private readonly Lazy<Task> _initialized;
+    private long _prunedAtTicks;
 
     public SqliteWebhookDeliveryLog(ReleaseLedgerOptions options, TimeProvider time)
     {
@@ -38,19 +42,32 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
         await _initialized.Value.ConfigureAwait(false);
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var prune = connection.CreateCommand())
+
+        // The primary key decides: of two deliveries with the same id, exactly one insert adds a row (or renews an
+        // expired one). Expired ids are pruned in the same write, at most once a minute: each write waits its turn
+        // for the ledger file.
+        var now = _time.GetUtcNow();
+        var prune = now - new DateTimeOffset(Interlocked.Read(ref _prunedAtTicks), TimeSpan.Zero) >= PruneEvery;
+        if (prune)
         {
-            prune.CommandText = "DELETE FROM webhook_deliveries WHERE received_at <= $expired";
-            prune.Parameters.AddWithValue("$expired", (_time.GetUtcNow() - Retention).UtcTicks);
-            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _prunedAtTicks, now.UtcTicks);
         }
 
-        // The primary key decides: of two deliveries with the same id, exactly one insert adds a row.
         await using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES ($id, $at) ON CONFLICT (delivery_id) DO NOTHING";
+        insert.CommandText = (prune ? "DELETE FROM webhook_deliveries WHERE received_at <= $expired; " : "")
+            + """
+              INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES ($id, $at)
+              ON CONFLICT (delivery_id) DO UPDATE SET received_at = excluded.received_at WHERE webhook_deliveries.received_at <= $expired;
+              SELECT changes();
+              """;
+        insert.Parameters.AddWithValue("$expired", (now - Retention).UtcTicks);
         insert.Parameters.AddWithValue("$id", deliveryId);
         insert.Parameters.AddWithValue("$at", receivedAt.UtcTicks);
-        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        insert.Transaction = transaction;
+        var added = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return added;
     }
 
     public async ValueTask ForgetAsync(string deliveryId, CancellationToken cancellationToken)
