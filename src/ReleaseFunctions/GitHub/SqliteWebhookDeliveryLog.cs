@@ -15,6 +15,7 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
     /// <summary>How long a delivery id is remembered: 7 days (GitHub redelivers on request for 3 days).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
+    private readonly string _path;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
@@ -26,6 +27,7 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
     {
         ArgumentNullException.ThrowIfNull(options);
         var path = Path.GetFullPath(options.Path);
+        _path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -40,12 +42,8 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
     {
         ArgumentException.ThrowIfNullOrEmpty(deliveryId);
         await _initialized.Value.ConfigureAwait(false);
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-
         // The primary key decides: of two deliveries with the same id, exactly one insert adds a row (or renews an
-        // expired one). Expired ids are pruned in the same write, at most once a minute: each write waits its turn
-        // for the ledger file.
+        // expired one). Expired ids are pruned in the same write, at most once a minute.
         var now = _time.GetUtcNow();
         var prune = now - new DateTimeOffset(Interlocked.Read(ref _prunedAtTicks), TimeSpan.Zero) >= PruneEvery;
         if (prune)
@@ -53,32 +51,40 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
             Interlocked.Exchange(ref _prunedAtTicks, now.UtcTicks);
         }
 
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = (prune ? "DELETE FROM webhook_deliveries WHERE received_at <= $expired; " : "")
-            + """
-              INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES ($id, $at)
-              ON CONFLICT (delivery_id) DO UPDATE SET received_at = excluded.received_at WHERE webhook_deliveries.received_at <= $expired;
-              SELECT changes();
-              """;
-        insert.Parameters.AddWithValue("$expired", (now - Retention).UtcTicks);
-        insert.Parameters.AddWithValue("$id", deliveryId);
-        insert.Parameters.AddWithValue("$at", receivedAt.UtcTicks);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        insert.Transaction = transaction;
-        var added = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return added;
+        return await SqliteWriteGate.WriteAsync(_path, async () =>
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = (prune ? "DELETE FROM webhook_deliveries WHERE received_at <= $expired; " : "")
+                + """
+                  INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES ($id, $at)
+                  ON CONFLICT (delivery_id) DO UPDATE SET received_at = excluded.received_at WHERE webhook_deliveries.received_at <= $expired;
+                  SELECT changes();
+                  """;
+            insert.Parameters.AddWithValue("$expired", (now - Retention).UtcTicks);
+            insert.Parameters.AddWithValue("$id", deliveryId);
+            insert.Parameters.AddWithValue("$at", receivedAt.UtcTicks);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            insert.Transaction = transaction;
+            var added = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return added;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask ForgetAsync(string deliveryId, CancellationToken cancellationToken)
     {
         await _initialized.Value.ConfigureAwait(false);
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM webhook_deliveries WHERE delivery_id = $id";
-        command.Parameters.AddWithValue("$id", deliveryId);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await SqliteWriteGate.WriteAsync(_path, async () =>
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM webhook_deliveries WHERE delivery_id = $id";
+            command.Parameters.AddWithValue("$id", deliveryId);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task InitializeAsync(string path)

@@ -15,11 +15,11 @@ namespace ReleaseFunctions.Ledger;
 /// The release ledger in a SQLite file: one row per release (its latest state) and the hash-chained audit trail.
 /// An append and the release's new state are written in one transaction. Appends are idempotent on their key: a
 /// second call with a key already recorded returns the record written then and changes nothing. Appends are
-/// serialised (a lock in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
+/// serialised (<see cref="SqliteWriteGate"/> in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
 /// before it. Times are stored as UTC ticks, which keeps the hashed times exact and sorts correctly. Post-release
 /// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period.
 /// </summary>
-internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries, IDisposable
+internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries
 {
     private const string Columns = """
         instance_id, repository, pull_request, merge_commit_sha, service, version, title, author, merged_at, started_at,
@@ -29,7 +29,6 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     private const string AuditColumns = "sequence, subject, at, actor, kind, reason, evidence_json, previous_hash, hash";
 
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lazy<Task> _initialized;
 
     public SqliteReleaseLedger(ReleaseLedgerOptions options)
@@ -62,49 +61,46 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
         }
 
         await _initialized.Value.ConfigureAwait(false);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await SqliteWriteGate.WriteAsync(FilePath, () => AppendAsync(release, entry, idempotencyKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<AuditRecord> AppendAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // BEGIN IMMEDIATE: another process appending to the same file waits here, not after reading a stale head.
+        await using var transaction = connection.BeginTransaction(deferred: false);
+
+        var existing = await ReadAuditAsync(connection, transaction, "WHERE idempotency_key = $key", p => p.AddWithValue("$key", idempotencyKey), cancellationToken).ConfigureAwait(false);
+        if (existing.Count > 0)
         {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            // BEGIN IMMEDIATE: another process appending to the same file waits here, not after reading a stale head.
-            await using var transaction = connection.BeginTransaction(deferred: false);
-
-            var existing = await ReadAuditAsync(connection, transaction, "WHERE idempotency_key = $key", p => p.AddWithValue("$key", idempotencyKey), cancellationToken).ConfigureAwait(false);
-            if (existing.Count > 0)
-            {
-                return existing[0];
-            }
-
-            var last = await ReadAuditAsync(connection, transaction, "WHERE subject = $subject ORDER BY sequence DESC LIMIT 1",
-                p => p.AddWithValue("$subject", entry.Subject), cancellationToken).ConfigureAwait(false);
-            var record = AuditChain.Append(last.Count > 0 ? last[0] : null, entry);
-
-            await using (var insert = Command(connection, transaction, $"""
-                INSERT INTO audit_records ({AuditColumns}, idempotency_key)
-                VALUES ($sequence, $subject, $at, $actor, $kind, $reason, $evidence, $previous, $hash, $key)
-                """))
-            {
-                insert.Parameters.AddWithValue("$sequence", record.Sequence);
-                insert.Parameters.AddWithValue("$subject", record.Subject);
-                insert.Parameters.AddWithValue("$at", record.At.UtcTicks);
-                insert.Parameters.AddWithValue("$actor", record.Actor);
-                insert.Parameters.AddWithValue("$kind", record.Kind);
-                insert.Parameters.AddWithValue("$reason", record.Reason);
-                insert.Parameters.AddWithValue("$evidence", record.EvidenceJson);
-                insert.Parameters.AddWithValue("$previous", record.PreviousHash);
-                insert.Parameters.AddWithValue("$hash", record.Hash);
-                insert.Parameters.AddWithValue("$key", idempotencyKey);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await UpsertReleaseAsync(connection, transaction, release, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return record;
+            return existing[0];
         }
-        finally
+
+        var last = await ReadAuditAsync(connection, transaction, "WHERE subject = $subject ORDER BY sequence DESC LIMIT 1",
+            p => p.AddWithValue("$subject", entry.Subject), cancellationToken).ConfigureAwait(false);
+        var record = AuditChain.Append(last.Count > 0 ? last[0] : null, entry);
+
+        await using (var insert = Command(connection, transaction, $"""
+            INSERT INTO audit_records ({AuditColumns}, idempotency_key)
+            VALUES ($sequence, $subject, $at, $actor, $kind, $reason, $evidence, $previous, $hash, $key)
+            """))
         {
-            _writeLock.Release();
+            insert.Parameters.AddWithValue("$sequence", record.Sequence);
+            insert.Parameters.AddWithValue("$subject", record.Subject);
+            insert.Parameters.AddWithValue("$at", record.At.UtcTicks);
+            insert.Parameters.AddWithValue("$actor", record.Actor);
+            insert.Parameters.AddWithValue("$kind", record.Kind);
+            insert.Parameters.AddWithValue("$reason", record.Reason);
+            insert.Parameters.AddWithValue("$evidence", record.EvidenceJson);
+            insert.Parameters.AddWithValue("$previous", record.PreviousHash);
+            insert.Parameters.AddWithValue("$hash", record.Hash);
+            insert.Parameters.AddWithValue("$key", idempotencyKey);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        await UpsertReleaseAsync(connection, transaction, release, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return record;
     }
 
     public async Task<ReleaseRecord?> GetReleaseAsync(string instanceId, CancellationToken cancellationToken)
@@ -303,8 +299,6 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
         await using var command = Command(connection, null, "SELECT COUNT(*) FROM (SELECT 1 FROM releases LIMIT 1)");
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    public void Dispose() => _writeLock.Dispose();
 
     private async Task InitializeAsync()
     {

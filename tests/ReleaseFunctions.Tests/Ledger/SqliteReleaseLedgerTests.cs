@@ -20,7 +20,6 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
 
     public void Dispose()
     {
-        _ledger.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
