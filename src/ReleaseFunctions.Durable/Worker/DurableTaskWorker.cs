@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -83,7 +84,7 @@ internal sealed class DurableTaskWorker : BackgroundService
     {
         // Not disposed: a finishing activity may release its slot after the dispatcher has stopped.
         var slots = new SemaphoreSlim(_options.MaxConcurrentActivities, _options.MaxConcurrentActivities);
-        var running = new System.Collections.Concurrent.ConcurrentDictionary<long, Task>();
+        var running = new ConcurrentDictionary<long, Task>();
         long started = 0;
         // A few leasing loops, not one per slot: enough to keep the slots busy, few enough not to crowd the store.
         var leasers = Enumerable.Range(0, Math.Min(ActivityLeasers, _options.MaxConcurrentActivities))
@@ -303,7 +304,6 @@ internal sealed class DurableTaskWorker : BackgroundService
         EngineTelemetry.Activities.Add(1);
         EngineLog.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.Kind, item.DeliveryCount);
         _signals.Orchestrations.Set();
-        return;
     }
 
     private async Task<HistoryEvent> RunActivityAsync(ActivityWorkItem item, CancellationToken cancellationToken)
