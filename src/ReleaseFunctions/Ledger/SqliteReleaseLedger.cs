@@ -60,13 +60,11 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             throw new ArgumentException($"An audit entry about '{entry.Subject}' cannot be recorded on release '{release.InstanceId}'; expected the release's instance id as its subject.", nameof(entry));
         }
 
-        await _initialized.Value.ConfigureAwait(false);
-        return await SqliteWriteGate.WriteAsync(FilePath, () => AppendAsync(release, entry, idempotencyKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(connection => AppendAsync(connection, release, entry, idempotencyKey, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<AuditRecord> AppendAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
+    private static async Task<AuditRecord> AppendAsync(SqliteConnection connection, ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         // BEGIN IMMEDIATE: another process appending to the same file waits here, not after reading a stale head.
         await using var transaction = connection.BeginTransaction(deferred: false);
 
@@ -220,29 +218,31 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<ReleaseReview> SaveAsync(ReleaseReview review, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(review);
-        await _initialized.Value.ConfigureAwait(false);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var insert = Command(connection, null, "INSERT INTO release_reviews (instance_id, review_json, published_at) VALUES ($id, $review, $published) ON CONFLICT (instance_id) DO NOTHING"))
+        return await WriteAsync(async connection =>
         {
-            insert.Parameters.AddWithValue("$id", review.InstanceId);
-            insert.Parameters.AddWithValue("$review", JsonSerializer.Serialize(review with { PublishedAt = null }, LedgerJsonContext.Default.ReleaseReview));
-            insert.Parameters.AddWithValue("$published", (object?)review.PublishedAt?.UtcTicks ?? DBNull.Value);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            await using (var insert = Command(connection, null, "INSERT INTO release_reviews (instance_id, review_json, published_at) VALUES ($id, $review, $published) ON CONFLICT (instance_id) DO NOTHING"))
+            {
+                insert.Parameters.AddWithValue("$id", review.InstanceId);
+                insert.Parameters.AddWithValue("$review", JsonSerializer.Serialize(review with { PublishedAt = null }, LedgerJsonContext.Default.ReleaseReview));
+                insert.Parameters.AddWithValue("$published", (object?)review.PublishedAt?.UtcTicks ?? DBNull.Value);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        return await ReadReviewAsync(connection, review.InstanceId, cancellationToken).ConfigureAwait(false)
-               ?? throw new InvalidOperationException($"The review of '{review.InstanceId}' was saved but cannot be read back.");
+            return await ReadReviewAsync(connection, review.InstanceId, cancellationToken).ConfigureAwait(false)
+                   ?? throw new InvalidOperationException($"The review of '{review.InstanceId}' was saved but cannot be read back.");
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task MarkPublishedAsync(string instanceId, DateTimeOffset publishedAt, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var update = Command(connection, null, "UPDATE release_reviews SET published_at = $at WHERE instance_id = $id AND published_at IS NULL");
-        update.Parameters.AddWithValue("$id", instanceId);
-        update.Parameters.AddWithValue("$at", publishedAt.UtcTicks);
-        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await WriteAsync(async connection =>
+        {
+            await using var update = Command(connection, null, "UPDATE release_reviews SET published_at = $at WHERE instance_id = $id AND published_at IS NULL");
+            update.Parameters.AddWithValue("$id", instanceId);
+            update.Parameters.AddWithValue("$at", publishedAt.UtcTicks);
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<ReleaseReview?> GetAsync(string instanceId, CancellationToken cancellationToken)
@@ -256,17 +256,18 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<bool> SaveAsync(DoraMetrics summary, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        await _initialized.Value.ConfigureAwait(false);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var insert = Command(connection, null, """
-            INSERT INTO dora_summaries (repository_key, period_start, period_end, metrics_json) VALUES ($repository, $start, $end, $metrics)
-            ON CONFLICT (repository_key, period_start) DO NOTHING
-            """);
-        insert.Parameters.AddWithValue("$repository", summary.Repository.ToLowerInvariant());
-        insert.Parameters.AddWithValue("$start", summary.PeriodStart.UtcTicks);
-        insert.Parameters.AddWithValue("$end", summary.PeriodEnd.UtcTicks);
-        insert.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(summary, LedgerJsonContext.Default.DoraMetrics));
-        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await WriteAsync(async connection =>
+        {
+            await using var insert = Command(connection, null, """
+                INSERT INTO dora_summaries (repository_key, period_start, period_end, metrics_json) VALUES ($repository, $start, $end, $metrics)
+                ON CONFLICT (repository_key, period_start) DO NOTHING
+                """);
+            insert.Parameters.AddWithValue("$repository", summary.Repository.ToLowerInvariant());
+            insert.Parameters.AddWithValue("$start", summary.PeriodStart.UtcTicks);
+            insert.Parameters.AddWithValue("$end", summary.PeriodEnd.UtcTicks);
+            insert.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(summary, LedgerJsonContext.Default.DoraMetrics));
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DoraMetrics>> ListAsync(string? repository, int max, CancellationToken cancellationToken)
@@ -356,6 +357,17 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             );
             """);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A write to the file: on an open connection, one writer of this process at a time (<see cref="SqliteWriteGate"/>).</summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await _initialized.Value.ConfigureAwait(false);
+        return await SqliteWriteGate.WriteAsync(FilePath, async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await write(connection).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
