@@ -52,6 +52,14 @@ public sealed class Chromium : IDisposable
 
     public void Open(Uri app, string hash) => Driver.Navigate().GoToUrl(new Uri(app, $"/?refresh=1{hash}"));
 
+    /// <summary>A fresh tab (<see cref="Reset"/>) on the page at <paramref name="hash"/>, signed in with <paramref name="operatorKey"/>.</summary>
+    public void OpenSignedIn(Uri app, string hash, string operatorKey)
+    {
+        Reset(app);
+        Open(app, hash);
+        SignIn(operatorKey);
+    }
+
     /// <summary>Waits (checking every 50 ms, up to 15 s) until <paramref name="probe"/> returns a value; fails saying what it waited for.</summary>
     public T Wait<T>(Func<IWebDriver, T?> probe, string what)
         where T : class

@@ -184,15 +184,7 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(ContentRoot, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open by a closing connection; the temp folder is cleaned by the OS.
-            }
+            Support.ReleaseAppFactory.DeleteContentRoot(ContentRoot);
         }
     }
 }

@@ -20,13 +20,9 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         using var app = DashboardApp.Launch();
         var id = await app.StartReleaseAsync(DashboardApp.Merge(42, "checkout"));
         await app.StartReleaseAsync(DashboardApp.Merge(43, "payments"));
-        // The soak of step 1 ends and its gate measures: the ledger's record now says step 1 (the shift itself is
-        // recorded before the step is taken, with step 0).
+        // The soak of step 1 ends and its gate measures, so the row has moved past the shift itself.
         await app.AdvanceToNextTimerAsync(id);
-        chromium.Reset(app.BaseAddress);
-
-        chromium.Open(app.BaseAddress, "#/releases");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, "#/releases", DashboardApp.OperatorKey);
 
         var row = chromium.Wait(d => d.FindElements(By.CssSelector($"tr[data-instance-id='{id}']")).FirstOrDefault(), "the release's row");
         var cells = row.FindElements(By.CssSelector("th, td")).Select(c => c.Text).ToArray();
@@ -57,9 +53,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     {
         using var app = DashboardApp.Launch();
         var id = await app.StartReleaseAsync(DashboardApp.Merge());
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, $"#/releases/{id}");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{id}", DashboardApp.OperatorKey);
 
         var recorded = (await app.AuditAsync(id)).Count;
         chromium.WaitUntil(_ => chromium.All("#timeline > li").Count == recorded, $"{recorded} timeline entries");
@@ -99,9 +93,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     {
         using var app = DashboardApp.Launch();
         var id = await app.StartReleaseAsync(DashboardApp.Merge());
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, $"#/releases/{id}");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{id}", DashboardApp.OperatorKey);
         chromium.WaitUntil(_ => chromium.Text("#release-state") == "running", "the running state");
 
         chromium.Driver.FindElement(By.CssSelector("button[data-command='abort']")).Click();
@@ -135,9 +127,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     {
         using var app = DashboardApp.Launch();
         var id = await app.StartReleaseAsync(DashboardApp.Merge());
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, $"#/releases/{id}");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{id}", DashboardApp.OperatorKey);
         chromium.WaitUntil(_ => chromium.Text("#release-state") == "running", "the running state");
 
         chromium.Driver.FindElement(By.CssSelector("button[data-command='rollback']")).Click();
@@ -157,9 +147,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     {
         using var app = DashboardApp.Launch(DashboardApp.ApprovalByAlice);
         var id = await app.StartReleaseAsync(DashboardApp.Merge());
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, $"#/releases/{id}");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{id}", DashboardApp.OperatorKey);
         chromium.WaitUntil(_ => chromium.Text("#release-state") == "waiting for approval", "the waiting state");
         Assert.Contains("approval-requested", chromium.Text("#release-approvals"), StringComparison.Ordinal);
 
@@ -209,9 +197,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     {
         using var app = DashboardApp.Launch();
         var id = await app.StartReleaseAsync(DashboardApp.Merge());
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, $"#/releases/{id}");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{id}", DashboardApp.OperatorKey);
         chromium.Wait(d => d.FindElements(By.CssSelector("button[data-command='pause']")).FirstOrDefault(e => e.Displayed), "the command buttons");
         Assert.Equal(DashboardApp.OperatorKey, chromium.Driver.ExecuteScript("return sessionStorage.getItem('releasefunctions.operatorKey');"));
 
@@ -240,9 +226,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
             await Support.LedgerSeed.RecordAsync(app.Ledger, Support.LedgerSeed.Release(repository, pr, state, startedAt.AddHours(-1)), $"seed-{pr}");
         }
 
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, "#/dora");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, "#/dora", DashboardApp.OperatorKey);
 
         chromium.WaitUntil(_ => chromium.All("#dora-charts figure.chart").Count == 4, "four DORA charts");
         Assert.Equal(
@@ -273,9 +257,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
             [new("error_rate", 0.004, 0.003, "better"), new("latency_p99_ms", 180, null, "no data after")],
             new ReleaseFunctions.Core.Ports.ErrorBudgetBurn(80, 74.5), TimeSpan.FromMinutes(35), ChangeFailure: true, ["the gate failed at step 2"]), CancellationToken.None);
 
-        chromium.Reset(app.BaseAddress);
-        chromium.Open(app.BaseAddress, $"#/releases/{Uri.EscapeDataString(release.InstanceId)}");
-        chromium.SignIn(DashboardApp.OperatorKey);
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{Uri.EscapeDataString(release.InstanceId)}", DashboardApp.OperatorKey);
 
         chromium.WaitUntil(_ => chromium.All("#review-slis tbody tr").Count == 2, "the review's SLI rows");
         var panel = chromium.All("#release-review")[0].Text;

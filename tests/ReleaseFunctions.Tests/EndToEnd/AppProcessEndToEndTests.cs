@@ -15,8 +15,6 @@ namespace ReleaseFunctions.Tests.EndToEnd;
 /// </summary>
 public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly string[] FinalStatuses = ["Promoted", "RolledBack", "Failed", "Aborted"];
-
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("releasefunctions-e2e-");
     private AppProcess _app = null!;
 
@@ -45,7 +43,7 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
             Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         }
 
-        var good = await FinishedAsync(await _app.MergeAsync("contoso/shop", 101));
+        var good = await _app.FinishedAsync(await _app.MergeAsync("contoso/shop", 101));
         Assert.Equal("Promoted", good.GetProperty("release").GetProperty("status").GetString());
         Assert.Equal(100, good.GetProperty("release").GetProperty("weightPercent").GetInt32());
         Assert.All(good.GetProperty("gateVerdicts").EnumerateArray(), v => Assert.Contains("passed", v.GetProperty("reason").GetString(), StringComparison.Ordinal));
@@ -55,7 +53,7 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
             Assert.Equal(HttpStatusCode.OK, misbehave.StatusCode);
         }
 
-        var bad = await FinishedAsync(await _app.MergeAsync("contoso/shop", 102));
+        var bad = await _app.FinishedAsync(await _app.MergeAsync("contoso/shop", 102));
         Assert.Equal("RolledBack", bad.GetProperty("release").GetProperty("status").GetString());
         Assert.Equal(0, bad.GetProperty("release").GetProperty("weightPercent").GetInt32());
         Assert.Contains("error_rate", bad.GetProperty("release").GetProperty("summary").GetString(), StringComparison.Ordinal);
@@ -81,18 +79,6 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
         var metrics = Assert.Single(dora.GetProperty("repositories").EnumerateArray());
         Assert.Equal(2, metrics.GetProperty("deployments").GetInt32());
         Assert.Equal(0.5, metrics.GetProperty("changeFailureRate").GetDouble());
-    }
-
-    private async Task<JsonElement> FinishedAsync(string id)
-    {
-        var finished = await Eventually.ReturnsAsync(async () =>
-        {
-            var detail = await _app.GetJsonAsync($"/api/releases/{id}");
-            return detail.GetProperty("release") is { ValueKind: JsonValueKind.Object } release && FinalStatuses.Contains(release.GetProperty("status").GetString())
-                ? (object)detail
-                : null;
-        }, $"{id} to finish", seconds: 90);
-        return (JsonElement)finished;
     }
 
     private async Task FireReviewTimerAsync()

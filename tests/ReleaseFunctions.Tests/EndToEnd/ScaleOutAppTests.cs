@@ -63,14 +63,7 @@ public sealed class ScaleOutAppTests(ITestOutputHelper output)
 
             foreach (var id in ids)
             {
-                var release = await Eventually.ReturnsAsync(async () =>
-                {
-                    var detail = await second.GetJsonAsync($"/api/releases/{id}");
-                    return detail.GetProperty("release") is { ValueKind: JsonValueKind.Object } record && record.GetProperty("status").GetString() is "Promoted" or "RolledBack" or "Failed" or "Aborted"
-                        ? (object)record
-                        : null;
-                }, $"{id} to finish on the surviving instance", seconds: 120);
-                var record = (JsonElement)release;
+                var record = (await second.FinishedAsync(id, seconds: 120)).GetProperty("release");
                 Assert.True(record.GetProperty("status").GetString() == "Promoted", record.ToString());
 
                 var trail = await second.GetJsonAsync($"/api/releases/{id}/timeline");

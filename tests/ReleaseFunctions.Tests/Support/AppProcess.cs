@@ -102,6 +102,20 @@ internal sealed class AppProcess : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Waits (real time, bounded) until the release has finished in any end state; returns its detail.</summary>
+    public async Task<JsonElement> FinishedAsync(string id, int seconds = 90)
+    {
+        var finished = await Eventually.ReturnsAsync(async () =>
+        {
+            var detail = await GetJsonAsync($"/api/releases/{id}");
+            return detail.GetProperty("release") is { ValueKind: JsonValueKind.Object } release
+                   && release.GetProperty("status").GetString() is "Promoted" or "RolledBack" or "Failed" or "Aborted"
+                ? (object)detail
+                : null;
+        }, $"{id} to finish on {Name}", seconds);
+        return (JsonElement)finished;
+    }
+
     /// <summary>SIGKILL: the process dies holding whatever leases it had.</summary>
     public async Task KillAsync()
     {

@@ -109,15 +109,21 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(ContentRoot, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open by a closing connection; the temp folder is cleaned by the OS.
-            }
+            DeleteContentRoot(ContentRoot);
+        }
+    }
+
+    /// <summary>Deletes an app's temporary content root (its SQLite files included) once the app has stopped.</summary>
+    internal static void DeleteContentRoot(string contentRoot)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(contentRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a closing connection; the temp folder is cleaned by the OS.
         }
     }
 }
