@@ -15,11 +15,11 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
     /// <summary>How long a delivery id is remembered: 7 days (GitHub redelivers on request for 3 days).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
+
     private readonly string _path;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
-    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
-
     private readonly Lazy<Task> _initialized;
     private long _prunedAtTicks;
 
