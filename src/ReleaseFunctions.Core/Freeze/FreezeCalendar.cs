@@ -7,6 +7,15 @@ namespace ReleaseFunctions.Core.Freeze;
 /// </summary>
 public sealed record FreezeStatus(bool Frozen, bool Blocked, string? Window, DateTimeOffset? AllowedFrom, string? ExemptBy, string Reason);
 
+/// <summary>What a release already rolling out does when a freeze window opens before its next traffic increase.</summary>
+public enum FreezeDuringRollout
+{
+    /// <summary>Stay at the current weight until the window ends (or an authorised override); the default.</summary>
+    Hold,
+    /// <summary>Move traffic back to the stable version.</summary>
+    Rollback,
+}
+
 /// <summary>The freeze windows of a policy and the labels that exempt a release from them (e.g. <c>hotfix</c>).</summary>
 public sealed record FreezeCalendar
 {
@@ -16,7 +25,8 @@ public sealed record FreezeCalendar
     // Touching windows are followed one after another; this bounds the walk for a calendar frozen for ever.
     private const int MaxChainedWindows = 1000;
 
-    public FreezeCalendar(IReadOnlyList<FreezeWindow> windows, IEnumerable<string> exemptLabels)
+    /// <param name="duringRollout">What a release that has moved traffic does when a window opens mid-rollout (default: hold).</param>
+    public FreezeCalendar(IReadOnlyList<FreezeWindow> windows, IEnumerable<string> exemptLabels, FreezeDuringRollout duringRollout = FreezeDuringRollout.Hold)
     {
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(exemptLabels);
@@ -28,7 +38,11 @@ public sealed record FreezeCalendar
 
         Windows = windows;
         ExemptLabels = exemptLabels.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        DuringRollout = duringRollout;
     }
+
+    /// <summary>Checked before every stage and every traffic increase, not only before the first.</summary>
+    public FreezeDuringRollout DuringRollout { get; }
 
     public IReadOnlyList<FreezeWindow> Windows { get; }
     public IReadOnlySet<string> ExemptLabels { get; }

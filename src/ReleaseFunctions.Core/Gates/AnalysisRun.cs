@@ -35,14 +35,17 @@ public enum AnalysisStatus
 }
 
 /// <summary>The state of an analysis run after the measurements so far, with counts and a one-line reason.</summary>
-public sealed record AnalysisRunResult(AnalysisStatus Status, int Measurements, int Passed, int Warnings, int Failed, int Inconclusive, int Errors, string Reason)
+/// <param name="WithoutData">Measurements that lacked data and were waited out (they do not count towards the run's count).</param>
+public sealed record AnalysisRunResult(AnalysisStatus Status, int Measurements, int Passed, int Warnings, int Failed, int Inconclusive, int Errors, string Reason, int WithoutData = 0)
 {
     public bool IsFinished => Status != AnalysisStatus.Running;
 }
 
 /// <summary>
 /// Combines the measurements of an analysis run per its <see cref="AnalysisSettings"/>, stopping at the first
-/// measurement that decides the run.
+/// measurement that decides the run. A measurement that lacks data is waited out (up to
+/// <see cref="AnalysisSettings.NoDataLimit"/> in a row) and does not count; past the limit it counts as what it is
+/// (a failure when the data is required, else inconclusive). No data is never a pass.
 /// </summary>
 public static class AnalysisRun
 {
@@ -50,11 +53,29 @@ public static class AnalysisRun
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(measurements);
-        int passed = 0, warnings = 0, failed = 0, inconclusive = 0, errors = 0, consecutiveErrors = 0, taken = 0;
-        AnalysisRunResult Result(AnalysisStatus status, string reason) => new(status, taken, passed, warnings, failed, inconclusive, errors, reason);
+        int passed = 0, warnings = 0, failed = 0, inconclusive = 0, errors = 0, consecutiveErrors = 0, taken = 0, withoutData = 0, consecutiveWithoutData = 0;
+        AnalysisRunResult Result(AnalysisStatus status, string reason) => new(status, taken, passed, warnings, failed, inconclusive, errors, reason, withoutData);
 
-        foreach (var measurement in measurements.Take(settings.Count))
+        foreach (var measurement in measurements)
         {
+            if (taken == settings.Count)
+            {
+                break;
+            }
+
+            if (measurement.Verdict is { LacksData: true })
+            {
+                if (++consecutiveWithoutData <= settings.NoDataLimit)
+                {
+                    withoutData++;
+                    continue;
+                }
+            }
+            else
+            {
+                consecutiveWithoutData = 0;
+            }
+
             taken++;
             if (measurement.Verdict is null)
             {
@@ -91,7 +112,9 @@ public static class AnalysisRun
 
         if (taken < settings.Count)
         {
-            return Result(AnalysisStatus.Running, $"{taken} of {settings.Count} measurements taken");
+            return Result(AnalysisStatus.Running, consecutiveWithoutData is > 0 and var waited && waited <= settings.NoDataLimit
+                ? $"{taken} of {settings.Count} measurements taken; the last had no data ({waited} in a row, {settings.NoDataLimit} waited out at most): measuring again"
+                : $"{taken} of {settings.Count} measurements taken");
         }
 
         if (passed + warnings + failed == 0)

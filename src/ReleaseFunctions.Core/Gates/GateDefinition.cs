@@ -32,10 +32,18 @@ public sealed record ScoreThresholds
 /// </summary>
 public sealed record AnalysisSettings
 {
-    /// <summary>One measurement per 5 minutes, 3 measurements, no failure and no inconclusive allowed, 4 errors in a row tolerated.</summary>
+    /// <summary>
+    /// One measurement per 5 minutes, 3 measurements, no failure and no inconclusive allowed, 4 errors in a row
+    /// tolerated, up to 3 measurements in a row without data waited out.
+    /// </summary>
     public static AnalysisSettings Default { get; } = new(TimeSpan.FromMinutes(5), 3, 0, 0, 4);
 
-    public AnalysisSettings(TimeSpan interval, int count, int failureLimit, int inconclusiveLimit, int consecutiveErrorLimit)
+    /// <param name="noDataLimit">
+    /// How many measurements in a row may lack data before that lack counts: until then a window without data (a
+    /// source still catching up, an app that just restarted) is waited out and measured again at the next interval,
+    /// without counting towards <paramref name="count"/>.
+    /// </param>
+    public AnalysisSettings(TimeSpan interval, int count, int failureLimit, int inconclusiveLimit, int consecutiveErrorLimit, int noDataLimit = 3)
     {
         if (interval <= TimeSpan.Zero)
         {
@@ -46,6 +54,8 @@ public sealed record AnalysisSettings
         ArgumentOutOfRangeException.ThrowIfNegative(failureLimit);
         ArgumentOutOfRangeException.ThrowIfNegative(inconclusiveLimit);
         ArgumentOutOfRangeException.ThrowIfNegative(consecutiveErrorLimit);
+        ArgumentOutOfRangeException.ThrowIfNegative(noDataLimit);
+        NoDataLimit = noDataLimit;
         Interval = interval;
         Count = count;
         FailureLimit = failureLimit;
@@ -58,6 +68,7 @@ public sealed record AnalysisSettings
     public int FailureLimit { get; }
     public int InconclusiveLimit { get; }
     public int ConsecutiveErrorLimit { get; }
+    public int NoDataLimit { get; }
 }
 
 /// <summary>

@@ -37,4 +37,11 @@ public sealed record ObjectiveEvidence(
 
 /// <summary>A gate's verdict with its evidence, per objective, and a one-line reason for people.</summary>
 /// <param name="Score">Score in percent of the weights of objectives with data; null when none had data.</param>
-public sealed record GateVerdict(GateOutcome Outcome, double? Score, IReadOnlyList<ObjectiveEvidence> Objectives, string Reason);
+public sealed record GateVerdict(GateOutcome Outcome, double? Score, IReadOnlyList<ObjectiveEvidence> Objectives, string Reason)
+{
+    /// <summary>
+    /// True when some objective had no data and none that had data failed: the verdict says "not measured yet" rather
+    /// than "bad", so an analysis may wait for the next measurement before it lets the missing data decide.
+    /// </summary>
+    public bool LacksData => Objectives.Any(o => o.Observed is null) && Objectives.All(o => o.Observed is null || o.Outcome != GateOutcome.Fail);
+}

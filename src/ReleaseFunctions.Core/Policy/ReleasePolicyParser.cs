@@ -35,7 +35,7 @@ namespace ReleaseFunctions.Core.Policy;
 ///       significance: 0.05            # Mann–Whitney level below which a relative breach counts (default 0.05)
 ///       min_samples: 5                # fewer samples in a population: no rank test (default 5)
 ///       score: { pass: 90, marginal: 75 }                      # defaults 90 / 75
-///       analysis: { interval: 5m, count: 3, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 4 }
+///       analysis: { interval: 5m, count: 3, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 4, no_data_limit: 3 }
 ///       objectives:
 ///         - name: error_rate
 ///           query: "..."              # required; provider: overrides the gate's
@@ -55,8 +55,9 @@ namespace ReleaseFunctions.Core.Policy;
 ///         timeout: 4h                 # optional
 ///         on_timeout: reject          # reject | proceed | wait (default reject)
 ///         allow_self_approval: false  # default false
-/// freeze:                             # optional
+/// freeze:                             # optional; checked before the first stage, every stage and every traffic increase
 ///   time_zone: Europe/Berlin          # default of the windows (default UTC)
+///   during_rollout: hold              # a window opening mid-rollout: hold at the current weight (default) | rollback
 ///   exempt_labels: [hotfix]
 ///   windows:                          # each: name + exactly one of weekly / days+hours / dates
 ///     - { name: weekend, weekly: "Fri 16:00 - Mon 08:00" }
@@ -167,6 +168,12 @@ public static partial class ReleasePolicyParser
         {
             ["await_decision"] = InconclusiveAction.AwaitDecision,
             ["rollback"] = InconclusiveAction.Rollback,
+        };
+
+        private static readonly Dictionary<string, FreezeDuringRollout> DuringRolloutActions = new(StringComparer.Ordinal)
+        {
+            ["hold"] = FreezeDuringRollout.Hold,
+            ["rollback"] = FreezeDuringRollout.Rollback,
         };
 
         public ReleasePolicy? Policy(YamlNode root)
@@ -482,7 +489,7 @@ public static partial class ReleasePolicyParser
 
         private AnalysisSettings? Analysis(YamlNode? node, string path)
         {
-            if (node is null || r.Mapping(node, path, "interval", "count", "failure_limit", "inconclusive_limit", "consecutive_error_limit") is not { } map)
+            if (node is null || r.Mapping(node, path, "interval", "count", "failure_limit", "inconclusive_limit", "consecutive_error_limit", "no_data_limit") is not { } map)
             {
                 return null;
             }
@@ -493,9 +500,10 @@ public static partial class ReleasePolicyParser
             var failure = r.Int(PolicyReader.Get(map, "failure_limit"), PolicyReader.Join(path, "failure_limit"), 0, 1000, d.FailureLimit);
             var inconclusive = r.Int(PolicyReader.Get(map, "inconclusive_limit"), PolicyReader.Join(path, "inconclusive_limit"), 0, 1000, d.InconclusiveLimit);
             var errors = r.Int(PolicyReader.Get(map, "consecutive_error_limit"), PolicyReader.Join(path, "consecutive_error_limit"), 0, 1000, d.ConsecutiveErrorLimit);
-            return interval is null || count is null || failure is null || inconclusive is null || errors is null
+            var noData = r.Int(PolicyReader.Get(map, "no_data_limit"), PolicyReader.Join(path, "no_data_limit"), 0, 1000, d.NoDataLimit);
+            return interval is null || count is null || failure is null || inconclusive is null || errors is null || noData is null
                 ? null
-                : new AnalysisSettings(interval.Value, count.Value, failure.Value, inconclusive.Value, errors.Value);
+                : new AnalysisSettings(interval.Value, count.Value, failure.Value, inconclusive.Value, errors.Value, noData.Value);
         }
 
         private SliObjective? Objective(YamlNode node, string path, string? gateProvider, ReferencePopulation gateCompareTo)
@@ -636,13 +644,14 @@ public static partial class ReleasePolicyParser
 
         private FreezeCalendar? Freeze(YamlNode node, string path)
         {
-            var map = r.Mapping(node, path, "time_zone", "exempt_labels", "windows");
+            var map = r.Mapping(node, path, "time_zone", "exempt_labels", "windows", "during_rollout");
             if (map is null)
             {
                 return null;
             }
 
             var before = r.ProblemCount;
+            var duringRollout = r.Choice(PolicyReader.Get(map, "during_rollout"), PolicyReader.Join(path, "during_rollout"), DuringRolloutActions, FreezeDuringRollout.Hold);
             var zone = PolicyReader.Get(map, "time_zone") is { } zoneNode ? TimeZone(zoneNode, PolicyReader.Join(path, "time_zone")) : TimeZoneInfo.Utc;
             var labels = r.Strings(PolicyReader.Get(map, "exempt_labels"), PolicyReader.Join(path, "exempt_labels"), "labels");
             var windows = new List<FreezeWindow?>();
@@ -656,7 +665,7 @@ public static partial class ReleasePolicyParser
                 UniqueNames(items, $"{path}.windows", "window", StringComparer.OrdinalIgnoreCase);
             }
 
-            return r.ProblemCount > before ? null : r.Build(node, path, () => new FreezeCalendar(windows.Select(w => w!).ToArray(), labels!));
+            return r.ProblemCount > before || duringRollout is null ? null : r.Build(node, path, () => new FreezeCalendar(windows.Select(w => w!).ToArray(), labels!, duringRollout.Value));
         }
 
         private TimeZoneInfo? TimeZone(YamlNode node, string path)

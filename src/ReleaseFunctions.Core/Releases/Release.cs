@@ -1,6 +1,6 @@
 namespace ReleaseFunctions.Core.Releases;
 
-/// <summary>Where a release is in its life. The last four are final.</summary>
+/// <summary>Where a release is in its life. The last five are final.</summary>
 public enum ReleaseStatus
 {
     /// <summary>Created, not yet deploying (e.g. waiting out a freeze window or the error-budget gate).</summary>
@@ -17,10 +17,15 @@ public enum ReleaseStatus
     RollingBack,
     Promoted,
     RolledBack,
-    /// <summary>Could not complete, including a rollback that could not be verified.</summary>
+    /// <summary>Could not complete, with no traffic left on the candidate (it never moved, or was verified back on the stable version).</summary>
     Failed,
-    /// <summary>Stopped by a person without a rollback.</summary>
+    /// <summary>Stopped by a person; any traffic that had moved was verified back on the stable version.</summary>
     Aborted,
+    /// <summary>
+    /// Moving traffic back to the stable version kept failing, or was not read back at 0%: the candidate may still take
+    /// traffic. People were alerted; the trail has the last weight read and what failed.
+    /// </summary>
+    RollbackFailed,
 }
 
 /// <summary>The moves of the release state machine.</summary>
@@ -37,6 +42,8 @@ public enum ReleaseMove
     Promote,
     BeginRollback,
     CompleteRollback,
+    /// <summary>Traffic could not be moved back (or not verified back) after every retry.</summary>
+    FailRollback,
     Fail,
     Abort,
 }
@@ -82,6 +89,7 @@ public sealed record Release
         [ReleaseMove.Promote] = Set(ReleaseStatus.Running, ReleaseStatus.AwaitingDecision),
         [ReleaseMove.BeginRollback] = Set(ReleaseStatus.Running, ReleaseStatus.WaitingForApproval, ReleaseStatus.Paused, ReleaseStatus.AwaitingDecision),
         [ReleaseMove.CompleteRollback] = Set(ReleaseStatus.RollingBack),
+        [ReleaseMove.FailRollback] = Set(ReleaseStatus.RollingBack),
         [ReleaseMove.Fail] = Active,
         // A rollback in progress is not abandoned half-way: it completes or fails.
         [ReleaseMove.Abort] = Set(ReleaseStatus.Pending, ReleaseStatus.Running, ReleaseStatus.WaitingForApproval, ReleaseStatus.Paused, ReleaseStatus.AwaitingDecision),
@@ -175,6 +183,9 @@ public sealed record Release
 
     /// <summary>The rollback was applied and verified.</summary>
     public Release CompleteRollback(string actor, DateTimeOffset at, string reason) => Apply(ReleaseMove.CompleteRollback, ReleaseStatus.RolledBack, actor, at, reason);
+
+    /// <summary>The rollback could not be applied, or not verified: the candidate may still take traffic.</summary>
+    public Release FailRollback(string actor, DateTimeOffset at, string reason) => Apply(ReleaseMove.FailRollback, ReleaseStatus.RollbackFailed, actor, at, reason);
 
     public Release Fail(string actor, DateTimeOffset at, string reason) => Apply(ReleaseMove.Fail, ReleaseStatus.Failed, actor, at, reason);
 

@@ -179,7 +179,7 @@ public static partial class ReleasesApi
         }
 
         var recorded = await ledger.GetReleaseAsync(id, cancellationToken);
-        if (instance.IsCompleted || recorded is { Status: ReleaseStatus.Promoted or ReleaseStatus.RolledBack or ReleaseStatus.Failed or ReleaseStatus.Aborted })
+        if (instance.IsCompleted || recorded is { CompletedAt: not null })
         {
             var state = recorded?.Status.ToString() ?? instance.RuntimeStatus.ToString();
             return TypedResults.Problem(

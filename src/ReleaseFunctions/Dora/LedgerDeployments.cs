@@ -34,7 +34,7 @@ internal static class LedgerDeployments
         {
             ReleaseStatus.Promoted => DeploymentOutcome.Promoted,
             ReleaseStatus.RolledBack => DeploymentOutcome.RolledBack,
-            ReleaseStatus.Failed => DeploymentOutcome.Failed,
+            ReleaseStatus.Failed or ReleaseStatus.RollbackFailed => DeploymentOutcome.Failed,
             ReleaseStatus.Aborted => DeploymentOutcome.Aborted,
             _ => null,
         };

@@ -69,7 +69,7 @@ internal sealed class GitHubReleaseNotifier(GitHubClient github) : IReleaseNotif
         return update.Status switch
         {
             ReleaseStatus.Promoted => new CheckRunReport(CheckRunName, CheckStatus.Completed, CheckRunConclusion.Success, title, summary, externalId: update.Release.InstanceId),
-            ReleaseStatus.RolledBack or ReleaseStatus.Failed => new CheckRunReport(CheckRunName, CheckStatus.Completed, CheckRunConclusion.Failure, title, summary, externalId: update.Release.InstanceId),
+            ReleaseStatus.RolledBack or ReleaseStatus.Failed or ReleaseStatus.RollbackFailed => new CheckRunReport(CheckRunName, CheckStatus.Completed, CheckRunConclusion.Failure, title, summary, externalId: update.Release.InstanceId),
             ReleaseStatus.Aborted => new CheckRunReport(CheckRunName, CheckStatus.Completed, CheckRunConclusion.Cancelled, title, summary, externalId: update.Release.InstanceId),
             ReleaseStatus.Pending => new CheckRunReport(CheckRunName, CheckStatus.Queued, null, title, summary, externalId: update.Release.InstanceId),
             _ => new CheckRunReport(CheckRunName, CheckStatus.InProgress, null, title, summary, externalId: update.Release.InstanceId),
@@ -80,7 +80,7 @@ internal sealed class GitHubReleaseNotifier(GitHubClient github) : IReleaseNotif
     {
         ReleaseStatus.Pending => DeploymentState.Queued,
         ReleaseStatus.Promoted => DeploymentState.Success,
-        ReleaseStatus.RolledBack or ReleaseStatus.Failed => DeploymentState.Failure,
+        ReleaseStatus.RolledBack or ReleaseStatus.Failed or ReleaseStatus.RollbackFailed => DeploymentState.Failure,
         ReleaseStatus.Aborted => DeploymentState.Inactive,
         _ => DeploymentState.InProgress,
     };
@@ -96,6 +96,7 @@ internal sealed class GitHubReleaseNotifier(GitHubClient github) : IReleaseNotif
         ReleaseStatus.Promoted => "Promoted",
         ReleaseStatus.RolledBack => "Rolled back",
         ReleaseStatus.Failed => "Failed",
+        ReleaseStatus.RollbackFailed => "ROLLBACK FAILED: the candidate may still take traffic",
         ReleaseStatus.Aborted => "Aborted",
         _ => status.ToString(),
     };

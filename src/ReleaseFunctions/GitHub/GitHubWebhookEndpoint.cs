@@ -148,7 +148,7 @@ public static partial class GitHubWebhookEndpoint
             return (true, $"no release of {rule.Repository} is recorded, so nothing holds deployment {rule.DeploymentId} to {rule.Environment}");
         }
 
-        return release.Status is ReleaseStatus.RollingBack or ReleaseStatus.RolledBack or ReleaseStatus.Failed or ReleaseStatus.Aborted
+        return release.Status is ReleaseStatus.RollingBack or ReleaseStatus.RolledBack or ReleaseStatus.Failed or ReleaseStatus.Aborted or ReleaseStatus.RollbackFailed
             ? (false, $"release {release.InstanceId} of {rule.Repository} is {release.Status}: {release.Summary}")
             : (true, $"release {release.InstanceId} of {rule.Repository} is {release.Status}");
     }

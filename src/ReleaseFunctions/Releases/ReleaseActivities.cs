@@ -29,6 +29,20 @@ internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : Tas
     }
 }
 
+public sealed record TrafficReadRequest(TargetSpec Target, string Service);
+
+/// <summary>Reads the traffic split a stage's target has now, without changing it (the last word after a rollback that kept failing).</summary>
+internal sealed class ReadTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficReadRequest, TrafficState>
+{
+    public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficReadRequest input, CancellationToken cancellationToken)
+    {
+        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
+                     ?? throw new InvalidOperationException(
+                         $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
+        return target.ReadAsync(input.Target, input.Service, cancellationToken);
+    }
+}
+
 /// <summary>Which gate of a stage to measure.</summary>
 public enum GateScope
 {
@@ -138,28 +152,43 @@ internal sealed class ResolveApproverTeams(IApproverDirectory directory) : TaskA
         => (await directory.TeamsOfAsync(input.Login, input.Teams, input.InstallationId, cancellationToken)).Order(StringComparer.Ordinal).ToArray();
 }
 
-public sealed record ReleaseEventRecord(ReleaseRecord Release, AuditEntry Entry);
+/// <param name="IdempotencyKey">The entry's place in the release's trail, derived by the orchestrator: a write retried, or replayed from the orchestration's buffer, appends once.</param>
+public sealed record ReleaseEventRecord(ReleaseRecord Release, AuditEntry Entry, string IdempotencyKey);
 
-/// <summary>Appends a decision or state change to the release's audit trail and saves where it stands, once per call.</summary>
+/// <summary>Appends a decision or state change to the release's audit trail and saves where it stands, once per key.</summary>
 internal sealed class RecordReleaseEvent(IReleaseLedger ledger) : TaskActivity<ReleaseEventRecord, long>
 {
     public override async Task<long> RunAsync(TaskActivityContext context, ReleaseEventRecord input, CancellationToken cancellationToken)
-        => (await ledger.RecordAsync(input.Release, input.Entry, context.IdempotencyKey, cancellationToken)).Sequence;
+        => (await ledger.RecordAsync(input.Release, input.Entry, input.IdempotencyKey, cancellationToken)).Sequence;
 }
 
-/// <summary>Tells people where the release stands (PR comment, check run, deployment status).</summary>
+/// <summary>
+/// Tells people where the release stands (PR comment, check run, deployment status, log). Every notifier is tried,
+/// so one that is down does not silence the others (an alert of a failed rollback reaches everyone who can hear it);
+/// the call fails afterwards naming the ones that failed.
+/// </summary>
 internal sealed class PublishReleaseStatus(IEnumerable<IReleaseNotifier> notifiers) : TaskActivity<ReleaseStatusUpdate, int>
 {
     public override async Task<int> RunAsync(TaskActivityContext context, ReleaseStatusUpdate input, CancellationToken cancellationToken)
     {
         var published = 0;
+        var failures = new List<string>();
         foreach (var notifier in notifiers)
         {
-            await notifier.PublishAsync(input, context.IdempotencyKey, cancellationToken);
-            published++;
+            try
+            {
+                await notifier.PublishAsync(input, context.IdempotencyKey, cancellationToken);
+                published++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failures.Add($"{notifier.GetType().Name}: {ex.Message}");
+            }
         }
 
-        return published;
+        return failures.Count == 0
+            ? published
+            : throw new InvalidOperationException($"{failures.Count} of {published + failures.Count} notifiers failed: {string.Join("; ", failures)}");
     }
 }
 

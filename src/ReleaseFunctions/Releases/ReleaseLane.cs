@@ -1,19 +1,27 @@
+using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Policy;
+using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Durable;
 
 namespace ReleaseFunctions.Releases;
 
 /// <summary>A release asking for, or giving up, a service's lane in a stage.</summary>
-public sealed record LaneRequest(bool Enter, string ReleaseInstanceId, string Version, ConcurrencyMode Mode);
+/// <param name="MergedAt">When the release's change was merged: with supersede, the newest merge wins, whatever the order of arrival.</param>
+/// <param name="Target">The stage's deployment target, so the lane can move traffic back for a holder that died without doing so.</param>
+public sealed record LaneRequest(bool Enter, string ReleaseInstanceId, string Version, ConcurrencyMode Mode, DateTimeOffset? MergedAt = null, TargetSpec? Target = null);
 
-/// <summary>Who holds a lane and who waits, oldest first.</summary>
-public sealed record LaneState(string Service, string Stage, string? Holder, IReadOnlyList<string> Queue);
+/// <summary>Who holds a lane and who waits, oldest first, with what the lane knows of each (merge time, target).</summary>
+public sealed record LaneState(string Service, string Stage, string? Holder, IReadOnlyList<string> Queue, IReadOnlyDictionary<string, LaneRequest>? Requests = null);
 
 /// <summary>
 /// One release in flight per service and stage. Releases enter and leave by event; the lane grants in order of
-/// arrival, or, for a release whose policy says supersede, asks the holder to stop and grants the newcomer next.
-/// An eternal orchestration: it continues as new every so often to keep its history short.
+/// arrival, or, for a release whose policy says supersede, lets the newest merge win: every older release, holding
+/// or queued, is stopped with the reason, and an older merge arriving late is refused as superseded.
+/// While a release holds the lane, the lane checks on it every <see cref="HolderWatchInterval"/>: a holder that
+/// ended without leaving (terminated, or failed in the engine) is released, and, when it had not finished, its
+/// traffic is moved back by <see cref="RescueStrandedRelease"/>. An eternal orchestration: it continues as new every
+/// so often to keep its history short.
 /// </summary>
 internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, LaneState>
 {
@@ -23,7 +31,11 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
     /// <summary>The event a release receives when it holds the lane; its payload is the lane's instance id.</summary>
     public const string GrantedEvent = "lane-granted";
 
+    public static readonly TimeSpan HolderWatchInterval = TimeSpan.FromMinutes(5);
+
     private const int EventsPerExecution = 100;
+
+    private static readonly TaskOptions Retry = TaskOptions.WithRetry(new RetryPolicy(5, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(2)));
 
     public static string InstanceIdFor(string service, string stage) => $"lane-{Sanitise(service)}-{Sanitise(stage)}";
 
@@ -31,55 +43,162 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
     {
         var holder = state.Holder;
         var queue = state.Queue.ToList();
+        var requests = new Dictionary<string, LaneRequest>(state.Requests ?? new Dictionary<string, LaneRequest>(), StringComparer.Ordinal);
         for (var i = 0; i < EventsPerExecution; i++)
         {
-            var request = await context.WaitForExternalEvent<LaneRequest>(RequestEvent);
-            if (request.Enter)
+            var request = holder is null
+                ? await context.WaitForExternalEvent<LaneRequest>(RequestEvent)
+                : await NextRequestOrWatchAsync(context);
+            if (request is null)
             {
-                if (holder == request.ReleaseInstanceId || queue.Contains(request.ReleaseInstanceId))
+                if (await HolderEndedAsync(context, holder!, requests.GetValueOrDefault(holder!)))
                 {
-                    continue; // a redelivered request
+                    requests.Remove(holder!);
+                    holder = await GrantNextAsync(context, queue);
                 }
 
-                if (holder is null)
+                continue;
+            }
+
+            if (!request.Enter)
+            {
+                requests.Remove(request.ReleaseInstanceId);
+                if (holder == request.ReleaseInstanceId)
                 {
-                    holder = request.ReleaseInstanceId;
-                    await GrantAsync(context, holder);
-                }
-                else if (request.Mode == ConcurrencyMode.Supersede)
-                {
-                    queue.Insert(0, request.ReleaseInstanceId);
-                    var stop = new ReleaseCommand(ReleaseCommandKind.Abort, "release-workflow", "release-lane", context.CurrentUtcDateTime,
-                        $"superseded by {request.Version} ({request.ReleaseInstanceId})");
-                    await context.CallActivityAsync<bool>(nameof(SignalRelease), new ReleaseSignal(holder, ReleaseEvents.Command, stop, null));
+                    holder = await GrantNextAsync(context, queue);
                 }
                 else
                 {
-                    queue.Add(request.ReleaseInstanceId);
+                    queue.Remove(request.ReleaseInstanceId);
                 }
+
+                continue;
             }
-            else if (holder == request.ReleaseInstanceId)
+
+            if (holder == request.ReleaseInstanceId || queue.Contains(request.ReleaseInstanceId))
             {
-                holder = queue.Count > 0 ? queue[0] : null;
-                if (holder is not null)
+                continue; // a redelivered request
+            }
+
+            if (request.Mode == ConcurrencyMode.Supersede)
+            {
+                var newer = new[] { holder }.Concat(queue).OfType<string>()
+                    .Where(id => requests.GetValueOrDefault(id)?.MergedAt is { } merged && request.MergedAt is { } mine && merged > mine)
+                    .FirstOrDefault();
+                if (newer is not null)
                 {
-                    queue.RemoveAt(0);
-                    await GrantAsync(context, holder);
+                    var winner = requests[newer];
+                    await SignalAsync(context, new ReleaseSignal(request.ReleaseInstanceId, ReleaseEvents.Command,
+                        Stop(context, $"superseded: {winner.Version} ({newer}) was merged later, at {winner.MergedAt:u}"), null));
+                    continue;
                 }
+
+                var stopped = new[] { holder }.Concat(queue).OfType<string>().ToList();
+                foreach (var older in stopped)
+                {
+                    await SignalAsync(context, new ReleaseSignal(older, ReleaseEvents.Command, Stop(context, $"superseded by {request.Version} ({request.ReleaseInstanceId}), merged later"), null));
+                }
+
+                // Queued releases that were stopped are forgotten now; the holder leaves when it has moved its traffic back.
+                foreach (var older in queue)
+                {
+                    requests.Remove(older);
+                }
+
+                queue.Clear();
+            }
+
+            requests[request.ReleaseInstanceId] = request;
+            if (holder is null)
+            {
+                holder = request.ReleaseInstanceId;
+                await GrantAsync(context, holder);
             }
             else
             {
-                queue.Remove(request.ReleaseInstanceId);
+                queue.Add(request.ReleaseInstanceId);
             }
         }
 
-        var next = state with { Holder = holder, Queue = queue };
+        var next = state with { Holder = holder, Queue = queue, Requests = requests };
         context.ContinueAsNew(next);
         return next;
     }
 
+    /// <summary>The next request, or null when the watch interval passed first (time to check on the holder). The loser is cancelled.</summary>
+    private static async Task<LaneRequest?> NextRequestOrWatchAsync(TaskOrchestrationContext context)
+    {
+        using var cts = new CancellationTokenSource();
+        var request = context.WaitForExternalEvent<LaneRequest>(RequestEvent, cts.Token);
+        var watch = context.CreateTimer(context.CurrentUtcDateTime + HolderWatchInterval, cts.Token);
+        var winner = await Task.WhenAny(request, watch);
+        cts.Cancel();
+        return winner == request ? await request : null;
+    }
+
+    /// <summary>True when the holder no longer runs (it will never leave by itself); its traffic is rescued when it did not finish.</summary>
+    private static async Task<bool> HolderEndedAsync(TaskOrchestrationContext context, string holder, LaneRequest? request)
+    {
+        string status;
+        try
+        {
+            status = await context.CallActivityAsync<string>(nameof(ReadReleaseRuntime), holder, Retry);
+        }
+        catch (TaskFailedException)
+        {
+            return false; // the engine did not answer: check again at the next watch
+        }
+
+        if (status is nameof(OrchestrationRuntimeStatus.Running) or nameof(OrchestrationRuntimeStatus.Pending) or nameof(OrchestrationRuntimeStatus.Suspended))
+        {
+            return false;
+        }
+
+        if (status is not nameof(OrchestrationRuntimeStatus.Completed) && request?.Target is { } target)
+        {
+            try
+            {
+                await context.CallActivityAsync<string>(nameof(RescueStrandedRelease), new StrandedRelease(holder, context.InstanceId, status, target), Retry);
+            }
+            catch (TaskFailedException)
+            {
+                // The rescue records what it could not do; the lane must not stay blocked behind a dead holder.
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<string?> GrantNextAsync(TaskOrchestrationContext context, List<string> queue)
+    {
+        if (queue.Count == 0)
+        {
+            return null;
+        }
+
+        var next = queue[0];
+        queue.RemoveAt(0);
+        await GrantAsync(context, next);
+        return next;
+    }
+
+    private static ReleaseCommand Stop(TaskOrchestrationContext context, string reason)
+        => new(ReleaseCommandKind.Abort, "release-lane", "release-lane", context.CurrentUtcDateTime, reason);
+
     private static Task GrantAsync(TaskOrchestrationContext context, string release)
-        => context.CallActivityAsync<bool>(nameof(SignalRelease), new ReleaseSignal(release, GrantedEvent, null, context.InstanceId));
+        => SignalAsync(context, new ReleaseSignal(release, GrantedEvent, null, context.InstanceId));
+
+    private static async Task SignalAsync(TaskOrchestrationContext context, ReleaseSignal signal)
+    {
+        try
+        {
+            await context.CallActivityAsync<bool>(nameof(SignalRelease), signal, Retry);
+        }
+        catch (TaskFailedException)
+        {
+            // A release that was not told is found by the holder watch (a grant) or keeps its own course (a stop).
+        }
+    }
 
     private static string Sanitise(string text)
         => new(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-').ToArray());
@@ -117,5 +236,80 @@ internal sealed class RequestLane(DurableTaskClient client) : TaskActivity<LaneE
             new StartOrchestrationOptions(laneId), cancellationToken);
         await client.RaiseEventAsync(laneId, ReleaseLaneOrchestrator.RequestEvent, input.Request, cancellationToken);
         return laneId;
+    }
+}
+
+/// <summary>A lane holder whose workflow ended without leaving the lane: who, where, how it ended, and its stage's target.</summary>
+public sealed record StrandedRelease(string ReleaseInstanceId, string Lane, string EndedAs, TargetSpec Target);
+
+/// <summary>How an orchestration stands in the engine (its runtime status by name, or "Missing"), so a lane can tell a dead holder.</summary>
+internal sealed class ReadReleaseRuntime(DurableTaskClient client) : TaskActivity<string, string>
+{
+    public override async Task<string> RunAsync(TaskActivityContext context, string input, CancellationToken cancellationToken)
+        => (await client.GetInstanceAsync(input, cancellationToken: cancellationToken))?.RuntimeStatus.ToString() ?? "Missing";
+}
+
+/// <summary>
+/// For a release whose workflow was terminated or failed in the engine before it finished (so it never ran its own
+/// rollback): moves its stage's traffic back to the stable version, reads it back, records the outcome in its trail
+/// (rolled back, or rollback-failed with the weight read) and tells people. A release the ledger shows finished is left alone.
+/// </summary>
+internal sealed class RescueStrandedRelease(IReleaseLedger ledger, IEnumerable<IDeploymentTarget> targets, IEnumerable<IReleaseNotifier> notifiers, TimeProvider clock)
+    : TaskActivity<StrandedRelease, string>
+{
+    private const string Actor = "release-lane";
+
+    public override async Task<string> RunAsync(TaskActivityContext context, StrandedRelease input, CancellationToken cancellationToken)
+    {
+        var record = await ledger.GetReleaseAsync(input.ReleaseInstanceId, cancellationToken);
+        if (record is null || record.CompletedAt is not null)
+        {
+            return record is null ? "not recorded: nothing moved" : $"already {record.Status}";
+        }
+
+        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
+                     ?? throw new InvalidOperationException($"No deployment target '{input.Target.Provider}' is configured to move {input.ReleaseInstanceId}'s traffic back.");
+        TrafficState? state = null;
+        string? problem = null;
+        try
+        {
+            var shift = new TrafficShift(input.Target, record.InstanceId, record.Service, record.Version, record.Stage ?? "-", record.Step, 0, TrafficAction.Rollback, $"{record.InstanceId}/rescue");
+            state = await target.ApplyAsync(shift, cancellationToken);
+            if (state.CandidateWeightPercent != 0)
+            {
+                problem = $"{input.Target.Provider} reports {state.CandidateWeightPercent}% still on {record.Version} ({state.Detail})";
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            problem = $"{input.Target.Provider} failed: {ex.Message}";
+        }
+
+        var now = clock.GetUtcNow();
+        var rolledBack = problem is null;
+        var status = rolledBack ? ReleaseStatus.RolledBack : ReleaseStatus.RollbackFailed;
+        var summary = rolledBack
+            ? $"rolled back by the lane: the release's workflow ended {input.EndedAs} before it finished; traffic verified back on the stable version ({state!.Detail})"
+            : $"ROLLBACK FAILED: the release's workflow ended {input.EndedAs} before it finished, and moving its traffic back failed: {problem}";
+        var updated = record with { Status = status, WeightPercent = state?.CandidateWeightPercent ?? record.WeightPercent, Summary = summary, UpdatedAt = now, CompletedAt = now, RolledBack = rolledBack };
+        var evidence = System.Text.Json.JsonSerializer.Serialize(new { endedAs = input.EndedAs, lane = input.Lane, state, problem });
+        await ledger.RecordAsync(updated, new AuditEntry(record.InstanceId, now, Actor, rolledBack ? "rolled-back" : "rollback-failed", summary, evidence), $"{record.InstanceId}/rescue", cancellationToken);
+
+        var update = new ReleaseStatusUpdate(new ReleaseId(record.Repository, record.PullRequest, record.MergeCommitSha), record.Service, record.Version, status, record.Stage, record.Step, 0,
+            updated.WeightPercent, [], [], summary, rolledBack ? "stopped; fix forward with a new merge" : "ACTION NEEDED: move the traffic back on the target by hand", now, record.InstallationId);
+        foreach (var notifier in notifiers)
+        {
+            try
+            {
+                await notifier.PublishAsync(update, $"{record.InstanceId}/rescue", cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The trail holds the outcome; one channel down does not stop the others.
+                _ = ex;
+            }
+        }
+
+        return summary;
     }
 }

@@ -13,4 +13,5 @@ public sealed record ReleaseProgress(
     string Summary,
     string NextStep,
     IReadOnlyList<GateSummary> Gates,
-    IReadOnlyList<string> ApprovedBy);
+    IReadOnlyList<string> ApprovedBy,
+    int Unrecorded = 0);

@@ -21,7 +21,8 @@ public sealed record ReleaseRequest(
 }
 
 /// <summary>How a release ended, as the orchestration's output.</summary>
-public sealed record ReleaseOutcome(ReleaseStatus Status, string Reason);
+/// <param name="Unrecorded">The audit entries the ledger never took (JSON), kept here so that nothing decided is lost; null when the trail is complete.</param>
+public sealed record ReleaseOutcome(ReleaseStatus Status, string Reason, string? Unrecorded = null);
 
 /// <summary>Names shared by the orchestrator and whoever talks to it.</summary>
 public static class ReleaseEvents

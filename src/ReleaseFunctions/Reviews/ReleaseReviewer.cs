@@ -93,7 +93,7 @@ internal sealed class ReleaseReviewer(IPolicySource policies, IEnumerable<ISliSo
             }
         }
 
-        var failure = release.RolledBack || release.Status is ReleaseStatus.Failed;
+        var failure = release.RolledBack || release.Status is ReleaseStatus.Failed or ReleaseStatus.RollbackFailed;
         return new ReleaseReview(release.InstanceId, now, release.Status, release.Summary, slis, burn, completedAt - release.MergedAt, failure, notes);
     }
 

@@ -14,7 +14,7 @@ internal sealed class GitHubReviewPublisher(GitHubClient github) : IReviewPublis
         var repository = GitHubRepositoryName.Parse(release.Repository);
         var markdown = ReviewMarkdown.Render(release, review);
         await github.PostCommentAsync(repository, release.PullRequest, markdown, release.InstallationId, cancellationToken);
-        if (review.ChangeFailure || review.Outcome is ReleaseStatus.Failed or ReleaseStatus.RolledBack)
+        if (review.ChangeFailure || review.Outcome is ReleaseStatus.Failed or ReleaseStatus.RolledBack or ReleaseStatus.RollbackFailed)
         {
             await github.OpenIssueAsync(repository, $"Post-incident review: {release.Service} {release.Version} ({review.Outcome})",
                 markdown + $"\n\nRelease of #{release.PullRequest}, merge commit {release.MergeCommitSha}.", ["post-incident-review"], release.InstallationId, cancellationToken);

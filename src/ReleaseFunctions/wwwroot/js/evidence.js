@@ -13,7 +13,7 @@ export function rollout(events, release, progress) {
   const currentStage = progress?.stage ?? release?.stage ?? null;
   if (currentStage && !names.includes(currentStage)) names.push(currentStage);
   const shifts = [...byStage(events, 'traffic-shifted'), ...byStage(events, 'stage-promoted')];
-  const finished = release && ['Promoted', 'RolledBack', 'Failed', 'Aborted'].includes(release.status);
+  const finished = release && ['Promoted', 'RolledBack', 'Failed', 'Aborted', 'RollbackFailed'].includes(release.status);
 
   return names.map((name, index) => {
     const stageShifts = shifts.filter((event) => event.evidence.stage === name);

@@ -10,9 +10,10 @@ export const statusLabels = {
   RolledBack: 'rolled back',
   Failed: 'failed',
   Aborted: 'aborted',
+  RollbackFailed: 'ROLLBACK FAILED',
 };
 
-export const finalStatuses = new Set(['Promoted', 'RolledBack', 'Failed', 'Aborted']);
+export const finalStatuses = new Set(['Promoted', 'RolledBack', 'Failed', 'Aborted', 'RollbackFailed']);
 
 /** The state filter's choices: each status, plus "active" for every unfinished one. */
 export const stateChoices = [

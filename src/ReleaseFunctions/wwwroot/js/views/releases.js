@@ -70,16 +70,31 @@ export function mountReleases(main, params, context) {
   const updated = h('p', { class: 'updated', id: 'releases-updated' });
   const more = h('button', { type: 'button', class: 'more', hidden: true, onclick: () => { pages += 1; refresh(); } }, 'Show older releases');
   const problem = h('div', { class: 'problem', role: 'alert', hidden: true });
+  // Releases whose rollback failed come first, whatever the filters: the candidate may still take traffic.
+  const alarms = h('div', { class: 'rollback-failed', id: 'rollback-failed', role: 'alert', hidden: true });
 
   main.replaceChildren(h('section', { 'aria-labelledby': 'releases-title' },
-    h('h1', { id: 'releases-title' }, 'Releases'), form, problem, updated, table, empty, more));
+    alarms, h('h1', { id: 'releases-title' }, 'Releases'), form, problem, updated, table, empty, more));
+
+  function showAlarms(failed) {
+    alarms.hidden = failed.length === 0;
+    alarms.replaceChildren(
+      h('h2', null, `Rollback failed: ${failed.length} release(s) may still send traffic to the candidate`),
+      h('ul', null, failed.map((release) => h('li', null,
+        h('a', { href: `#/releases/${encodeURIComponent(release.instanceId)}` }, `${release.service} ${release.version}`),
+        ` (${release.repository}#${release.pullRequest}): last read ${release.weightPercent ?? '?'}% on the candidate in ${release.stage ?? 'its stage'}; ${release.summary}`))));
+  }
 
   async function refresh() {
     if (busy || stopped) return;
     busy = true;
     try {
-      const page = await api.listReleases({ ...filter, pageSize: Math.min(500, 50 * pages) });
+      const [page, failed] = await Promise.all([
+        api.listReleases({ ...filter, pageSize: Math.min(500, 50 * pages) }),
+        api.listReleases({ status: 'RollbackFailed', pageSize: 50 }),
+      ]);
       if (stopped) return;
+      showAlarms(failed.releases);
       problem.hidden = true;
       table.hidden = false;
       body.replaceChildren(...page.releases.map(row));
