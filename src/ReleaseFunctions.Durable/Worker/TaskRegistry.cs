@@ -25,6 +25,20 @@ public sealed class TaskRegistry
         return this;
     }
 
+    /// <summary>
+    /// Wraps every activity this registry creates (for example with telemetry, or, in tests, injected faults). The
+    /// decorator gets the activity's registered name and the activity created from DI, and returns the one to run.
+    /// </summary>
+    public TaskRegistry DecorateActivities(Func<string, ITaskActivity, ITaskActivity> decorator)
+    {
+        ArgumentNullException.ThrowIfNull(decorator);
+        var inner = _activityDecorator;
+        _activityDecorator = inner is null ? decorator : (name, activity) => decorator(name, inner(name, activity));
+        return this;
+    }
+
+    private Func<string, ITaskActivity, ITaskActivity>? _activityDecorator;
+
     public bool HasOrchestrator(string name) => _orchestrators.ContainsKey(name);
 
     public IReadOnlyCollection<string> OrchestratorNames => _orchestrators.Keys;
@@ -50,6 +64,11 @@ public sealed class TaskRegistry
         }
 
         activity = (ITaskActivity)ActivatorUtilities.CreateInstance(services, type);
+        if (_activityDecorator is not null)
+        {
+            activity = _activityDecorator(name, activity);
+        }
+
         return true;
     }
 

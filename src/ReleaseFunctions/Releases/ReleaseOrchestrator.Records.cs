@@ -24,6 +24,7 @@ internal sealed partial class ReleaseOrchestrator
     private readonly List<ReleaseEventRecord> _unrecorded = new();
     private int _entries;
     private string? _ledgerError;
+    private string _next = "received";
 
     private async Task RecordAsync(string kind, string actor, string reason, object? evidence)
     {
@@ -63,6 +64,7 @@ internal sealed partial class ReleaseOrchestrator
         {
             if (await FlushTrailAsync())
             {
+                _context.SetCustomStatus(Progress(_next));
                 return outcome;
             }
 
@@ -72,6 +74,7 @@ internal sealed partial class ReleaseOrchestrator
 
         if (await FlushTrailAsync())
         {
+            _context.SetCustomStatus(Progress(_next));
             return outcome;
         }
 
@@ -96,6 +99,7 @@ internal sealed partial class ReleaseOrchestrator
 
     private async Task PublishAsync(string next)
     {
+        _next = next;
         _context.SetCustomStatus(Progress(next));
         var update = new ReleaseStatusUpdate(_request.Id, _request.Service, _request.Version, _release.Status, _release.Stage, _release.Step, _stepCount, _weight,
             _gates.ToArray(), _approvedBy.ToArray(), _summary, next, Now, _request.InstallationId);

@@ -38,7 +38,8 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public RecordingNotifier Notifier { get; private init; } = null!;
     public DurableTaskClient Client { get; }
 
-    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null)
+    /// <param name="registry">Changes to the engine's registry after the release workflow is added (e.g. activities decorated with faults).</param>
+    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null, Action<TaskRegistry>? registry = null)
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("rf-release-").FullName;
         var clock = new ManualTimeProvider(start ?? Start);
@@ -59,6 +60,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddDurableTask(b =>
         {
             b.Registry.AddReleaseWorkflow();
+            registry?.Invoke(b.Registry);
             b.UseSqlite(o => o.Path = Path.Combine(folder, "engine.db"));
         });
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
@@ -108,7 +110,9 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
             var answered = history.OfType<ITaskResultEvent>().Select(e => e.TaskScheduledId).ToHashSet();
             var activitiesDone = history.OfType<TaskScheduledEvent>().All(t => answered.Contains(t.TaskId));
             var commands = history.OfType<EventRaisedEvent>().Count(e => e.Name == ReleaseEvents.Command);
-            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
+            // Requests the lane took: a request that failed is retried (on a timer) or ends the release, and waits for no grant.
+            var taken = history.OfType<TaskCompletedEvent>().Select(e => e.TaskScheduledId).ToHashSet();
+            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && taken.Contains(t.TaskId) && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
             var lanesGranted = history.OfType<EventRaisedEvent>().Count(e => e.Name == "lane-granted");
             return activitiesDone && instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
                    && commands >= _eventsSent.GetValueOrDefault(instanceId)
