@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using ReleaseFunctions.Durable.Tests.Support;
 
 namespace ReleaseFunctions.Durable.Tests;
@@ -144,7 +146,8 @@ public sealed class OrchestrationBehaviourTests
     [Fact]
     public async Task Retries_wait_on_durable_timers_with_backoff_and_share_one_idempotency_key()
     {
-        await using var engine = await Engine();
+        var logs = new FakeLogCollector();
+        await using var engine = await Engine(s => s.AddSingleton<ILoggerProvider>(new FakeLoggerProvider(logs)));
         var state = engine.Services.GetRequiredService<FlakyState>();
         var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(RetryOrchestrator), 2);
 
@@ -161,6 +164,12 @@ public sealed class OrchestrationBehaviourTests
         var done = await engine.Completion(id);
         Assert.Equal("ok after 3", done.ReadOutputAs<string>());
         Assert.Single(state.Keys.Distinct());
+        // Each retry is logged as it is decided, once (not again on replay): what, which attempt, why.
+        var retries = logs.GetSnapshot().Where(r => r.Id.Id == 1005).Select(r => r.Message).ToList();
+        Assert.Equal(2, retries.Count);
+        Assert.Contains("attempt 1 of", retries[0]);
+        Assert.Contains("attempt 2 of", retries[1]);
+        Assert.All(retries, m => Assert.Contains($"activity {nameof(Flaky)} of {id}", m));
     }
 
     [Fact]

@@ -20,6 +20,9 @@ internal static partial class EngineLog
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Orchestration {InstanceId} ({Name}) failed: {Failure}")]
     public static partial void OrchestrationFailed(ILogger logger, string instanceId, string name, string failure);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The {Kind} {Name} of {InstanceId} failed on attempt {Attempt} of {Attempts}: {Why}; trying again in {Delay}")]
+    public static partial void TaskRetrying(ILogger logger, string kind, string name, string instanceId, int attempt, int attempts, string why, TimeSpan delay);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Activity {Name} #{TaskId} of {InstanceId} finished ({Outcome}) on delivery {Delivery}")]
     public static partial void ActivityFinished(ILogger logger, string name, int taskId, string instanceId, string outcome, int delivery);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable.Storage;
 
 namespace ReleaseFunctions.Durable.Execution;
@@ -13,8 +14,11 @@ internal sealed class OrchestrationExecutor
     private readonly IServiceProvider _services;
     private readonly DataConverter _converter;
 
-    public OrchestrationExecutor(TaskRegistry registry, IServiceProvider services, DataConverter converter)
+    private readonly ILogger? _logger;
+
+    public OrchestrationExecutor(TaskRegistry registry, IServiceProvider services, DataConverter converter, ILogger? logger = null)
     {
+        _logger = logger;
         _registry = registry;
         _services = services;
         _converter = converter;
@@ -159,7 +163,7 @@ internal sealed class OrchestrationExecutor
             return Fail(workItem, consumed, episode, executionId, null, now, TaskFailureDetails.FromException(ex));
         }
 
-        var context = new ReplayContext(started.Name, instance.InstanceId, executionId, _converter);
+        var context = new ReplayContext(started.Name, instance.InstanceId, executionId, _converter, _logger);
         var sync = new OrchestrationSynchronizationContext();
         var previous = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(sync);

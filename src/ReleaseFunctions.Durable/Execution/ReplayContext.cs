@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using ReleaseFunctions.Durable.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -20,8 +22,12 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     private int _guidCounter;
     private DateTime _currentUtc;
 
-    public ReplayContext(string name, string instanceId, string executionId, DataConverter converter)
+    private readonly ILogger? _logger;
+
+    /// <param name="logger">Where retries are logged as they are decided (never on replay).</param>
+    public ReplayContext(string name, string instanceId, string executionId, DataConverter converter, ILogger? logger = null)
     {
+        _logger = logger;
         Name = name;
         InstanceId = instanceId;
         _executionId = executionId;
@@ -63,7 +69,9 @@ internal sealed class ReplayContext : TaskOrchestrationContext
             }
             catch (TaskFailedException failed) when (options?.Retry is { } retry && attempt < retry.MaxNumberOfAttempts && retry.Handle(failed.FailureDetails))
             {
-                await CreateTimer(CurrentUtcDateTime.Add(retry.DelayBeforeAttempt(attempt + 1)), CancellationToken.None);
+                var delay = retry.DelayBeforeAttempt(attempt + 1);
+                LogRetry("activity", name, attempt, retry.MaxNumberOfAttempts, failed, delay);
+                await CreateTimer(CurrentUtcDateTime.Add(delay), CancellationToken.None);
             }
         }
     }
@@ -84,8 +92,18 @@ internal sealed class ReplayContext : TaskOrchestrationContext
             }
             catch (TaskFailedException failed) when (options?.Retry is { } retry && attempt < retry.MaxNumberOfAttempts && retry.Handle(failed.FailureDetails))
             {
-                await CreateTimer(CurrentUtcDateTime.Add(retry.DelayBeforeAttempt(attempt + 1)), CancellationToken.None);
+                var delay = retry.DelayBeforeAttempt(attempt + 1);
+                LogRetry("sub-orchestration", orchestratorName, attempt, retry.MaxNumberOfAttempts, failed, delay);
+                await CreateTimer(CurrentUtcDateTime.Add(delay), CancellationToken.None);
             }
+        }
+    }
+
+    private void LogRetry(string kind, string name, int attempt, int attempts, TaskFailedException failed, TimeSpan delay)
+    {
+        if (_logger is not null && !IsReplaying)
+        {
+            EngineLog.TaskRetrying(_logger, kind, name, InstanceId, attempt, attempts, failed.FailureDetails.ErrorMessage, delay);
         }
     }
 

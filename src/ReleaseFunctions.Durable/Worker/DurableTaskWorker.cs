@@ -48,7 +48,7 @@ internal sealed class DurableTaskWorker : BackgroundService
         _time = time;
         _options = options;
         _logger = logger;
-        _executor = new OrchestrationExecutor(registry, services, converter);
+        _executor = new OrchestrationExecutor(registry, services, converter, logger);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
