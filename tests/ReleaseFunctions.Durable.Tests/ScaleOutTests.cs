@@ -200,8 +200,15 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IDisposable
             var deadline = Stopwatch.StartNew();
             while (!condition(_last))
             {
-                if (_process.HasExited && !condition(_last))
+                if (_process.HasExited)
                 {
+                    // The child may have printed its last lines just before exiting: read them all before judging.
+                    await _reader;
+                    if (condition(_last))
+                    {
+                        return;
+                    }
+
                     throw new InvalidOperationException($"The child exited with code {_process.ExitCode} at {_last}; stderr: {await _stderr}");
                 }
 
