@@ -49,6 +49,30 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_release_whose_rollback_failed_is_listed_at_the_top_whatever_the_filters()
+    {
+        using var app = DashboardApp.Launch();
+        var id = await app.StartReleaseAsync(DashboardApp.Merge(44, "checkout"));
+        app.Sli.Canary = (_, _) => 0.3; // the gate fails at the first step...
+        app.Target.Fails = shift => shift.Action == Core.Ports.TrafficAction.Rollback ? "the router refuses every change" : null; // ...and traffic cannot go back
+        for (var i = 0; i < 40 && (await app.Ledger.GetReleaseAsync(id, CancellationToken.None))!.Status != ReleaseStatus.RollbackFailed; i++)
+        {
+            await app.AdvanceToNextTimerAsync(id);
+        }
+
+        Assert.Equal(ReleaseStatus.RollbackFailed, (await app.Ledger.GetReleaseAsync(id, CancellationToken.None))!.Status);
+        await app.StartReleaseAsync(DashboardApp.Merge(45, "payments"));
+        chromium.OpenSignedIn(app.BaseAddress, "#/releases?service=payments", DashboardApp.OperatorKey);
+
+        var alarm = chromium.Wait(d => d.FindElements(By.CssSelector("#rollback-failed:not([hidden])")).FirstOrDefault(), "the rollback-failed alarm");
+        Assert.Contains("Rollback failed: 1 release(s)", alarm.Text);
+        Assert.Contains("last read 10% on the candidate in production", alarm.Text);
+        Assert.Equal($"#/releases/{id}", alarm.FindElement(By.TagName("a")).GetAttribute("href")![^($"#/releases/{id}".Length)..]);
+        Assert.True(alarm.Location.Y < chromium.Driver.FindElement(By.Id("releases-table")).Location.Y, "the alarm is above the list");
+        Screenshot("releases-rollback-failed");
+    }
+
+    [Fact]
     public async Task The_timeline_grows_as_the_release_advances_and_the_gate_charts_have_a_point_per_measurement()
     {
         using var app = DashboardApp.Launch();
