@@ -29,7 +29,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     private const string AuditColumns = "sequence, subject, at, actor, kind, reason, evidence_json, previous_hash, hash";
 
     private readonly string _connectionString;
-    private readonly Lazy<Task> _initialized;
+    private readonly InitializeOnce _initialized;
 
     public SqliteReleaseLedger(ReleaseLedgerOptions options)
     {
@@ -44,7 +44,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
             Pooling = true,
         }.ToString();
-        _initialized = new Lazy<Task>(InitializeAsync);
+        _initialized = new InitializeOnce(InitializeAsync);
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -104,7 +104,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<ReleaseRecord?> GetReleaseAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, $"SELECT {Columns} FROM releases WHERE instance_id = $id");
         command.Parameters.AddWithValue("$id", instanceId);
@@ -117,7 +117,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     {
         ArgumentNullException.ThrowIfNull(filter);
         var after = filter.ContinuationToken is null ? null : ReleaseCursor.Parse(filter.ContinuationToken);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, "");
         var where = new List<string>();
@@ -187,7 +187,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<IReadOnlyList<AuditRecord>> GetAuditTrailAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAuditAsync(connection, null, "WHERE subject = $subject ORDER BY sequence", p => p.AddWithValue("$subject", instanceId), cancellationToken).ConfigureAwait(false);
     }
@@ -195,7 +195,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<IReadOnlyList<ReleaseRecord>> ListDueAsync(DateTimeOffset completedBefore, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, $"""
             SELECT {string.Join(", ", Columns.Split(',').Select(c => "r." + c.Trim()))} FROM releases r
@@ -248,7 +248,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<ReleaseReview?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadReviewAsync(connection, instanceId, cancellationToken).ConfigureAwait(false);
     }
@@ -273,7 +273,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<IReadOnlyList<DoraMetrics>> ListAsync(string? repository, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var select = Command(connection, null, $"""
             SELECT metrics_json FROM dora_summaries {(repository is null ? "" : "WHERE repository_key = $repository")}
@@ -295,7 +295,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     /// <summary>A cheap read that proves the file is reachable and its schema in place.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, "SELECT COUNT(*) FROM (SELECT 1 FROM releases LIMIT 1)");
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -362,7 +362,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     /// <summary>A write to the file: on an open connection, one writer of this process at a time (<see cref="SqliteWriteGate"/>).</summary>
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
     {
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         return await SqliteWriteGate.WriteAsync(FilePath, async () =>
         {
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
