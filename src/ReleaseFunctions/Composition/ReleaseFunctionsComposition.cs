@@ -78,6 +78,7 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IDoraSummaries>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
+        services.AddSingleton<IReleaseExternalIds>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
 
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
@@ -93,7 +94,7 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<IReleaseNotifier, LoggingReleaseNotifier>();
         if (HasGitHubCredentials(settings.GitHub))
         {
-            services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
+            services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!, sp.GetRequiredService<IReleaseExternalIds>()));
         }
 
         AddTimers(services, settings);

@@ -17,9 +17,10 @@ namespace ReleaseFunctions.Ledger;
 /// second call with a key already recorded returns the record written then and changes nothing. Appends are
 /// serialised (<see cref="SqliteWriteGate"/> in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
 /// before it. Times are stored as UTC ticks, which keeps the hashed times exact and sorts correctly. Post-release
-/// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period.
+/// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period;
+/// the ids a release has on GitHub (check run, deployments, status comment), one per name.
 /// </summary>
-internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries
+internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries, IReleaseExternalIds
 {
     private const string Columns = """
         instance_id, repository, pull_request, merge_commit_sha, service, version, title, author, merged_at, started_at,
@@ -253,6 +254,40 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
         return await ReadReviewAsync(connection, instanceId, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyDictionary<string, long>> GetExternalIdsAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = Command(connection, null, "SELECT name, external_id FROM release_external_ids WHERE instance_id = $id");
+        select.Parameters.AddWithValue("$id", instanceId);
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return ids;
+    }
+
+    public async Task SaveExternalIdAsync(string instanceId, string name, long id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        await WriteAsync(async connection =>
+        {
+            await using var upsert = Command(connection, null, """
+                INSERT INTO release_external_ids (instance_id, name, external_id) VALUES ($id, $name, $external)
+                ON CONFLICT (instance_id, name) DO UPDATE SET external_id = excluded.external_id
+                """);
+            upsert.Parameters.AddWithValue("$id", instanceId);
+            upsert.Parameters.AddWithValue("$name", name);
+            upsert.Parameters.AddWithValue("$external", id);
+            return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> SaveAsync(DoraMetrics summary, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(summary);
@@ -341,6 +376,12 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
                 period_end INTEGER NOT NULL,
                 metrics_json TEXT NOT NULL,
                 PRIMARY KEY (repository_key, period_start)
+            );
+            CREATE TABLE IF NOT EXISTS release_external_ids (
+                instance_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                external_id INTEGER NOT NULL,
+                PRIMARY KEY (instance_id, name)
             );
             CREATE TABLE IF NOT EXISTS audit_records (
                 subject TEXT NOT NULL,

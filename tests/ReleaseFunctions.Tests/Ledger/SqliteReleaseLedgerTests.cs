@@ -170,6 +170,22 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task External_ids_are_kept_per_release_and_name_replaced_idempotently_and_survive_a_restart()
+    {
+        await _ledger.SaveExternalIdAsync("release-a", "github-check-run", 11, default);
+        await _ledger.SaveExternalIdAsync("release-a", "github-check-run", 11, default);
+        await _ledger.SaveExternalIdAsync("release-a", "github-status-comment", 21, default);
+        await _ledger.SaveExternalIdAsync("release-a", "github-status-comment", 22, default);
+        await _ledger.SaveExternalIdAsync("release-b", "github-check-run", 12, default);
+
+        var restarted = new SqliteReleaseLedger(new ReleaseLedgerOptions { Path = _ledger.FilePath });
+
+        Assert.Equal(new Dictionary<string, long> { ["github-check-run"] = 11, ["github-status-comment"] = 22 }, await restarted.GetExternalIdsAsync("release-a", default));
+        Assert.Equal(new Dictionary<string, long> { ["github-check-run"] = 12 }, await restarted.GetExternalIdsAsync("release-b", default));
+        Assert.Empty(await restarted.GetExternalIdsAsync("release-c", default));
+    }
+
+    [Fact]
     public async Task Reviews_are_kept_once_per_release_and_finished_releases_are_due_until_published()
     {
         var promoted = LedgerSeed.Release("octo/shop", 1, ReleaseStatus.Promoted, T0);
