@@ -9,7 +9,7 @@ using ReleaseFunctions.Policy;
 namespace ReleaseFunctions.Composition;
 
 /// <summary>
-/// Reads the app's own settings under <c>ReleaseFunctions</c> (ledger file, default policy, approver teams, service
+/// Reads the app's own settings under <c>ReleaseFunctions</c> (ledger file and audit chain key, default policy, approver teams, service
 /// names) the way the host reads its settings: absent or empty means the documented default, and every unreadable
 /// value becomes a start-up problem naming its Functions-style key and what is expected.
 /// </summary>
@@ -115,6 +115,12 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
         }
 
         options.Path = Path.GetFullPath(options.Path, environment.ContentRootPath);
+        options.ChainKey = Text("Audit", "ChainKey") ?? options.ChainKey;
+        if (AuditChainKeySource.Problem(options) is { } chainKey)
+        {
+            problems.Add(chainKey);
+        }
+
         return problems;
     }
 

@@ -79,6 +79,7 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IDoraSummaries>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IReleaseExternalIds>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
+        services.AddSingleton(sp => sp.GetRequiredService<SqliteReleaseLedger>().ChainKeys);
 
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(

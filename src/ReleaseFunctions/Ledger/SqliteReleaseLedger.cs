@@ -12,7 +12,8 @@ using ReleaseFunctions.Core.Releases;
 namespace ReleaseFunctions.Ledger;
 
 /// <summary>
-/// The release ledger in a SQLite file: one row per release (its latest state) and the hash-chained audit trail.
+/// The release ledger in a SQLite file: one row per release (its latest state) and the hash-chained audit trail,
+/// keyed with the <see cref="ChainKeys"/> kept outside this file.
 /// An append and the release's new state are written in one transaction. Appends are idempotent on their key: a
 /// second call with a key already recorded returns the record written then and changes nothing. Appends are
 /// serialised (<see cref="SqliteWriteGate"/> in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
@@ -32,9 +33,17 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     private readonly string _connectionString;
     private readonly InitializeOnce _initialized;
 
+    /// <summary>A ledger whose audit chain key comes from <paramref name="options"/> (the setting, or the key file next to the ledger).</summary>
     public SqliteReleaseLedger(ReleaseLedgerOptions options)
+        : this(options, new AuditChainKeySource(options ?? throw new ArgumentNullException(nameof(options))))
+    {
+    }
+
+    public SqliteReleaseLedger(ReleaseLedgerOptions options, AuditChainKeySource chainKeys)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(chainKeys);
+        ChainKeys = chainKeys;
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
         var path = Path.GetFullPath(options.Path);
         FilePath = path;
@@ -51,6 +60,9 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     /// <summary>The full path of the database file.</summary>
     public string FilePath { get; }
 
+    /// <summary>The key the audit trail is sealed with, and is to be verified with.</summary>
+    public AuditChainKeySource ChainKeys { get; }
+
     public async Task<AuditRecord> RecordAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(release);
@@ -61,10 +73,12 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             throw new ArgumentException($"An audit entry about '{entry.Subject}' cannot be recorded on release '{release.InstanceId}'; expected the release's instance id as its subject.", nameof(entry));
         }
 
-        return await WriteAsync(connection => AppendAsync(connection, release, entry, idempotencyKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var key = ChainKeys.Key;
+        return await WriteAsync(connection => AppendAsync(connection, release, entry, idempotencyKey, key, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<AuditRecord> AppendAsync(SqliteConnection connection, ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
+    private static async Task<AuditRecord> AppendAsync(
+        SqliteConnection connection, ReleaseRecord release, AuditEntry entry, string idempotencyKey, AuditChainKey key, CancellationToken cancellationToken)
     {
         // BEGIN IMMEDIATE: another process appending to the same file waits here, not after reading a stale head.
         await using var transaction = connection.BeginTransaction(deferred: false);
@@ -77,7 +91,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
 
         var last = await ReadAuditAsync(connection, transaction, "WHERE subject = $subject ORDER BY sequence DESC LIMIT 1",
             p => p.AddWithValue("$subject", entry.Subject), cancellationToken).ConfigureAwait(false);
-        var record = AuditChain.Append(last.Count > 0 ? last[0] : null, entry);
+        var record = AuditChain.Append(last.Count > 0 ? last[0] : null, entry, key);
 
         await using (var insert = Command(connection, transaction, $"""
             INSERT INTO audit_records ({AuditColumns}, idempotency_key)
