@@ -73,6 +73,7 @@ public static class ReleaseFunctionsComposition
         AddValidatedOptions<ApproverTeamsOptions>(services);
         AddValidatedOptions<WebhookRoutingOptions>(services);
         AddValidatedOptions<IntegrationEndpointsOptions>(services);
+        AddValidatedOptions<PolicyFolderOptions>(services);
 
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
@@ -88,7 +89,7 @@ public static class ReleaseFunctionsComposition
             IsDefault: true)));
         services.AddSingleton<IPolicySource>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubPolicySource(github, sp.GetRequiredService<DefaultPolicyDocument>())
-            : new SettingsPolicySource(sp.GetRequiredService<DefaultPolicyDocument>()));
+            : new FolderPolicySource(sp.GetRequiredService<IOptions<PolicyFolderOptions>>().Value, sp.GetRequiredService<DefaultPolicyDocument>()));
         services.AddSingleton<IApproverDirectory>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubApproverDirectory(github)
             : new SettingsApproverDirectory(sp.GetRequiredService<IOptions<ApproverTeamsOptions>>().Value));
