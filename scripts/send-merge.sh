@@ -2,11 +2,13 @@
 # Sends a signed GitHub `pull_request` webhook (closed + merged into main) to a running ReleaseFunctions app,
 # as GitHub would. Usage:
 #   scripts/send-merge.sh [pr-number] [repository] [base-branch]
+# The repository defaults to contoso/checkout-api: the sample settings map it to the service checkout-api, and the
+# policy folder (src/ReleaseFunctions/policies/contoso/checkout-api.yml) gives it an approval step.
 # Environment: RF_URL (default http://127.0.0.1:5000), RF_WEBHOOK_SECRET (default: the sample settings' secret).
 set -euo pipefail
 
 pr="${1:-101}"
-repo="${2:-contoso/shop}"
+repo="${2:-contoso/checkout-api}"
 base="${3:-main}"
 url="${RF_URL:-http://127.0.0.1:5000}"
 secret="${RF_WEBHOOK_SECRET:-local-webhook-secret}"
@@ -34,3 +36,4 @@ curl -sS -X POST "$url/api/github/webhook" \
   --data-binary "$body"
 echo
 echo "release of $repo#$pr at ${sha:0:12}: watch it with  curl -s -H 'Authorization: Bearer <operator key>' $url/api/releases"
+echo "approve it when it waits for approval with  scripts/send-comment.sh $pr /approve $repo"

@@ -6,8 +6,10 @@ namespace ReleaseFunctions.Core.Audit;
 
 /// <summary>
 /// Builds and verifies the hash chain of the audit trail. Sequences start at 1; the first record links to
-/// <see cref="GenesisHash"/>. A chain without a secret can be recomputed end to end by whoever can rewrite all of
-/// it, so <see cref="Verify"/> also checks an <see cref="AuditAnchor"/> kept elsewhere when one is given.
+/// <see cref="GenesisHash"/>. The chain is keyed: each hash is an HMAC-SHA256 under an <see cref="AuditChainKey"/>
+/// kept outside the trail's storage, so rewriting every record consistently is still found by whoever holds the key.
+/// A trail sealed without a key (or with another one) does not verify, and the reason says so. Truncating the tail
+/// keeps the rest consistent; <see cref="Verify"/> also checks an <see cref="AuditAnchor"/> kept elsewhere when one is given.
 /// </summary>
 public static class AuditChain
 {
@@ -15,9 +17,10 @@ public static class AuditChain
     public static readonly string GenesisHash = new('0', 64);
 
     /// <summary>Seals <paramref name="entry"/> as the record after <paramref name="last"/> (null for the first record).</summary>
-    public static AuditRecord Append(AuditRecord? last, AuditEntry entry)
+    public static AuditRecord Append(AuditRecord? last, AuditEntry entry, AuditChainKey key)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrWhiteSpace(entry.Subject);
         ArgumentException.ThrowIfNullOrWhiteSpace(entry.Actor);
         ArgumentException.ThrowIfNullOrWhiteSpace(entry.Kind);
@@ -32,16 +35,17 @@ public static class AuditChain
         var sequence = (last?.Sequence ?? 0) + 1;
         var previous = last?.Hash ?? GenesisHash;
         var unsealed = new AuditRecord(sequence, entry.Subject, at, entry.Actor, entry.Kind, entry.Reason, evidence, previous, string.Empty);
-        return unsealed with { Hash = ComputeHash(unsealed) };
+        return unsealed with { Hash = ComputeHash(unsealed, key) };
     }
 
     /// <summary>
     /// Verifies the trail from record 1: sequences consecutive, each record linked to its predecessor's hash, each
-    /// hash matching the record's content, and the anchor (if given) matching. Reports the first break.
+    /// hash matching the record's content under <paramref name="key"/>, and the anchor (if given) matching. Reports the first break.
     /// </summary>
-    public static AuditVerification Verify(IReadOnlyList<AuditRecord> records, AuditAnchor? anchor = null)
+    public static AuditVerification Verify(IReadOnlyList<AuditRecord> records, AuditChainKey key, AuditAnchor? anchor = null)
     {
         ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(key);
         var previousHash = GenesisHash;
         long expected = 1;
         foreach (var record in records)
@@ -58,19 +62,21 @@ public static class AuditChain
                 return AuditVerification.Broken(expected, $"record {expected} does not link to the hash of record {expected - 1}: a record was inserted, removed or rewritten before it");
             }
 
-            string recomputed;
+            byte[] canonical;
             try
             {
-                recomputed = ComputeHash(record);
+                canonical = CanonicalForm(record);
             }
             catch (JsonException)
             {
                 return AuditVerification.Broken(expected, $"record {expected} holds evidence that is not valid JSON");
             }
 
-            if (!string.Equals(record.Hash, recomputed, StringComparison.Ordinal))
+            if (!string.Equals(record.Hash, Keyed(canonical, key), StringComparison.Ordinal))
             {
-                return AuditVerification.Broken(expected, $"record {expected} does not match its hash: its content was changed");
+                return AuditVerification.Broken(expected, string.Equals(record.Hash, Unkeyed(canonical), StringComparison.Ordinal)
+                    ? $"record {expected} was sealed without the chain key (a plain SHA-256): the trail was written before the chain was keyed, or rewritten by someone without the key, and cannot be trusted"
+                    : $"record {expected} does not match its hash under this app's chain key: its content was changed, or the trail was sealed with another key");
             }
 
             previousHash = record.Hash;
@@ -94,10 +100,27 @@ public static class AuditChain
         return AuditVerification.Intact(records.Count);
     }
 
-    /// <summary>SHA-256 (lower-case hex) of the canonical serialization of everything but <see cref="AuditRecord.Hash"/>.</summary>
-    public static string ComputeHash(AuditRecord record)
+    /// <summary>
+    /// HMAC-SHA256 under <paramref name="key"/> (lower-case hex) of the canonical serialization of everything but
+    /// <see cref="AuditRecord.Hash"/>.
+    /// </summary>
+    public static string ComputeHash(AuditRecord record, AuditChainKey key)
     {
         ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(key);
+        return Keyed(CanonicalForm(record), key);
+    }
+
+    /// <summary>The hash of trails written before the chain was keyed: plain SHA-256 of the same canonical form.</summary>
+    internal static string ComputeUnkeyedHash(AuditRecord record) => Unkeyed(CanonicalForm(record));
+
+    private static string Keyed(byte[] canonical, AuditChainKey key) => Convert.ToHexStringLower(HMACSHA256.HashData(key.Bytes, canonical));
+
+    private static string Unkeyed(byte[] canonical) => Convert.ToHexStringLower(SHA256.HashData(canonical));
+
+    /// <summary>The UTF-8 of the record's canonical JSON: its fields in a fixed order, evidence canonical, no white space.</summary>
+    private static byte[] CanonicalForm(AuditRecord record)
+    {
         var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -118,7 +141,7 @@ public static class AuditChain
             writer.WriteEndObject();
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
+        return buffer.ToArray();
     }
 
     /// <summary>

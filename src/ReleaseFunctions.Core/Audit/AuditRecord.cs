@@ -8,8 +8,8 @@ namespace ReleaseFunctions.Core.Audit;
 public sealed record AuditEntry(string Subject, DateTimeOffset At, string Actor, string Kind, string Reason, string EvidenceJson);
 
 /// <summary>
-/// One record of the append-only audit trail. <see cref="Hash"/> is the SHA-256 (lower-case hex) of the record's
-/// canonical serialization, which includes <see cref="PreviousHash"/>, so each record seals all before it.
+/// One record of the append-only audit trail. <see cref="Hash"/> is the HMAC-SHA256 under the chain key (lower-case
+/// hex) of the record's canonical serialization, which includes <see cref="PreviousHash"/>, so each record seals all before it.
 /// <see cref="EvidenceJson"/> is stored canonical (keys sorted, no insignificant white space).
 /// </summary>
 public sealed record AuditRecord(

@@ -66,7 +66,6 @@ public enum InconclusiveAction
     Rollback,
 }
 
-/// <summary>When a release rolls back on its own, and whether people may ask for it.</summary>
 /// <summary>What a newer release of a service does while an older one is still in flight in the same stage.</summary>
 public enum ConcurrencyMode
 {
@@ -76,9 +75,10 @@ public enum ConcurrencyMode
     Supersede,
 }
 
-public sealed record RollbackPolicy(bool OnFailedGate = true, bool OnApprovalTimeout = true, bool OnCommand = true, InconclusiveAction OnInconclusive = InconclusiveAction.AwaitDecision)
+/// <summary>When a release rolls back on its own (people may always ask for it with /rollback).</summary>
+public sealed record RollbackPolicy(bool OnFailedGate = true, bool OnApprovalTimeout = true, InconclusiveAction OnInconclusive = InconclusiveAction.AwaitDecision)
 {
-    /// <summary>Roll back on a failed gate, on a rejected or timed-out approval, and on /rollback; wait for a person when inconclusive.</summary>
+    /// <summary>Roll back on a failed gate and on a rejected or timed-out approval; wait for a person when inconclusive. /rollback always works.</summary>
     public static RollbackPolicy Default { get; } = new();
 }
 

@@ -71,7 +71,7 @@ namespace ReleaseFunctions.Core.Policy;
 ///   total_events: "..."
 ///   exempt_labels: [hotfix]
 ///   min_remaining: 0%                 # default 0%
-/// rollback: { on_failed_gate: true, on_approval_timeout: true, on_command: true, on_inconclusive: await_decision }  # defaults; or rollback
+/// rollback: { on_failed_gate: true, on_approval_timeout: true, on_inconclusive: await_decision }  # defaults; or rollback
 /// review: { delay: 24h }              # default 24h
 /// </code>
 /// <para>Criteria: <c>&lt; 1%</c> and <c>&lt;= 300</c> are absolute; a signed percentage such as <c>&lt;= +10%</c> is the change allowed
@@ -850,7 +850,7 @@ public static partial class ReleasePolicyParser
                 return RollbackPolicy.Default;
             }
 
-            var map = r.Mapping(node, path, "on_failed_gate", "on_approval_timeout", "on_command", "on_inconclusive");
+            var map = r.Mapping(node, path, "on_failed_gate", "on_approval_timeout", "on_inconclusive");
             if (map is null)
             {
                 return null;
@@ -859,11 +859,10 @@ public static partial class ReleasePolicyParser
             var d = RollbackPolicy.Default;
             var failedGate = r.Bool(PolicyReader.Get(map, "on_failed_gate"), PolicyReader.Join(path, "on_failed_gate"), d.OnFailedGate);
             var timeout = r.Bool(PolicyReader.Get(map, "on_approval_timeout"), PolicyReader.Join(path, "on_approval_timeout"), d.OnApprovalTimeout);
-            var command = r.Bool(PolicyReader.Get(map, "on_command"), PolicyReader.Join(path, "on_command"), d.OnCommand);
             var inconclusive = r.Choice(PolicyReader.Get(map, "on_inconclusive"), PolicyReader.Join(path, "on_inconclusive"), InconclusiveActions, d.OnInconclusive);
-            return failedGate is null || timeout is null || command is null || inconclusive is null
+            return failedGate is null || timeout is null || inconclusive is null
                 ? null
-                : new RollbackPolicy(failedGate.Value, timeout.Value, command.Value, inconclusive.Value);
+                : new RollbackPolicy(failedGate.Value, timeout.Value, inconclusive.Value);
         }
 
         private static DayOfWeek? Day(string text) => text.Trim().ToLowerInvariant() switch

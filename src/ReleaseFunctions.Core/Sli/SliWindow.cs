@@ -27,8 +27,5 @@ public readonly record struct SliWindow
 
     public bool Contains(DateTimeOffset instant) => instant >= Start && instant < End;
 
-    /// <summary>The window of the same length ending where this one starts (the pre-release comparison window).</summary>
-    public SliWindow Preceding() => new(Start - Duration, Start);
-
     public override string ToString() => $"[{Start:O}, {End:O})";
 }

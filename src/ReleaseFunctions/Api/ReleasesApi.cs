@@ -10,6 +10,7 @@ using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Dora;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Hosting.Functions;
+using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Api;
@@ -119,7 +120,7 @@ public static partial class ReleasesApi
     }
 
     internal static async Task<Results<Ok<ReleaseDetailResponse>, ProblemHttpResult>> GetReleaseAsync(
-        string id, IReleaseLedger ledger, IReleaseReviews reviews, DurableTaskClient engine, CancellationToken cancellationToken)
+        string id, IReleaseLedger ledger, IReleaseReviews reviews, AuditChainKeySource chainKeys, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var release = await ledger.GetReleaseAsync(id, cancellationToken);
         var instance = await ReleaseInstanceAsync(engine, id, cancellationToken);
@@ -137,12 +138,12 @@ public static partial class ReleasesApi
             instance?.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<ReleaseProgress>(),
             events.Where(e => e.Kind == "gate-verdict").ToArray(),
             events.Where(e => e.Kind.StartsWith("approval-", StringComparison.Ordinal)).ToArray(),
-            AuditChain.Verify(trail),
+            AuditChain.Verify(trail, chainKeys.Key),
             await reviews.GetAsync(id, cancellationToken)));
     }
 
     internal static async Task<Results<Ok<TimelineResponse>, ProblemHttpResult>> GetTimelineAsync(
-        string id, IReleaseLedger ledger, DurableTaskClient engine, CancellationToken cancellationToken)
+        string id, IReleaseLedger ledger, AuditChainKeySource chainKeys, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var trail = await ledger.GetAuditTrailAsync(id, cancellationToken);
         if (trail.Count == 0 && await ReleaseInstanceAsync(engine, id, cancellationToken) is null)
@@ -150,7 +151,7 @@ public static partial class ReleasesApi
             return NotFound(id);
         }
 
-        return TypedResults.Ok(new TimelineResponse(id, trail.Select(AuditEvent.From).ToArray(), AuditChain.Verify(trail)));
+        return TypedResults.Ok(new TimelineResponse(id, trail.Select(AuditEvent.From).ToArray(), AuditChain.Verify(trail, chainKeys.Key)));
     }
 
     internal static async Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> SendCommandAsync(

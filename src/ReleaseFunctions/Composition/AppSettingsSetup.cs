@@ -9,7 +9,7 @@ using ReleaseFunctions.Policy;
 namespace ReleaseFunctions.Composition;
 
 /// <summary>
-/// Reads the app's own settings under <c>ReleaseFunctions</c> (ledger file, default policy, approver teams, service
+/// Reads the app's own settings under <c>ReleaseFunctions</c> (ledger file and audit chain key, default policy, approver teams, service
 /// names) the way the host reads its settings: absent or empty means the documented default, and every unreadable
 /// value becomes a start-up problem naming its Functions-style key and what is expected.
 /// </summary>
@@ -18,7 +18,8 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
     IConfigureOptions<DefaultReleasePolicyOptions>, IValidateOptions<DefaultReleasePolicyOptions>,
     IConfigureOptions<ApproverTeamsOptions>, IValidateOptions<ApproverTeamsOptions>,
     IConfigureOptions<WebhookRoutingOptions>, IValidateOptions<WebhookRoutingOptions>,
-    IConfigureOptions<IntegrationEndpointsOptions>, IValidateOptions<IntegrationEndpointsOptions>
+    IConfigureOptions<IntegrationEndpointsOptions>, IValidateOptions<IntegrationEndpointsOptions>,
+    IConfigureOptions<PolicyFolderOptions>, IValidateOptions<PolicyFolderOptions>
 {
     private IConfigurationSection Root => configuration.GetSection(ReleaseFunctionsOptions.SectionName);
 
@@ -41,6 +42,10 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
     public void Configure(IntegrationEndpointsOptions options) => Read(options);
 
     public ValidateOptionsResult Validate(string? name, IntegrationEndpointsOptions options) => Result(Read(new IntegrationEndpointsOptions()));
+
+    public void Configure(PolicyFolderOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, PolicyFolderOptions options) => Result(Read(new PolicyFolderOptions()));
 
     /// <summary>Reads the monitoring settings while the app is composed (which sources exist depends on them).</summary>
     public static IntegrationEndpointsOptions ReadIntegrationEndpoints(IConfiguration configuration, IHostEnvironment environment)
@@ -115,6 +120,32 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
         }
 
         options.Path = Path.GetFullPath(options.Path, environment.ContentRootPath);
+        options.ChainKey = Text("Audit", "ChainKey") ?? options.ChainKey;
+        if (AuditChainKeySource.Problem(options) is { } chainKey)
+        {
+            problems.Add(chainKey);
+        }
+
+        return problems;
+    }
+
+    private List<string> Read(PolicyFolderOptions options)
+    {
+        var problems = new List<string>();
+        if (Text("Policies", "Folder") is { } folder)
+        {
+            var full = folder.IndexOfAny(Path.GetInvalidPathChars()) >= 0 ? null : Path.GetFullPath(folder, environment.ContentRootPath);
+            if (full is null || !Directory.Exists(full))
+            {
+                problems.Add($"{SettingKeys.Of("Policies", "Folder")} is '{folder}'{(full is null ? "" : $" ({full})")}, which is not an existing folder; expected a folder of policy files named 'owner/repo.yml', such as the app's '{PolicyFolderOptions.DefaultFolder}' folder.");
+                return problems;
+            }
+
+            options.Folder = full;
+            return problems;
+        }
+
+        options.Folder = Path.GetFullPath(PolicyFolderOptions.DefaultFolder, environment.ContentRootPath);
         return problems;
     }
 

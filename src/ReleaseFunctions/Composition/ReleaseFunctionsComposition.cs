@@ -73,11 +73,14 @@ public static class ReleaseFunctionsComposition
         AddValidatedOptions<ApproverTeamsOptions>(services);
         AddValidatedOptions<WebhookRoutingOptions>(services);
         AddValidatedOptions<IntegrationEndpointsOptions>(services);
+        AddValidatedOptions<PolicyFolderOptions>(services);
 
         services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
         services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
         services.AddSingleton<IDoraSummaries>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
+        services.AddSingleton<IReleaseExternalIds>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
+        services.AddSingleton(sp => sp.GetRequiredService<SqliteReleaseLedger>().ChainKeys);
 
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
@@ -86,14 +89,14 @@ public static class ReleaseFunctionsComposition
             IsDefault: true)));
         services.AddSingleton<IPolicySource>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubPolicySource(github, sp.GetRequiredService<DefaultPolicyDocument>())
-            : new SettingsPolicySource(sp.GetRequiredService<DefaultPolicyDocument>()));
+            : new FolderPolicySource(sp.GetRequiredService<IOptions<PolicyFolderOptions>>().Value, sp.GetRequiredService<DefaultPolicyDocument>()));
         services.AddSingleton<IApproverDirectory>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubApproverDirectory(github)
             : new SettingsApproverDirectory(sp.GetRequiredService<IOptions<ApproverTeamsOptions>>().Value));
         services.AddSingleton<IReleaseNotifier, LoggingReleaseNotifier>();
         if (HasGitHubCredentials(settings.GitHub))
         {
-            services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!));
+            services.AddSingleton<IReleaseNotifier>(sp => new GitHubReleaseNotifier(sp.GetRequiredService<GitHubAccess>().Client!, sp.GetRequiredService<IReleaseExternalIds>()));
         }
 
         AddTimers(services, settings);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Integrations.GitHub;
@@ -10,41 +9,51 @@ namespace ReleaseFunctions.GitHub;
 
 /// <summary>
 /// Shows a release on GitHub: the sticky status comment on the PR, a check run on the merge commit (created once,
-/// then updated), and a GitHub deployment per stage with a status for each update. A check run or deployment
-/// created before a restart is not found again; a new one is created, and GitHub shows the newest by name.
+/// then updated), and a GitHub deployment per stage with a status for each update. The ids of the comment, the check
+/// run and the deployments are kept with the release (<see cref="IReleaseExternalIds"/>), each as soon as it is
+/// created, so a notifier that restarted (or runs on another instance) updates them instead of creating new ones.
 /// </summary>
-internal sealed class GitHubReleaseNotifier(GitHubClient github) : IReleaseNotifier
+internal sealed class GitHubReleaseNotifier(GitHubClient github, IReleaseExternalIds ids) : IReleaseNotifier
 {
     public const string CheckRunName = "release";
 
-    private readonly ConcurrentDictionary<string, long> _checkRuns = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Release, string Stage), long> _deployments = new();
+    /// <summary>The names the ids are kept under.</summary>
+    internal const string StatusCommentId = "github-status-comment";
+    internal const string CheckRunId = "github-check-run";
+    internal const string DeploymentIdPrefix = "github-deployment:";
 
     public async Task PublishAsync(ReleaseStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         var release = update.Release;
         var repository = GitHubRepositoryName.Parse(release.Repository);
+        var known = await ids.GetExternalIdsAsync(release.InstanceId, cancellationToken).ConfigureAwait(false);
 
-        await github.UpsertStatusCommentAsync(StatusView(update), update.InstallationId, cancellationToken).ConfigureAwait(false);
+        long? knownComment = known.TryGetValue(StatusCommentId, out var comment) ? comment : null;
+        var commentId = await github.UpsertStatusCommentAsync(StatusView(update), knownComment, update.InstallationId, cancellationToken).ConfigureAwait(false);
+        if (commentId != knownComment)
+        {
+            await ids.SaveExternalIdAsync(release.InstanceId, StatusCommentId, commentId, cancellationToken).ConfigureAwait(false);
+        }
 
         var report = CheckRun(update);
-        if (_checkRuns.TryGetValue(release.InstanceId, out var checkRunId))
+        if (known.TryGetValue(CheckRunId, out var checkRunId))
         {
             await github.UpdateCheckRunAsync(repository, checkRunId, report, update.InstallationId, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            _checkRuns[release.InstanceId] = await github.CreateCheckRunAsync(repository, release.MergeCommitSha, report, update.InstallationId, cancellationToken).ConfigureAwait(false);
+            checkRunId = await github.CreateCheckRunAsync(repository, release.MergeCommitSha, report, update.InstallationId, cancellationToken).ConfigureAwait(false);
+            await ids.SaveExternalIdAsync(release.InstanceId, CheckRunId, checkRunId, cancellationToken).ConfigureAwait(false);
         }
 
         if (update.Stage is { } stage)
         {
-            if (!_deployments.TryGetValue((release.InstanceId, stage), out var deploymentId))
+            if (!known.TryGetValue(DeploymentIdPrefix + stage, out var deploymentId))
             {
                 deploymentId = await github.CreateDeploymentAsync(repository, release.MergeCommitSha, stage, $"{update.Service} {update.Version}",
                     productionEnvironment: stage.StartsWith("prod", StringComparison.OrdinalIgnoreCase), update.InstallationId, cancellationToken).ConfigureAwait(false);
-                _deployments[(release.InstanceId, stage)] = deploymentId;
+                await ids.SaveExternalIdAsync(release.InstanceId, DeploymentIdPrefix + stage, deploymentId, cancellationToken).ConfigureAwait(false);
             }
 
             await github.CreateDeploymentStatusAsync(repository, deploymentId, Deployment(update.Status), update.Summary, null, null, update.InstallationId, cancellationToken).ConfigureAwait(false);

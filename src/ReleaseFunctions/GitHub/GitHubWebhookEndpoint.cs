@@ -14,7 +14,8 @@ namespace ReleaseFunctions.GitHub;
 /// <c>POST /api/github/webhook</c>: checks and parses the delivery with <see cref="GitHubWebhookHandler"/>, then hands
 /// the work to the engine and answers at once with <c>{status, reason}</c>. Never a 5xx: when the engine (or GitHub,
 /// for a protection rule) fails after the delivery was recorded, the delivery is forgotten so GitHub's redelivery is
-/// handled, and the answer is 429 with <c>Retry-After</c>.
+/// handled, and the answer is 429 with <c>Retry-After</c>; when the delivery log itself cannot be written, nothing is
+/// done and the answer is the same 429, so the redelivery is handled once it can.
 /// </summary>
 /// <remarks>
 /// Deployment protection rule: the app approves a deployment unless the release it belongs to (the release of the
@@ -65,7 +66,20 @@ public static partial class GitHubWebhookEndpoint
         }
 
         var headers = http.Request.Headers.Select(h => new KeyValuePair<string, string?>(h.Key, h.Value.ToString()));
-        var outcome = await handler.HandleAsync(new WebhookRequest(headers, body), cancellationToken);
+        WebhookOutcome outcome;
+        try
+        {
+            outcome = await handler.HandleAsync(new WebhookRequest(headers, body), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the delivery log throws here (bad input is an outcome): the delivery was not recorded and nothing
+            // was done, so GitHub's redelivery is handled as new once the log can be written again.
+            var deliveryId = http.Request.Headers[WebhookRequest.DeliveryHeader].ToString();
+            Log.DeliveryNotRecorded(services.Logger, deliveryId, ex);
+            return RetryLater(http, $"delivery {deliveryId} could not be recorded in the delivery log ({ex.GetType().Name}: {ex.Message}); nothing was done, redeliver it after {RetryAfterSeconds} s");
+        }
+
         try
         {
             return outcome switch
@@ -84,11 +98,26 @@ public static partial class GitHubWebhookEndpoint
         catch (Exception ex) when (ex is not OperationCanceledException && DeliveryIdOf(outcome) is { } deliveryId)
         {
             // The delivery was recorded but its work was not: forget it so GitHub's redelivery is handled, not dropped.
-            await services.Deliveries.ForgetAsync(deliveryId, CancellationToken.None);
             Log.DeliveryFailed(services.Logger, deliveryId, outcome.GetType().Name, ex);
-            http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Answer(429, "retry-later", $"delivery {deliveryId} could not be handed over ({ex.GetType().Name}: {ex.Message}); it was not kept, redeliver it after {RetryAfterSeconds} s");
+            try
+            {
+                await services.Deliveries.ForgetAsync(deliveryId, CancellationToken.None);
+            }
+            catch (Exception forgetting) when (forgetting is not OperationCanceledException)
+            {
+                Log.DeliveryNotForgotten(services.Logger, deliveryId, forgetting);
+                return RetryLater(http, $"delivery {deliveryId} could not be handed over ({ex.GetType().Name}: {ex.Message}), and it could not be forgotten in the delivery log ({forgetting.GetType().Name}: {forgetting.Message}); a redelivery with the same id is taken for a duplicate until then, so redeliver it after {RetryAfterSeconds} s and, if it answers 'duplicate', send the event again with a new delivery id");
+            }
+
+            return RetryLater(http, $"delivery {deliveryId} could not be handed over ({ex.GetType().Name}: {ex.Message}); it was not kept, redeliver it after {RetryAfterSeconds} s");
         }
+    }
+
+    /// <summary>429 with <c>Retry-After</c>: nothing of the delivery was kept, and GitHub (or a person) should redeliver it.</summary>
+    private static IResult RetryLater(HttpContext http, string reason)
+    {
+        http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Answer(429, "retry-later", reason);
     }
 
     private static async Task<IResult> StartReleaseAsync(StartReleaseRequested start, WebhookServices services, CancellationToken cancellationToken)
@@ -197,6 +226,12 @@ public static partial class GitHubWebhookEndpoint
 
         [LoggerMessage(EventId = 7203, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} ({Outcome}) could not be handed over; it was forgotten so a redelivery is handled")]
         public static partial void DeliveryFailed(ILogger logger, string deliveryId, string outcome, Exception exception);
+
+        [LoggerMessage(EventId = 7204, Level = LogLevel.Error, Message = "Delivery {DeliveryId} could not be recorded in the webhook delivery log; it was answered 429 so GitHub redelivers it")]
+        public static partial void DeliveryNotRecorded(ILogger logger, string deliveryId, Exception exception);
+
+        [LoggerMessage(EventId = 7205, Level = LogLevel.Error, Message = "Delivery {DeliveryId} failed and could not be forgotten in the webhook delivery log; a redelivery with this id is taken for a duplicate")]
+        public static partial void DeliveryNotForgotten(ILogger logger, string deliveryId, Exception exception);
     }
 }
 

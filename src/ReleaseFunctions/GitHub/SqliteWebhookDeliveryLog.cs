@@ -20,7 +20,7 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
     private readonly string _path;
     private readonly string _connectionString;
     private readonly TimeProvider _time;
-    private readonly Lazy<Task> _initialized;
+    private readonly InitializeOnce _initialized;
     private long _prunedAtTicks;
 
     public SqliteWebhookDeliveryLog(ReleaseLedgerOptions options, TimeProvider time)
@@ -35,13 +35,13 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         }.ToString();
         _time = time;
-        _initialized = new Lazy<Task>(() => InitializeAsync(path));
+        _initialized = new InitializeOnce(() => InitializeAsync(path));
     }
 
     public async ValueTask<bool> TryRecordAsync(string deliveryId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(deliveryId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         // The primary key decides: of two deliveries with the same id, exactly one insert adds a row (or renews an
         // expired one). Expired ids are pruned in the same write, at most once a minute.
         var now = _time.GetUtcNow();
@@ -75,7 +75,7 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
 
     public async ValueTask ForgetAsync(string deliveryId, CancellationToken cancellationToken)
     {
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await SqliteWriteGate.WriteAsync(_path, async () =>
         {
             await using var connection = new SqliteConnection(_connectionString);

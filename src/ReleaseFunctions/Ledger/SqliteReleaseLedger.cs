@@ -12,14 +12,16 @@ using ReleaseFunctions.Core.Releases;
 namespace ReleaseFunctions.Ledger;
 
 /// <summary>
-/// The release ledger in a SQLite file: one row per release (its latest state) and the hash-chained audit trail.
+/// The release ledger in a SQLite file: one row per release (its latest state) and the hash-chained audit trail,
+/// keyed with the <see cref="ChainKeys"/> kept outside this file.
 /// An append and the release's new state are written in one transaction. Appends are idempotent on their key: a
 /// second call with a key already recorded returns the record written then and changes nothing. Appends are
 /// serialised (<see cref="SqliteWriteGate"/> in this process, <c>BEGIN IMMEDIATE</c> across processes) so each record links to the one
 /// before it. Times are stored as UTC ticks, which keeps the hashed times exact and sorts correctly. Post-release
-/// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period.
+/// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period;
+/// the ids a release has on GitHub (check run, deployments, status comment), one per name.
 /// </summary>
-internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries
+internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries, IReleaseExternalIds
 {
     private const string Columns = """
         instance_id, repository, pull_request, merge_commit_sha, service, version, title, author, merged_at, started_at,
@@ -29,11 +31,19 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     private const string AuditColumns = "sequence, subject, at, actor, kind, reason, evidence_json, previous_hash, hash";
 
     private readonly string _connectionString;
-    private readonly Lazy<Task> _initialized;
+    private readonly InitializeOnce _initialized;
 
+    /// <summary>A ledger whose audit chain key comes from <paramref name="options"/> (the setting, or the key file next to the ledger).</summary>
     public SqliteReleaseLedger(ReleaseLedgerOptions options)
+        : this(options, new AuditChainKeySource(options ?? throw new ArgumentNullException(nameof(options))))
+    {
+    }
+
+    public SqliteReleaseLedger(ReleaseLedgerOptions options, AuditChainKeySource chainKeys)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(chainKeys);
+        ChainKeys = chainKeys;
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
         var path = Path.GetFullPath(options.Path);
         FilePath = path;
@@ -44,11 +54,14 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
             Pooling = true,
         }.ToString();
-        _initialized = new Lazy<Task>(InitializeAsync);
+        _initialized = new InitializeOnce(InitializeAsync);
     }
 
     /// <summary>The full path of the database file.</summary>
     public string FilePath { get; }
+
+    /// <summary>The key the audit trail is sealed with, and is to be verified with.</summary>
+    public AuditChainKeySource ChainKeys { get; }
 
     public async Task<AuditRecord> RecordAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
     {
@@ -60,10 +73,12 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             throw new ArgumentException($"An audit entry about '{entry.Subject}' cannot be recorded on release '{release.InstanceId}'; expected the release's instance id as its subject.", nameof(entry));
         }
 
-        return await WriteAsync(connection => AppendAsync(connection, release, entry, idempotencyKey, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var key = ChainKeys.Key;
+        return await WriteAsync(connection => AppendAsync(connection, release, entry, idempotencyKey, key, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<AuditRecord> AppendAsync(SqliteConnection connection, ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
+    private static async Task<AuditRecord> AppendAsync(
+        SqliteConnection connection, ReleaseRecord release, AuditEntry entry, string idempotencyKey, AuditChainKey key, CancellationToken cancellationToken)
     {
         // BEGIN IMMEDIATE: another process appending to the same file waits here, not after reading a stale head.
         await using var transaction = connection.BeginTransaction(deferred: false);
@@ -76,7 +91,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
 
         var last = await ReadAuditAsync(connection, transaction, "WHERE subject = $subject ORDER BY sequence DESC LIMIT 1",
             p => p.AddWithValue("$subject", entry.Subject), cancellationToken).ConfigureAwait(false);
-        var record = AuditChain.Append(last.Count > 0 ? last[0] : null, entry);
+        var record = AuditChain.Append(last.Count > 0 ? last[0] : null, entry, key);
 
         await using (var insert = Command(connection, transaction, $"""
             INSERT INTO audit_records ({AuditColumns}, idempotency_key)
@@ -104,7 +119,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<ReleaseRecord?> GetReleaseAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, $"SELECT {Columns} FROM releases WHERE instance_id = $id");
         command.Parameters.AddWithValue("$id", instanceId);
@@ -117,7 +132,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     {
         ArgumentNullException.ThrowIfNull(filter);
         var after = filter.ContinuationToken is null ? null : ReleaseCursor.Parse(filter.ContinuationToken);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, "");
         var where = new List<string>();
@@ -187,7 +202,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<IReadOnlyList<AuditRecord>> GetAuditTrailAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAuditAsync(connection, null, "WHERE subject = $subject ORDER BY sequence", p => p.AddWithValue("$subject", instanceId), cancellationToken).ConfigureAwait(false);
     }
@@ -195,7 +210,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<IReadOnlyList<ReleaseRecord>> ListDueAsync(DateTimeOffset completedBefore, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, $"""
             SELECT {string.Join(", ", Columns.Split(',').Select(c => "r." + c.Trim()))} FROM releases r
@@ -248,9 +263,43 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<ReleaseReview?> GetAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadReviewAsync(connection, instanceId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyDictionary<string, long>> GetExternalIdsAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = Command(connection, null, "SELECT name, external_id FROM release_external_ids WHERE instance_id = $id");
+        select.Parameters.AddWithValue("$id", instanceId);
+        var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return ids;
+    }
+
+    public async Task SaveExternalIdAsync(string instanceId, string name, long id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        await WriteAsync(async connection =>
+        {
+            await using var upsert = Command(connection, null, """
+                INSERT INTO release_external_ids (instance_id, name, external_id) VALUES ($id, $name, $external)
+                ON CONFLICT (instance_id, name) DO UPDATE SET external_id = excluded.external_id
+                """);
+            upsert.Parameters.AddWithValue("$id", instanceId);
+            upsert.Parameters.AddWithValue("$name", name);
+            upsert.Parameters.AddWithValue("$external", id);
+            return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> SaveAsync(DoraMetrics summary, CancellationToken cancellationToken)
@@ -273,7 +322,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     public async Task<IReadOnlyList<DoraMetrics>> ListAsync(string? repository, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var select = Command(connection, null, $"""
             SELECT metrics_json FROM dora_summaries {(repository is null ? "" : "WHERE repository_key = $repository")}
@@ -295,7 +344,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     /// <summary>A cheap read that proves the file is reachable and its schema in place.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null, "SELECT COUNT(*) FROM (SELECT 1 FROM releases LIMIT 1)");
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -342,6 +391,12 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
                 metrics_json TEXT NOT NULL,
                 PRIMARY KEY (repository_key, period_start)
             );
+            CREATE TABLE IF NOT EXISTS release_external_ids (
+                instance_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                external_id INTEGER NOT NULL,
+                PRIMARY KEY (instance_id, name)
+            );
             CREATE TABLE IF NOT EXISTS audit_records (
                 subject TEXT NOT NULL,
                 sequence INTEGER NOT NULL,
@@ -362,7 +417,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     /// <summary>A write to the file: on an open connection, one writer of this process at a time (<see cref="SqliteWriteGate"/>).</summary>
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
     {
-        await _initialized.Value.ConfigureAwait(false);
+        await _initialized.EnsureAsync().ConfigureAwait(false);
         return await SqliteWriteGate.WriteAsync(FilePath, async () =>
         {
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

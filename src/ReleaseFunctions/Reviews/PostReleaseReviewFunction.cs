@@ -21,6 +21,9 @@ internal sealed partial class PostReleaseReviewFunction(
     /// <summary>Every 15 minutes.</summary>
     public const string Schedule = "0 */15 * * * *";
 
+    /// <summary>The event id of the error logged when one release's review fails.</summary>
+    internal const int ReviewFailedEventId = 7110;
+
     private const int BatchSize = 50;
 
     public async Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
@@ -28,32 +31,49 @@ internal sealed partial class PostReleaseReviewFunction(
         var now = time.GetUtcNow();
         foreach (var release in await reviews.ListDueAsync(now, BatchSize, cancellationToken))
         {
-            var review = await reviews.GetAsync(release.InstanceId, cancellationToken);
-            if (review is null)
+            // Each release's review stands alone: one that fails (its SLI source, the ledger, GitHub) is logged and
+            // retried on the next run, and the others are reviewed meanwhile.
+            try
             {
-                var written = await reviewer.ReviewAsync(release, now, cancellationToken);
-                if (written is null)
-                {
-                    continue; // its policy's delay has not passed yet
-                }
-
-                review = await reviews.SaveAsync(written, cancellationToken);
-                Reviewed(logger, release.InstanceId, review.Outcome.ToString(), review.Slis.Count);
+                await ReviewAsync(release, now, cancellationToken);
             }
-
-            if (review.PublishedAt is not null)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                continue;
+                ReviewFailed(logger, release.InstanceId, ex);
             }
-
-            foreach (var publisher in publishers)
-            {
-                await publisher.PublishAsync(release, review, cancellationToken);
-            }
-
-            await reviews.MarkPublishedAsync(release.InstanceId, time.GetUtcNow(), cancellationToken);
         }
     }
+
+    private async Task ReviewAsync(ReleaseRecord release, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var review = await reviews.GetAsync(release.InstanceId, cancellationToken);
+        if (review is null)
+        {
+            var written = await reviewer.ReviewAsync(release, now, cancellationToken);
+            if (written is null)
+            {
+                return; // its policy's delay has not passed yet
+            }
+
+            review = await reviews.SaveAsync(written, cancellationToken);
+            Reviewed(logger, release.InstanceId, review.Outcome.ToString(), review.Slis.Count);
+        }
+
+        if (review.PublishedAt is not null)
+        {
+            return;
+        }
+
+        foreach (var publisher in publishers)
+        {
+            await publisher.PublishAsync(release, review, cancellationToken);
+        }
+
+        await reviews.MarkPublishedAsync(release.InstanceId, time.GetUtcNow(), cancellationToken);
+    }
+
+    [LoggerMessage(EventId = ReviewFailedEventId, Level = LogLevel.Error, Message = "The post-release review of release {InstanceId} failed; it is retried on the next run")]
+    private static partial void ReviewFailed(ILogger logger, string instanceId, Exception exception);
 
     [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Reviewed release {InstanceId} ({Outcome}) with {Slis} SLI comparisons")]
     private static partial void Reviewed(ILogger logger, string instanceId, string outcome, int slis);

@@ -23,7 +23,7 @@ public class CoreJsonContextTests
         });
 
         var json = JsonSerializer.Serialize(verdict, CoreJsonContext.Default.GateVerdict);
-        var record = AuditChain.Append(null, new AuditEntry("release-x", GateTestData.Window.End, "gate", "gate-verdict", verdict.Reason, json));
+        var record = AuditChain.Append(null, new AuditEntry("release-x", GateTestData.Window.End, "gate", "gate-verdict", verdict.Reason, json), AuditChainTests.Key);
         var back = JsonSerializer.Deserialize(record.EvidenceJson, CoreJsonContext.Default.GateVerdict)!;
 
         Assert.Contains("\"outcome\":\"Fail\"", json);
@@ -31,7 +31,7 @@ public class CoreJsonContextTests
         Assert.Equal(verdict.Objectives[0].PValue, back.Objectives[0].PValue);
         Assert.Equal(verdict.Objectives[0].Window, back.Objectives[0].Window);
         Assert.Equal(verdict.Objectives[0].Reason, back.Objectives[0].Reason);
-        Assert.True(AuditChain.Verify([record]).IsIntact);
+        Assert.True(AuditChain.Verify([record], AuditChainTests.Key).IsIntact);
     }
 
     [Fact]
@@ -71,10 +71,10 @@ public class AuditEntriesTests
         var trail = new List<AuditRecord>();
         foreach (var entry in entries)
         {
-            trail.Add(AuditChain.Append(trail.LastOrDefault(), entry));
+            trail.Add(AuditChain.Append(trail.LastOrDefault(), entry, AuditChainTests.Key));
         }
 
-        Assert.True(AuditChain.Verify(trail).IsIntact);
+        Assert.True(AuditChain.Verify(trail, AuditChainTests.Key).IsIntact);
         Assert.Equal([AuditKinds.Freeze, AuditKinds.ErrorBudget, AuditKinds.Transition, AuditKinds.Transition], trail.Select(r => r.Kind));
         Assert.Equal("Running → RollingBack (BeginRollback): error_rate 2.4% > 1%", trail[3].Reason);
         Assert.Equal("gate", trail[3].Actor);

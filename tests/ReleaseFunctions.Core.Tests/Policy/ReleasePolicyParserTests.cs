@@ -370,6 +370,17 @@ public class ReleasePolicyParserTests
         => AssertSingleProblem(yaml, expected);
 
     [Fact]
+    public void Rollback_on_command_is_not_a_setting_since_rollback_on_command_always_works()
+        => AssertSingleProblem("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+            rollback: { on_command: false }
+            """, "rollback.on_command: unknown key 'on_command'; expected one of: on_failed_gate, on_approval_timeout, on_inconclusive");
+
+    [Fact]
     public void Oversized_files_are_rejected_before_reading()
         => AssertSingleProblem("version: 1\n#" + new string('x', ReleasePolicyParser.MaxLength), "expected at most 262144");
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
@@ -127,6 +129,70 @@ public sealed class ReleasesApiTests
         Assert.Equal("mona", approval.GetProperty("evidence").GetProperty("approvedBy")[0].GetString());
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("runtimeStatus").ValueKind);
         Assert.Equal("3 record(s), chain intact", detail.GetProperty("audit").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_trail_rewritten_whole_and_consistently_in_the_ledger_file_does_not_verify_and_the_api_says_why()
+    {
+        using var app = new ReleaseAppFactory();
+        var release = LedgerSeed.Release("octo/shop", 9, ReleaseStatus.Running, app.Time.GetUtcNow());
+        await LedgerSeed.RecordAsync(app.Ledger, release, "k1", "release-received");
+        await LedgerSeed.RecordAsync(app.Ledger, release, "k2", "approval-given", "{\"approvedBy\":[\"mona\"]}");
+        await LedgerSeed.RecordAsync(app.Ledger, release, "k3", "transition");
+        var client = app.CreateOperatorClient();
+        Assert.True((await Json(await client.GetAsync($"/api/releases/{release.InstanceId}"))).GetProperty("audit").GetProperty("isIntact").GetBoolean());
+
+        // Someone with the ledger file but not the key rewrites the approval and reseals every record, in order, with a key of their own.
+        var ledgerFile = Path.Combine(app.ContentRoot, "data", "releases.db");
+        var forged = AuditChainKey.FromText("a key of mallory's own, 32 bytes or more");
+        await RewriteTrailAsync(ledgerFile, release.InstanceId, forged, r => r.Kind == "approval-given" ? r with { Actor = "mallory", EvidenceJson = "{\"approvedBy\":[\"mallory\"]}" } : r);
+
+        var detail = await Json(await client.GetAsync($"/api/releases/{release.InstanceId}"));
+        var timeline = await Json(await client.GetAsync($"/api/releases/{release.InstanceId}/timeline"));
+
+        Assert.Equal("mallory", detail.GetProperty("approvals")[0].GetProperty("evidence").GetProperty("approvedBy")[0].GetString());
+        foreach (var audit in new[] { detail.GetProperty("audit"), timeline.GetProperty("audit") })
+        {
+            Assert.False(audit.GetProperty("isIntact").GetBoolean());
+            Assert.Equal(1, audit.GetProperty("brokenAtSequence").GetInt64());
+            Assert.Contains("sealed with another key", audit.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Rewrites the release's records in the SQLite file: each through <paramref name="change"/>, resealed in order under <paramref name="key"/>.</summary>
+    private static async Task RewriteTrailAsync(string ledgerFile, string instanceId, AuditChainKey key, Func<AuditRecord, AuditRecord> change)
+    {
+        await using var connection = new SqliteConnection($"Data Source={ledgerFile}");
+        await connection.OpenAsync();
+        var records = new List<AuditRecord>();
+        await using (var select = connection.CreateCommand())
+        {
+            select.CommandText = "SELECT sequence, subject, at, actor, kind, reason, evidence_json, previous_hash, hash FROM audit_records WHERE subject = $s ORDER BY sequence";
+            select.Parameters.AddWithValue("$s", instanceId);
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                records.Add(new AuditRecord(reader.GetInt64(0), reader.GetString(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero), reader.GetString(3),
+                    reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8)));
+            }
+        }
+
+        AuditRecord? last = null;
+        foreach (var original in records)
+        {
+            var changed = change(original);
+            var resealed = AuditChain.Append(last, new AuditEntry(changed.Subject, changed.At, changed.Actor, changed.Kind, changed.Reason, changed.EvidenceJson), key);
+            await using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE audit_records SET actor = $actor, evidence_json = $evidence, previous_hash = $previous, hash = $hash WHERE subject = $s AND sequence = $sequence";
+            update.Parameters.AddWithValue("$actor", resealed.Actor);
+            update.Parameters.AddWithValue("$evidence", resealed.EvidenceJson);
+            update.Parameters.AddWithValue("$previous", resealed.PreviousHash);
+            update.Parameters.AddWithValue("$hash", resealed.Hash);
+            update.Parameters.AddWithValue("$s", instanceId);
+            update.Parameters.AddWithValue("$sequence", resealed.Sequence);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+            last = resealed;
+        }
     }
 
     [Theory]

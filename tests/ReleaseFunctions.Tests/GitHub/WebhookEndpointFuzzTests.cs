@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Tests.Support;
 
 namespace ReleaseFunctions.Tests.GitHub;
@@ -81,7 +82,7 @@ public sealed class WebhookEndpointFuzzTests
         using var health = await client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.True((await app.Ledger.GetAuditTrailAsync(Release, default)).Count >= recorded);
-        Assert.True(Core.Audit.AuditChain.Verify(await app.Ledger.GetAuditTrailAsync(Release, default)).IsIntact);
+        Assert.True(Core.Audit.AuditChain.Verify(await app.Ledger.GetAuditTrailAsync(Release, default), app.Services.GetRequiredService<global::ReleaseFunctions.Ledger.AuditChainKeySource>().Key).IsIntact);
     }
 
     private static byte[] Damage(Random random, byte[] body) => random.Next(8) switch

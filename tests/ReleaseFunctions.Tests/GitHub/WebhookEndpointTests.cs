@@ -184,6 +184,54 @@ public sealed class WebhookEndpointTests
     }
 
     [Fact]
+    public async Task When_the_delivery_log_cannot_be_written_the_answer_is_429_and_the_redelivery_is_handled_once_it_can()
+    {
+        using var app = new ReleaseAppFactory();
+        // The ledger file (which holds the delivery log) cannot be written: a folder stands where the file belongs.
+        // (A read-only file would not do: the tests may run as root, who writes it anyway.)
+        var ledgerPath = Path.Combine(app.ContentRoot, "data", "releases.db");
+        Directory.CreateDirectory(ledgerPath);
+        var body = ReleaseAppFactory.Payload("pull_request.closed.merged");
+
+        var refused = await app.DeliverAsync("pull_request", body, "d-1");
+
+        Assert.Equal((HttpStatusCode)429, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(30), refused.Headers.RetryAfter?.Delta);
+        var answer = await Answer(refused);
+        Assert.Equal("retry-later", answer.GetProperty("status").GetString());
+        Assert.Contains("delivery d-1 could not be recorded", answer.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Null(await app.Engine.GetInstanceAsync(ReleaseInstance));
+
+        Directory.Delete(ledgerPath);
+        var redelivered = await app.DeliverAsync("pull_request", body, "d-1");
+
+        Assert.Equal(HttpStatusCode.Accepted, redelivered.StatusCode);
+        Assert.Equal("started", (await Answer(redelivered)).GetProperty("status").GetString());
+        Assert.NotNull(await app.Engine.GetInstanceAsync(ReleaseInstance));
+    }
+
+    [Fact]
+    public async Task When_the_work_fails_and_the_delivery_cannot_be_forgotten_the_answer_is_still_429()
+    {
+        using var gitHub = await FakeGitHub.StartAsync();
+        using var app = new ReleaseAppFactory(
+            new Dictionary<string, string?> { ["ReleaseFunctions:GitHub:Token"] = "ghs_test", ["ReleaseFunctions:GitHub:ApiBaseUrl"] = gitHub.BaseAddress.ToString() },
+            services =>
+            {
+                services.AddSingleton<IReleaseLedger>(new UnreachableLedger());
+                services.AddSingleton<Integrations.GitHub.Webhooks.IWebhookDeliveryLog>(new UnforgettingDeliveryLog());
+            });
+        var body = ReleaseAppFactory.Payload("deployment_protection_rule.requested").Replace("https://api.github.com/", gitHub.BaseAddress.ToString(), StringComparison.Ordinal);
+
+        var response = await app.DeliverAsync("deployment_protection_rule", body, "p-1");
+
+        Assert.Equal((HttpStatusCode)429, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(30), response.Headers.RetryAfter?.Delta);
+        var reason = (await Answer(response)).GetProperty("reason").GetString();
+        Assert.Contains("could not be forgotten", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_deployment_is_approved_without_troubled_releases_and_rejected_after_a_rollback()
     {
         using var gitHub = await FakeGitHub.StartAsync();
@@ -211,6 +259,14 @@ public sealed class WebhookEndpointTests
     {
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return document.RootElement.Clone();
+    }
+
+    /// <summary>Records deliveries, but its disk fails when one is to be forgotten.</summary>
+    private sealed class UnforgettingDeliveryLog : Integrations.GitHub.Webhooks.IWebhookDeliveryLog
+    {
+        public ValueTask<bool> TryRecordAsync(string deliveryId, DateTimeOffset receivedAt, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
+        public ValueTask ForgetAsync(string deliveryId, CancellationToken cancellationToken) => throw new IOException("the delivery log's disk is gone");
     }
 
     private sealed class UnreachableLedger : IReleaseLedger

@@ -42,7 +42,7 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
         var trail = await _ledger.GetAuditTrailAsync(running.InstanceId, default);
         Assert.Equal([first, second], trail);
         Assert.Equal("{\"a\":[1,2],\"b\":2}", trail[0].EvidenceJson);
-        Assert.True(AuditChain.Verify(trail).IsIntact);
+        Assert.True(AuditChain.Verify(trail, _ledger.ChainKeys.Key).IsIntact);
         Assert.Equal(promoted, await _ledger.GetReleaseAsync(running.InstanceId, default));
         Assert.Null(await _ledger.GetReleaseAsync("release-octo.none-pr1-000000000000", default));
     }
@@ -69,7 +69,7 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
 
         var trail = await _ledger.GetAuditTrailAsync(running.InstanceId, default);
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), trail.Select(r => r.Sequence));
-        Assert.True(AuditChain.Verify(trail).IsIntact);
+        Assert.True(AuditChain.Verify(trail, _ledger.ChainKeys.Key).IsIntact);
     }
 
     [Fact]
@@ -89,9 +89,37 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
             Assert.Equal(1, await tamper.ExecuteNonQueryAsync());
         }
 
-        var verification = AuditChain.Verify(await _ledger.GetAuditTrailAsync(running.InstanceId, default));
+        var verification = AuditChain.Verify(await _ledger.GetAuditTrailAsync(running.InstanceId, default), _ledger.ChainKeys.Key);
         Assert.False(verification.IsIntact);
         Assert.Equal(2, verification.BrokenAtSequence);
+    }
+
+    [Fact]
+    public async Task The_chain_key_is_generated_once_beside_the_ledger_file_never_in_it_and_kept_across_restarts()
+    {
+        var running = LedgerSeed.Release("octo/shop", 7, ReleaseStatus.Running, T0);
+        await LedgerSeed.RecordAsync(_ledger, running, "k1", at: T0);
+
+        var keyFile = Path.Combine(Path.GetDirectoryName(_ledger.FilePath)!, ReleaseLedgerOptions.ChainKeyFileName);
+        var keyText = File.ReadAllText(keyFile).Trim();
+        Assert.True(keyText.Length >= 32, $"the generated key has {keyText.Length} characters");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.DoesNotContain(keyText, System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(_ledger.FilePath)), StringComparison.Ordinal);
+        var restarted = new SqliteReleaseLedger(new ReleaseLedgerOptions { Path = _ledger.FilePath });
+        await LedgerSeed.RecordAsync(restarted, running, "k2", at: T0.AddMinutes(1));
+        Assert.True(AuditChain.Verify(await restarted.GetAuditTrailAsync(running.InstanceId, default), restarted.ChainKeys.Key).IsIntact);
+        Assert.Equal(keyText, File.ReadAllText(keyFile).Trim());
+
+        // Under another key (a configured one that is not the key the trail was sealed with) the same trail does not verify.
+        var configured = new SqliteReleaseLedger(new ReleaseLedgerOptions { Path = _ledger.FilePath, ChainKey = "a configured key that is not the generated one" });
+        var verification = AuditChain.Verify(await configured.GetAuditTrailAsync(running.InstanceId, default), configured.ChainKeys.Key);
+        Assert.False(verification.IsIntact);
+        Assert.Contains("sealed with another key", verification.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -167,6 +195,22 @@ public sealed class SqliteReleaseLedgerTests : IDisposable
 
         Assert.Equal(nameof(ReleaseFilter.ContinuationToken), error.ParamName);
         Assert.Contains("not one this service issued", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task External_ids_are_kept_per_release_and_name_replaced_idempotently_and_survive_a_restart()
+    {
+        await _ledger.SaveExternalIdAsync("release-a", "github-check-run", 11, default);
+        await _ledger.SaveExternalIdAsync("release-a", "github-check-run", 11, default);
+        await _ledger.SaveExternalIdAsync("release-a", "github-status-comment", 21, default);
+        await _ledger.SaveExternalIdAsync("release-a", "github-status-comment", 22, default);
+        await _ledger.SaveExternalIdAsync("release-b", "github-check-run", 12, default);
+
+        var restarted = new SqliteReleaseLedger(new ReleaseLedgerOptions { Path = _ledger.FilePath });
+
+        Assert.Equal(new Dictionary<string, long> { ["github-check-run"] = 11, ["github-status-comment"] = 22 }, await restarted.GetExternalIdsAsync("release-a", default));
+        Assert.Equal(new Dictionary<string, long> { ["github-check-run"] = 12 }, await restarted.GetExternalIdsAsync("release-b", default));
+        Assert.Empty(await restarted.GetExternalIdsAsync("release-c", default));
     }
 
     [Fact]

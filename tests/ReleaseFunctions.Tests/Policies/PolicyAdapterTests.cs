@@ -63,13 +63,55 @@ public sealed class PolicyAdapterTests
     }
 
     [Fact]
-    public async Task Without_GitHub_every_release_gets_the_default_policy()
+    public async Task Without_GitHub_a_repository_file_in_the_policy_folder_applies_and_a_repository_without_one_gets_the_default()
     {
-        var defaults = new DefaultPolicyDocument(new("default policy from settings", DefaultReleasePolicy.Render(new DefaultReleasePolicyOptions(), "sandbox"), true));
+        var folder = Directory.CreateTempSubdirectory("releasefunctions-policies-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "contoso"));
+            File.WriteAllText(Path.Combine(folder, "contoso", "checkout-api.yml"), "version: 1\n# checkout\n");
+            var defaults = new DefaultPolicyDocument(new("default policy from settings", DefaultReleasePolicy.Render(new DefaultReleasePolicyOptions(), "sandbox"), true));
+            var source = new FolderPolicySource(new PolicyFolderOptions { Folder = folder }, defaults);
 
-        var document = await new SettingsPolicySource(defaults).ReadAsync(Release, null, default);
+            var found = await source.ReadAsync(Release, null, default); // "Contoso/checkout-api": owner and name compare case-insensitively
+            var missing = await source.ReadAsync(new ReleaseId("contoso/shop", 1, Release.MergeCommitSha), null, default);
+            var noFolder = await new FolderPolicySource(new PolicyFolderOptions { Folder = Path.Combine(folder, "absent") }, defaults).ReadAsync(Release, null, default);
 
-        Assert.Same(defaults.Document, document);
+            Assert.False(found.IsDefault);
+            Assert.Equal("version: 1\n# checkout\n", found.Yaml);
+            Assert.Equal($"policy folder {folder}: {Path.Combine("contoso", "checkout-api.yml")}", found.Location);
+            Assert.All([missing, noFolder], d => Assert.Equal(defaults.Document.Yaml, d.Yaml));
+            Assert.All([missing, noFolder], d => Assert.True(d.IsDefault));
+            Assert.Null(FolderPolicySource.Find(Path.Combine(folder, "contoso"), new Integrations.GitHub.GitHubRepositoryName("..", "contoso")));
+            Assert.Equal($"default policy from settings (no contoso/shop.yml in the policy folder {folder})", missing.Location);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_shipped_policy_folder_has_a_valid_policy_with_an_approval_step_for_the_repository_the_scripts_and_sample_settings_use()
+    {
+        var root = Hosting.LocalSettingsTests.FindRepositoryRoot();
+        var sendMerge = File.ReadAllText(Path.Combine(root, "scripts", "send-merge.sh"));
+        var sendComment = File.ReadAllText(Path.Combine(root, "scripts", "send-comment.sh"));
+        var sample = File.ReadAllText(Path.Combine(root, "local.settings.sample.json"));
+
+        var file = FolderPolicySource.Find(Path.Combine(root, "src", "ReleaseFunctions", PolicyFolderOptions.DefaultFolder), Integrations.GitHub.GitHubRepositoryName.Parse("contoso/checkout-api"));
+        Assert.NotNull(file);
+        var parsed = ReleasePolicyParser.Parse(File.ReadAllText(file));
+
+        Assert.True(parsed.IsValid, parsed.Describe());
+        var stage = Assert.Single(parsed.Policy!.Stages);
+        var approval = Assert.Single(stage.Approvals);
+        Assert.Equal(2, approval.BeforeStep);
+        Assert.Equal("contoso/sre", Assert.Single(approval.Teams));
+        Assert.Contains("repo=\"${2:-contoso/checkout-api}\"", sendMerge, StringComparison.Ordinal);
+        Assert.Contains("repo=\"${3:-contoso/checkout-api}\"", sendComment, StringComparison.Ordinal);
+        Assert.Contains("\"ReleaseFunctions__GitHub__Services__0\": \"contoso/checkout-api=checkout-api\"", sample, StringComparison.Ordinal);
+        Assert.Contains("\"ReleaseFunctions__Approvers__Teams__0\": \"contoso/sre=alice,bob\"", sample, StringComparison.Ordinal);
     }
 
     [Fact]

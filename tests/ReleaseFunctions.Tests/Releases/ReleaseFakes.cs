@@ -108,6 +108,9 @@ internal sealed class FakeApproverDirectory : IApproverDirectory
 /// <summary>The ledger in memory, with the same chaining and idempotency rules as the real one.</summary>
 internal sealed class InMemoryLedger : IReleaseLedger, IReleaseReviews
 {
+    /// <summary>The key this ledger seals its audit chains with.</summary>
+    public static AuditChainKey ChainKey { get; } = AuditChainKey.FromText("the in-memory test ledger's audit chain key");
+
     private readonly Dictionary<string, ReleaseReview> _reviews = new();
 
     private readonly object _gate = new();
@@ -125,7 +128,7 @@ internal sealed class InMemoryLedger : IReleaseLedger, IReleaseReviews
             }
 
             var trail = _trails.TryGetValue(release.InstanceId, out var t) ? t : _trails[release.InstanceId] = new List<AuditRecord>();
-            var record = AuditChain.Append(trail.LastOrDefault(), entry);
+            var record = AuditChain.Append(trail.LastOrDefault(), entry, ChainKey);
             trail.Add(record);
             _byKey[idempotencyKey] = record;
             _releases[release.InstanceId] = release;

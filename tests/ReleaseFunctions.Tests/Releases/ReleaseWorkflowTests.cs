@@ -19,7 +19,7 @@ public sealed class ReleaseWorkflowTests
         Assert.Equal(ReleaseStatus.Promoted, outcome.Status);
         Assert.Equal([(TrafficAction.Shift, 5), (TrafficAction.Shift, 25), (TrafficAction.Shift, 50), (TrafficAction.Promote, 100)], h.Target.Applied);
         var audit = await h.AuditAsync(id);
-        Assert.True(AuditChain.Verify(audit).IsIntact);
+        Assert.True(AuditChain.Verify(audit, InMemoryLedger.ChainKey).IsIntact);
         var shifts = audit.Where(r => r.Kind == "traffic-shifted").ToList();
         Assert.Equal(3, shifts.Count);
         Assert.Equal(TimeSpan.FromMinutes(10), shifts[1].At - shifts[0].At);

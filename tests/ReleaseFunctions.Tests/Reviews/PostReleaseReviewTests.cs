@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
@@ -112,6 +113,44 @@ public sealed class PostReleaseReviewTests
 
         var published = publisher.Published.Single(p => p.Release.InstanceId == release.InstanceId).Review;
         Assert.Equal("written before a crash", published.OutcomeReason);
+    }
+
+    [Fact]
+    public async Task A_release_whose_review_fails_is_logged_and_retried_next_run_and_the_others_are_reviewed_meanwhile()
+    {
+        var (_, ledger, publisher, clock, _) = Build();
+        var failing = Release(3, ReleaseStatus.Failed, Released.AddMinutes(10), "").InstanceId;
+        var flaky = new FlakyPublisher(publisher, failing);
+        using var logs = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var timer = new PostReleaseReviewFunction(ledger, new ReleaseReviewer(new FakePolicySource(Policies.Canary()), [new FakeSliSource()]), [flaky], clock,
+            loggerFactory.CreateLogger<PostReleaseReviewFunction>());
+        clock.Advance(TimeSpan.FromHours(24));
+
+        await timer.RunAsync(Tick(clock), default);
+
+        Assert.Equal([ReleaseStatus.Aborted, ReleaseStatus.RolledBack, ReleaseStatus.Promoted], publisher.Published.Select(p => p.Review.Outcome));
+        Assert.Null((await ledger.GetAsync(failing, default))!.PublishedAt);
+        var failure = Assert.Single(logs.Entries, e => e.EventId.Id == PostReleaseReviewFunction.ReviewFailedEventId);
+        Assert.Equal(LogLevel.Error, failure.Level);
+        Assert.Contains(failing, failure.Message, StringComparison.Ordinal);
+        Assert.IsType<IOException>(failure.Exception);
+
+        flaky.Fails = false;
+        await timer.RunAsync(Tick(clock), default);
+
+        Assert.Equal(failing, publisher.Published.Last().Release.InstanceId);
+        Assert.Equal(4, publisher.Published.Count);
+        Assert.NotNull((await ledger.GetAsync(failing, default))!.PublishedAt);
+    }
+
+    private sealed class FlakyPublisher(IReviewPublisher inner, string failsFor) : IReviewPublisher
+    {
+        public bool Fails { get; set; } = true;
+
+        public Task PublishAsync(ReleaseRecord release, ReleaseReview review, CancellationToken cancellationToken) => Fails && release.InstanceId == failsFor
+            ? throw new IOException($"GitHub refused the review of {release.InstanceId}")
+            : inner.PublishAsync(release, review, cancellationToken);
     }
 
     [Fact]

@@ -61,6 +61,7 @@ public sealed class AppSettingsTests
             ["ReleaseFunctions:AzureMonitor:WorkspaceId"] = "my-workspace",
             ["ReleaseFunctions:HttpHook:Url"] = "https://deploy.test/hook",
             ["ReleaseFunctions:HttpHook:Secret"] = "short",
+            ["ReleaseFunctions:Audit:ChainKey"] = "thirty-one bytes of chain key..",
         });
 
         // What RunFunctionsHostAsync runs before the host starts; a failure there ends the process with these messages.
@@ -75,6 +76,8 @@ public sealed class AppSettingsTests
         Assert.Contains("ReleaseFunctions__Prometheus__BaseUrl is 'prometheus:9090'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.", messages);
         Assert.Contains("ReleaseFunctions__AzureMonitor__WorkspaceId is 'my-workspace'; expected the Log Analytics workspace id, a GUID.", messages);
         Assert.Contains("ReleaseFunctions__HttpHook__Secret has 5 characters; expected a random secret of at least 16 to sign calls to https://deploy.test/hook.", messages);
+        Assert.Contains("ReleaseFunctions__Audit__ChainKey has 31 byte(s); expected a random secret of at least 32 bytes (its UTF-8), e.g. the output of 'openssl rand -base64 48'.", messages);
+        Assert.DoesNotContain(messages, m => m.Contains("thirty-one bytes", StringComparison.Ordinal));
     }
 
     [Fact]

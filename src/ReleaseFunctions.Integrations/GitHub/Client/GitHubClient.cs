@@ -33,20 +33,25 @@ public sealed class GitHubClient : IDisposable
     }
 
     /// <summary>
-    /// Creates the release's status comment on its PR, or edits it in place. The comment id is remembered; when it is
-    /// not (after a restart) the comment is found again by its hidden marker among the PR's comments, and when someone
+    /// Creates the release's status comment on its PR, or edits it in place. The comment is the one at
+    /// <paramref name="knownCommentId"/> when the caller kept its id, else the one this client remembers; when neither
+    /// is known (after a restart) it is found again by its hidden marker among the PR's comments, and when someone
     /// deleted it a new one is posted. Returns the comment id. One release's status is posted by its own orchestration, one update at a time.
     /// </summary>
-    public async Task<long> UpsertStatusCommentAsync(ReleaseStatusView status, long? installationId, CancellationToken cancellationToken)
+    public Task<long> UpsertStatusCommentAsync(ReleaseStatusView status, long? installationId, CancellationToken cancellationToken)
+        => UpsertStatusCommentAsync(status, knownCommentId: null, installationId, cancellationToken);
+
+    /// <inheritdoc cref="UpsertStatusCommentAsync(ReleaseStatusView, long?, CancellationToken)"/>
+    public async Task<long> UpsertStatusCommentAsync(ReleaseStatusView status, long? knownCommentId, long? installationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(status);
         var release = status.Release;
         var repository = GitHubRepositoryName.Parse(release.Repository);
         var body = new CommentRequest(ReleaseStatusComment.Render(status));
 
-        var existing = _statusComments.TryGetValue(release.InstanceId, out var remembered)
+        var existing = knownCommentId ?? (_statusComments.TryGetValue(release.InstanceId, out var remembered)
             ? remembered
-            : await FindStatusCommentAsync(repository, release, installationId, cancellationToken).ConfigureAwait(false);
+            : await FindStatusCommentAsync(repository, release, installationId, cancellationToken).ConfigureAwait(false));
         if (existing is { } commentId)
         {
             var edited = await _github.SendAsync(HttpMethod.Patch, Repo(repository, $"issues/comments/{commentId}"), installationId, body,

@@ -1,2 +1,0 @@
-namespace ReleaseFunctions.Tests;
-public class SmokeTests { [Fact] public void Builds() => Assert.True(typeof(SmokeTests).Assembly.GetName().Name == "ReleaseFunctions.Tests"); }
