@@ -137,7 +137,7 @@ public sealed class ReleaseFaultMatrixTests
         }
 
         // The trail is whole, in order and intact, the ledger failing included: the buffered entries were written when it answered.
-        Assert.True(AuditChain.Verify(audit).IsIntact);
+        Assert.True(AuditChain.Verify(audit, InMemoryLedger.ChainKey).IsIntact);
         Assert.Null(outcome.Unrecorded);
         Assert.Equal(outcome.Status, (await h.Ledger.GetReleaseAsync(id, default))!.Status);
         Assert.Contains(audit[^1].Kind, new[] { "promoted", "rolled-back", "rollback-failed", "failed", "aborted", "notification-failed", "lane-leave-failed" });
