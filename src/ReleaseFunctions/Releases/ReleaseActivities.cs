@@ -17,15 +17,21 @@ internal sealed class ResolveReleasePolicy(IPolicySource source) : TaskActivity<
         => source.ReadAsync(input.Id, input.InstallationId, cancellationToken);
 }
 
-/// <summary>Moves traffic on the stage's target and returns what the target reads back.</summary>
+/// <summary>
+/// Moves traffic on the stage's target, then reads the target's state with a separate read and returns that: what the
+/// workflow verifies is what was read back after the change, not what the change reported.
+/// </summary>
 internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficShift, TrafficState>
 {
-    public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
+    public override async Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
     {
         var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
                      ?? throw new InvalidOperationException(
                          $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
-        return target.ApplyAsync(input with { IdempotencyKey = context.IdempotencyKey }, cancellationToken);
+        var shift = input with { IdempotencyKey = context.IdempotencyKey };
+        var applied = await target.ApplyAsync(shift, cancellationToken);
+        var read = await target.ReadAsync(shift, cancellationToken);
+        return read with { Detail = $"read back: {read.Detail} (the change reported {applied.CandidateWeightPercent}%)" };
     }
 }
 

@@ -24,6 +24,9 @@ internal sealed class FakeTarget : IDeploymentTarget
     public ConcurrentQueue<TrafficShift> Calls { get; } = new();
     public List<(TrafficAction Action, int Weight)> Applied { get; } = new();
 
+    /// <summary>What a read reports, given the weight the fake holds; by default that weight (a target that reads back what it set).</summary>
+    public Func<TrafficShift, int, int> ReadsBack { get; set; } = (_, weight) => weight;
+
     /// <summary>When it returns a message, the call fails with it (as a target that refuses).</summary>
     public Func<TrafficShift, string?> Fails { get; set; } = _ => null;
 
@@ -63,8 +66,11 @@ internal sealed class FakeTarget : IDeploymentTarget
         }
     }
 
-    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
-        => Task.FromResult(new TrafficState(Weight, null, DateTimeOffset.UnixEpoch, $"fake router at {Weight}%"));
+    public Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
+    {
+        var weight = ReadsBack(shift, Weight);
+        return Task.FromResult(new TrafficState(weight, null, DateTimeOffset.UnixEpoch, $"fake router read at {weight}%"));
+    }
 }
 
 /// <summary>An SLI source ("fake") answering from a function of the query; the weight parameter says which step asks.</summary>
