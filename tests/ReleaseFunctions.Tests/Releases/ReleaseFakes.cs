@@ -13,14 +13,14 @@ internal sealed class FakePolicySource(string yaml) : IPolicySource
         => Task.FromResult(new PolicyDocument($"{release.Repository}@test:.github/release-policy.yml", yaml, false));
 }
 
-/// <summary>A deployment target in memory ("fake"): records every shift, reads back what it set, can be told to fail.</summary>
+/// <summary>A deployment target in memory, standing in as "sandbox": records every shift, reads back what it set, can be told to fail.</summary>
 internal sealed class FakeTarget : IDeploymentTarget
 {
     private readonly object _gate = new();
     private readonly HashSet<string> _applied = new();
     private int _weight;
 
-    public string Provider => "fake";
+    public string Provider => "sandbox";
     public ConcurrentQueue<TrafficShift> Calls { get; } = new();
     public List<(TrafficAction Action, int Weight)> Applied { get; } = new();
 
@@ -73,10 +73,10 @@ internal sealed class FakeTarget : IDeploymentTarget
     }
 }
 
-/// <summary>An SLI source ("fake") answering from a function of the query; the weight parameter says which step asks.</summary>
+/// <summary>An SLI source standing in as "prometheus", answering from a function of the query; the weight parameter says which step asks.</summary>
 internal sealed class FakeSliSource : ISliSource
 {
-    public string Provider => "fake";
+    public string Provider => "prometheus";
 
     /// <summary>Values for the canary population by query text and weight; null means no data.</summary>
     public Func<string, int, double?> Canary { get; set; } = (_, _) => 0.001;

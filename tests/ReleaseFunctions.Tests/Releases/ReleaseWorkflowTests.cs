@@ -249,7 +249,7 @@ public sealed class ReleaseWorkflowTests
             error_budget:
               slo: 99.9%
               window: 28d
-              provider: fake
+              provider: prometheus
               good_events: good
               total_events: total
               exempt_labels: [hotfix]
