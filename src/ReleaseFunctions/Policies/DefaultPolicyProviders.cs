@@ -47,11 +47,12 @@ internal static class DefaultPolicyProviders
             }
         }
 
-        if (!string.Equals(parsed.Policy.Stages[0].Gate?.Objectives[0].Provider, "sandbox", StringComparison.OrdinalIgnoreCase)
+        // The sandbox SLI names are no KQL (a PromQL recording rule may well be called error_rate, so Prometheus is left alone).
+        if (string.Equals(parsed.Policy.Stages[0].Gate?.Objectives[0].Provider, "azure-monitor-logs", StringComparison.OrdinalIgnoreCase)
             && (policy.ErrorRateQuery is null || policy.LatencyP99Query is null))
         {
-            problems.Add($"the default policy's gate reads SLIs from '{parsed.Policy.Stages[0].Gate?.Objectives[0].Provider}', where the sandbox SLI names error_rate and latency_p99_ms are no queries; "
-                + $"expected {SettingKeys.Of("DefaultPolicy", "ErrorRateQuery")} and {SettingKeys.Of("DefaultPolicy", "LatencyP99Query")} in that provider's query language.");
+            problems.Add($"the default policy's gate runs KQL on azure-monitor-logs (from {sliSetting}), where the sandbox SLI names error_rate and latency_p99_ms are no queries; "
+                + $"expected {SettingKeys.Of("DefaultPolicy", "ErrorRateQuery")} and {SettingKeys.Of("DefaultPolicy", "LatencyP99Query")} in KQL, each with a 'value' column.");
         }
 
         return problems;
