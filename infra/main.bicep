@@ -32,6 +32,19 @@ param containerAppIds array = []
 @description('Log Analytics workspaces (besides the one created here) the SLI queries read.')
 param sliWorkspaceIds array = []
 
+// The default policy (for repositories without .github/release-policy.yml). The sandbox is off here, so it must name a
+// configured target and SLI source, or the app refuses to start: the target below, and the Log Analytics workspace
+// created here (Application Insights writes the AppRequests table to it).
+@description('Deployment provider of the default policy: app-service or container-apps.')
+@allowed([
+  'app-service'
+  'container-apps'
+])
+param defaultTargetProvider string = empty(appServiceSiteIds) && !empty(containerAppIds) ? 'container-apps' : 'app-service'
+
+@description('Resource id of the site (app-service) or container app (container-apps) the default policy releases.')
+param defaultTargetResourceId string = defaultTargetProvider == 'app-service' ? (empty(appServiceSiteIds) ? '' : first(appServiceSiteIds)) : (empty(containerAppIds) ? '' : first(containerAppIds))
+
 @description('Use PostgreSQL for the engine store instead of SQLite on the app\'s file share.')
 param usePostgres bool = false
 
@@ -132,6 +145,27 @@ resource postgresDatabase 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2
   name: 'releasefunctions'
 }
 
+// Only Azure services (the function app's outbound addresses are not known until it exists) may connect.
+resource postgresFirewall 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2023-12-01-preview' = if (usePostgres) {
+  parent: postgres
+  name: 'AllowAzureServices'
+  properties: {
+    startIpAddress: '0.0.0.0'
+    endIpAddress: '0.0.0.0'
+  }
+}
+
+// The connection string, password included, lives in Key Vault; the app setting is a Key Vault reference.
+resource postgresConnectionSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (usePostgres) {
+  parent: vault
+  name: 'postgres-connection-string'
+  properties: {
+    value: 'Host=${postgres!.properties.fullyQualifiedDomainName};Database=releasefunctions;Username=releasefunctions;Password=${postgresAdminPassword};SSL Mode=Require'
+  }
+}
+
+var releaseBranchSettings = [for (branch, i) in releaseBranches: { name: 'ReleaseFunctions__GitHub__ReleaseBranches__${i}', value: branch }]
+
 var kvRef = 'https://${vault.name}${environment().suffixes.keyvaultDns}/secrets'
 
 resource app 'Microsoft.Web/sites@2023-12-01' = {
@@ -160,6 +194,11 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'ReleaseFunctions__Sandbox__Enabled', value: 'false' }
         { name: 'ReleaseFunctions__Sli__DefaultProvider', value: 'azuremonitor' }
+        { name: 'ReleaseFunctions__AzureMonitor__WorkspaceId', value: workspace.properties.customerId }
+        { name: 'ReleaseFunctions__DefaultPolicy__TargetProvider', value: defaultTargetProvider }
+        { name: 'ReleaseFunctions__DefaultPolicy__TargetParameters__resource_id', value: defaultTargetResourceId }
+        { name: 'ReleaseFunctions__DefaultPolicy__ErrorRateQuery', value: 'AppRequests | where AppRoleName == \'{service}\' | summarize value = todouble(countif(Success == false)) / count() by bin(TimeGenerated, 1m)' }
+        { name: 'ReleaseFunctions__DefaultPolicy__LatencyP99Query', value: 'AppRequests | where AppRoleName == \'{service}\' | summarize value = percentile(DurationMs, 99) by bin(TimeGenerated, 1m)' }
         { name: 'ReleaseFunctions__GitHub__AppId', value: githubAppId }
         { name: 'ReleaseFunctions__GitHub__WebhookSecrets__0', value: '@Microsoft.KeyVault(SecretUri=${kvRef}/github-webhook-secret)' }
         { name: 'ReleaseFunctions__GitHub__PrivateKey', value: empty(githubAppId) ? '' : '@Microsoft.KeyVault(SecretUri=${kvRef}/github-app-private-key)' }
@@ -167,8 +206,8 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'ReleaseFunctions__Operator__ApiKeys__0', value: '@Microsoft.KeyVault(SecretUri=${kvRef}/operator-api-key)' }
         { name: 'ReleaseFunctions__Store__Provider', value: usePostgres ? 'postgres' : 'sqlite' }
         { name: 'ReleaseFunctions__Store__SqlitePath', value: '/home/data/releasefunctions.db' }
-        { name: 'ReleaseFunctions__Store__PostgresConnectionString', value: usePostgres ? 'Host=${postgres.properties.fullyQualifiedDomainName};Database=releasefunctions;Username=releasefunctions;Password=${postgresAdminPassword};SSL Mode=Require' : '' }
-      ], [for (branch, i) in releaseBranches: { name: 'ReleaseFunctions__GitHub__ReleaseBranches__${i}', value: branch }])
+        { name: 'ReleaseFunctions__Store__PostgresConnectionString', value: usePostgres ? '@Microsoft.KeyVault(SecretUri=${kvRef}/postgres-connection-string)' : '' }
+      ], releaseBranchSettings)
     }
   }
 }

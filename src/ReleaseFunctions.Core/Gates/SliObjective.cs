@@ -32,7 +32,8 @@ public sealed record SliObjective
         int weight = 1,
         bool critical = false,
         bool mustHaveData = false,
-        ReferencePopulation compareTo = ReferencePopulation.Baseline)
+        ReferencePopulation compareTo = ReferencePopulation.Baseline,
+        IReadOnlyDictionary<string, string>? parameters = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(provider);
@@ -65,6 +66,7 @@ public sealed record SliObjective
         Critical = critical;
         MustHaveData = mustHaveData;
         CompareTo = compareTo;
+        Parameters = parameters ?? new Dictionary<string, string>();
     }
 
     public string Name { get; }
@@ -90,14 +92,30 @@ public sealed record SliObjective
     /// <summary>The population relative criteria compare with.</summary>
     public ReferencePopulation CompareTo { get; }
 
+    /// <summary>
+    /// The objective's own parameters for its SLI source (for Azure Monitor metrics: <c>resource_id</c>,
+    /// <c>metric_namespace</c>, <c>filter</c>...), also values for the query's <c>{name}</c> placeholders.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; }
+
     /// <summary>Whether any criterion needs the reference population.</summary>
     public bool NeedsReference => Pass.Concat(Warning).Any(c => c is RelativeCriterion);
 
     /// <summary>
     /// The query an <see cref="ISliSource"/> runs for this objective over <paramref name="window"/>, with the release's
-    /// facts (service, version, slot...) as <paramref name="parameters"/>.
+    /// facts (service, version, stage...) as <paramref name="parameters"/> and the objective's own <see cref="Parameters"/>
+    /// added (a release fact is never overridden by an objective parameter of the same name).
     /// </summary>
-    public SliQuery ToQuery(SliWindow window, IReadOnlyDictionary<string, string> parameters, TimeSpan? step = null) =>
-        new(Provider, Query, window, parameters ?? throw new ArgumentNullException(nameof(parameters)), step,
+    public SliQuery ToQuery(SliWindow window, IReadOnlyDictionary<string, string> parameters, TimeSpan? step = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var merged = new Dictionary<string, string>(Parameters, StringComparer.Ordinal);
+        foreach (var (name, value) in parameters)
+        {
+            merged[name] = value;
+        }
+
+        return new(Provider, Query, window, merged, step,
             Aggregation.ToString().ToLowerInvariant(), Unit == SliUnit.Number ? null : Unit.ToString().ToLowerInvariant()); // a plain number names no unit to convert to
+    }
 }

@@ -5,6 +5,7 @@ using ReleaseFunctions.Core.ErrorBudget;
 using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Sli;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -47,6 +48,7 @@ namespace ReleaseFunctions.Core.Policy;
 ///           critical: true            # failing fails the gate (default false)
 ///           must_have_data: true      # no data fails instead of inconclusive (default false)
 ///           compare_to: pre-release   # overrides the gate's
+///           parameters: { resource_id: /subscriptions/... }   # the SLI source's parameters (ProviderCatalogue), also {name} values
 ///     approvals:                      # optional
 ///       - users: [alice]              # users and/or teams (org/team-slug), at least one
 ///         teams: [contoso/sre]
@@ -280,36 +282,85 @@ public static partial class ReleasePolicyParser
                 return null;
             }
 
+            var before = r.ProblemCount;
             var provider = r.RequiredString(map, path, "provider", "a deployment provider such as app-service, container-apps, http-hook or sandbox");
-            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-            var ok = true;
-            if (PolicyReader.Get(map, "parameters") is { } parametersNode)
+            var parametersNode = PolicyReader.Get(map, "parameters");
+            var parameters = StringMap(parametersNode, PolicyReader.Join(path, "parameters"));
+            if (provider is not null && parameters is not null)
             {
-                var parametersPath = PolicyReader.Join(path, "parameters");
-                if (parametersNode is not YamlMappingNode parameterMap)
+                if (ProviderCatalogue.Target(provider) is { } description)
                 {
-                    r.Add(parametersNode, parametersPath, $"expected a mapping of names to text values, got {PolicyReader.Describe(parametersNode)}");
-                    ok = false;
+                    CheckParameters(description, parameters, parametersNode, map, PolicyReader.Join(path, "parameters"), "target");
                 }
                 else
                 {
-                    foreach (var (key, value) in parameterMap.Children)
-                    {
-                        var keyText = (key as YamlScalarNode)?.Value ?? "?";
-                        if (value is YamlScalarNode scalar && !PolicyReader.IsNothing(value))
-                        {
-                            parameters[keyText] = scalar.Value!;
-                        }
-                        else
-                        {
-                            r.Add(value, PolicyReader.Join(parametersPath, keyText), $"expected a text value, got {PolicyReader.Describe(value)}");
-                            ok = false;
-                        }
-                    }
+                    r.Add(PolicyReader.Get(map, "provider")!, PolicyReader.Join(path, "provider"),
+                        $"unknown deployment provider '{provider}'; expected one of {string.Join(", ", ProviderCatalogue.Targets.Select(t => t.Name))}");
                 }
             }
 
-            return provider is not null && ok ? new TargetSpec(provider, parameters) : null;
+            return r.ProblemCount == before && provider is not null && parameters is not null
+                ? new TargetSpec(ProviderCatalogue.Target(provider)!.Name, parameters.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal))
+                : null;
+        }
+
+        /// <summary>A mapping of names to text values (absent: empty), each value with its node; null after a problem.</summary>
+        private Dictionary<string, (string Value, YamlNode Node, YamlNode KeyNode)>? StringMap(YamlNode? node, string path)
+        {
+            var values = new Dictionary<string, (string Value, YamlNode Node, YamlNode KeyNode)>(StringComparer.Ordinal);
+            if (node is null || PolicyReader.IsNothing(node))
+            {
+                return values;
+            }
+
+            if (node is not YamlMappingNode map)
+            {
+                r.Add(node, path, $"expected a mapping of names to text values, got {PolicyReader.Describe(node)}");
+                return null;
+            }
+
+            var ok = true;
+            foreach (var (key, value) in map.Children)
+            {
+                var keyText = (key as YamlScalarNode)?.Value ?? "?";
+                if (value is YamlScalarNode scalar && !PolicyReader.IsNothing(value))
+                {
+                    values[keyText] = (scalar.Value!, value, key);
+                }
+                else
+                {
+                    r.Add(value, PolicyReader.Join(path, keyText), $"expected a text value, got {PolicyReader.Describe(value)}");
+                    ok = false;
+                }
+            }
+
+            return ok ? values : null;
+        }
+
+        /// <summary>Checks parameters against what the provider reads: none unknown, the required ones given, each value well formed.</summary>
+        private void CheckParameters(ProviderDescription provider, Dictionary<string, (string Value, YamlNode Node, YamlNode KeyNode)> parameters,
+            YamlNode? parametersNode, YamlMappingNode owner, string path, string what)
+        {
+            foreach (var (name, (value, valueNode, keyNode)) in parameters)
+            {
+                if (provider.Parameter(name) is { } parameter)
+                {
+                    if (!parameter.Accepts(value))
+                    {
+                        r.Add(valueNode, PolicyReader.Join(path, name), $"expected {parameter.Expected}; got '{value}'");
+                    }
+                }
+                else if (!provider.TakesOtherParameters)
+                {
+                    var known = provider.Parameters.Count == 0 ? "none" : string.Join(", ", provider.Parameters.Select(p => p.Name));
+                    r.Add(keyNode, PolicyReader.Join(path, name), $"unknown parameter '{name}' for {what} provider {provider.Name}; expected: {known}");
+                }
+            }
+
+            if (provider.MissingParameters(parameters.Keys) is { } missing)
+            {
+                r.Add(parametersNode ?? owner, path, missing);
+            }
         }
 
         private ReleaseStrategy? Strategy(YamlNode node, string path)
@@ -432,6 +483,11 @@ public static partial class ReleasePolicyParser
 
             var before = r.ProblemCount;
             var provider = PolicyReader.Get(map, "provider") is { } providerNode ? r.String(providerNode, PolicyReader.Join(path, "provider"), "an SLI provider name") : null;
+            if (provider is not null && !KnownSliProvider(provider, PolicyReader.Get(map, "provider")!, PolicyReader.Join(path, "provider")))
+            {
+                return null;
+            }
+
             var compareTo = r.Choice(PolicyReader.Get(map, "compare_to"), PolicyReader.Join(path, "compare_to"), References, ReferencePopulation.Baseline);
             var significance = r.Number(PolicyReader.Get(map, "significance"), PolicyReader.Join(path, "significance"), 0, 1, 0.05, exclusive: true);
             var minSamples = r.Int(PolicyReader.Get(map, "min_samples"), PolicyReader.Join(path, "min_samples"), 2, 100_000, 5);
@@ -508,7 +564,7 @@ public static partial class ReleasePolicyParser
 
         private SliObjective? Objective(YamlNode node, string path, string? gateProvider, ReferencePopulation gateCompareTo)
         {
-            var map = r.Mapping(node, path, "name", "provider", "query", "aggregation", "unit", "pass", "warning", "weight", "critical", "must_have_data", "compare_to");
+            var map = r.Mapping(node, path, "name", "provider", "query", "aggregation", "unit", "pass", "warning", "weight", "critical", "must_have_data", "compare_to", "parameters");
             if (map is null)
             {
                 return null;
@@ -520,6 +576,10 @@ public static partial class ReleasePolicyParser
             if (PolicyReader.Get(map, "provider") is { } providerNode)
             {
                 provider = r.String(providerNode, PolicyReader.Join(path, "provider"), "an SLI provider name");
+                if (provider is not null && !KnownSliProvider(provider, providerNode, PolicyReader.Join(path, "provider")))
+                {
+                    provider = null;
+                }
             }
             else if (gateProvider is null)
             {
@@ -545,15 +605,92 @@ public static partial class ReleasePolicyParser
             var critical = r.Bool(PolicyReader.Get(map, "critical"), PolicyReader.Join(path, "critical"), false);
             var mustHaveData = r.Bool(PolicyReader.Get(map, "must_have_data"), PolicyReader.Join(path, "must_have_data"), false);
             var compareTo = r.Choice(PolicyReader.Get(map, "compare_to"), PolicyReader.Join(path, "compare_to"), References, gateCompareTo);
+            var parametersNode = PolicyReader.Get(map, "parameters");
+            var parameters = StringMap(parametersNode, PolicyReader.Join(path, "parameters"));
+            if (provider is not null && ProviderCatalogue.SliSource(provider) is { } source && parameters is not null && query is not null && aggregation is not null)
+            {
+                CheckSliObjective(source, map, path, query, aggregation.Value, parameters, parametersNode);
+            }
+
             if (r.ProblemCount > before)
             {
                 return null;
             }
 
             return r.Build(node, path, () => new SliObjective(
-                name!, provider!, query!, aggregation!.Value, unit!.Value,
+                name!, ProviderCatalogue.SliSource(provider!)!.Name, query!, aggregation!.Value, unit!.Value,
                 pass!.Select(c => c.Criterion).ToArray(), warning!.Select(c => c.Criterion).ToArray(),
-                weight!.Value, critical!.Value, mustHaveData!.Value, compareTo!.Value));
+                weight!.Value, critical!.Value, mustHaveData!.Value, compareTo!.Value,
+                parameters!.ToDictionary(p => p.Key, p => p.Value.Value, StringComparer.Ordinal)));
+        }
+
+        private bool KnownSliProvider(string provider, YamlNode node, string path)
+        {
+            if (ProviderCatalogue.SliSource(provider) is not null)
+            {
+                return true;
+            }
+
+            r.Add(node, path, $"unknown SLI provider '{provider}'; expected one of {string.Join(", ", ProviderCatalogue.SliSources.Select(s => s.Name))}");
+            return false;
+        }
+
+        /// <summary>What an objective must say for its SLI source to run it: parameters, aggregation, query shape and placeholders.</summary>
+        private void CheckSliObjective(ProviderDescription source, YamlMappingNode map, string path, string query, SliAggregation aggregation,
+            Dictionary<string, (string Value, YamlNode Node, YamlNode KeyNode)> parameters, YamlNode? parametersNode)
+        {
+            var parametersPath = PolicyReader.Join(path, "parameters");
+            foreach (var (name, (_, _, keyNode)) in parameters.Where(p => QueryTemplate.ReleaseParameters.Contains(p.Key, StringComparer.Ordinal)))
+            {
+                r.Add(keyNode, PolicyReader.Join(parametersPath, name), $"'{name}' is a release fact every query gets ({string.Join(", ", QueryTemplate.ReleaseParameters)}); choose another parameter name");
+            }
+
+            CheckParameters(source, parameters, parametersNode, map, parametersPath, "SLI");
+            if (source.Aggregations is { } aggregations && !aggregations.ContainsKey(aggregation))
+            {
+                r.Add(PolicyReader.Get(map, "aggregation") ?? map, PolicyReader.Join(path, "aggregation"),
+                    $"{source.Name} cannot aggregate by {aggregation.ToString().ToLowerInvariant()}"
+                    + (aggregation is SliAggregation.Median or SliAggregation.P90 or SliAggregation.P95 or SliAggregation.P99 ? " (percentiles are not metric aggregations)" : "")
+                    + $"; expected one of {string.Join(", ", aggregations.Select(a => source.Name == "azure-monitor-metrics" ? $"{a.Key.ToString().ToLowerInvariant()} ({a.Value})" : a.Key.ToString().ToLowerInvariant()))}");
+            }
+
+            var queryNode = PolicyReader.Get(map, "query")!;
+            var queryPath = PolicyReader.Join(path, "query");
+            if (source.QueryPattern is { } pattern && !Regex.IsMatch(query, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+            {
+                r.Add(queryNode, queryPath, $"expected {source.QueryExpected} for {source.Name}; got '{query}'");
+            }
+
+            var available = QueryTemplate.ReleaseParameters.Concat(parameters.Keys).Concat(source.BuiltInPlaceholders ?? []).ToArray();
+            if (source.Language is not null)
+            {
+                CheckPlaceholders(query, queryNode, queryPath, available);
+                foreach (var (name, (value, valueNode, _)) in parameters.Where(p => source.Parameter(p.Key) is { IsTemplate: true }))
+                {
+                    CheckPlaceholders(value, valueNode, PolicyReader.Join(parametersPath, name), available.Where(a => a != name).ToArray());
+                }
+            }
+        }
+
+        /// <summary>Every <c>{name}</c> of a query must have a value at run time, and the old <c>$name</c> form is not read.</summary>
+        private void CheckPlaceholders(string query, YamlNode node, string path, IReadOnlyList<string> available)
+        {
+            foreach (var (name, _) in QueryTemplate.Placeholders(query).DistinctBy(p => p.Name))
+            {
+                if (!available.Contains(name, StringComparer.Ordinal))
+                {
+                    r.Add(node, path, $"unknown placeholder {{{name}}}; a query may use the release facts {string.Join(", ", QueryTemplate.ReleaseParameters.Select(p => $"{{{p}}}"))}"
+                        + $" and the objective's parameters{(available.Count > QueryTemplate.ReleaseParameters.Count ? " (" + string.Join(", ", available.Skip(QueryTemplate.ReleaseParameters.Count).Select(p => $"{{{p}}}")) + ")" : "")}");
+                }
+            }
+
+            foreach (var (name, _) in QueryTemplate.DollarPlaceholders(query).DistinctBy(p => p.Name))
+            {
+                if (available.Contains(name, StringComparer.Ordinal))
+                {
+                    r.Add(node, path, $"${name} is not a placeholder; write {{{name}}}");
+                }
+            }
         }
 
         private IReadOnlyList<(SliCriterion Criterion, YamlNode Node, string Path)>? Criteria(YamlNode? node, string path)
@@ -834,13 +971,30 @@ public static partial class ReleasePolicyParser
             var provider = r.RequiredString(map, path, "provider", "an SLI provider name");
             var good = r.RequiredString(map, path, "good_events", "the query counting good events over the window");
             var total = r.RequiredString(map, path, "total_events", "the query counting all events over the window");
+            if (provider is not null && KnownSliProvider(provider, PolicyReader.Get(map, "provider")!, PolicyReader.Join(path, "provider")))
+            {
+                var source = ProviderCatalogue.SliSource(provider)!;
+                if (source.MissingParameters([]) is { } missing)
+                {
+                    r.Add(PolicyReader.Get(map, "provider")!, PolicyReader.Join(path, "provider"), $"{source.Name} cannot count an error budget: an error budget query takes no parameters, and {missing}");
+                }
+
+                var available = QueryTemplate.ReleaseParameters.Concat(source.BuiltInPlaceholders ?? []).ToArray();
+                foreach (var (key, text) in new[] { ("good_events", good), ("total_events", total) })
+                {
+                    if (text is not null && source.Language is not null)
+                    {
+                        CheckPlaceholders(text, PolicyReader.Get(map, key)!, PolicyReader.Join(path, key), available);
+                    }
+                }
+            }
             var labels = r.Strings(PolicyReader.Get(map, "exempt_labels"), PolicyReader.Join(path, "exempt_labels"), "labels");
             var minimum = PolicyReader.Get(map, "min_remaining") is { } minimumNode
                 ? r.Percent(minimumNode, PolicyReader.Join(path, "min_remaining"), 0, 100, maxExclusive: true, "10%")
                 : 0;
             return r.ProblemCount > before
                 ? null
-                : r.Build(node, path, () => new ErrorBudgetPolicy(slo!.Value, window!.Value, provider!, good!, total!, labels!, minimum!.Value));
+                : r.Build(node, path, () => new ErrorBudgetPolicy(slo!.Value, window!.Value, ProviderCatalogue.SliSource(provider!)!.Name, good!, total!, labels!, minimum!.Value));
         }
 
         private RollbackPolicy? Rollback(YamlNode? node, string path)

@@ -43,14 +43,22 @@ public sealed record TrafficState(
     DateTimeOffset ObservedAt,
     string Detail);
 
-/// <summary>Shifts traffic and reads back what it set, so a shift or rollback can be verified.</summary>
+/// <summary>
+/// Shifts traffic and reads it back, so a shift or rollback can be verified. The release workflow verifies every change
+/// with a separate <see cref="ReadAsync"/> after <see cref="ApplyAsync"/>: what is recorded as verified is what was read,
+/// never what was requested.
+/// </summary>
 public interface IDeploymentTarget
 {
     string Provider { get; }
 
-    /// <summary>Applies the shift and returns the state read back afterwards.</summary>
+    /// <summary>Applies the shift and returns the state the target reported for it.</summary>
     Task<TrafficState> ApplyAsync(TrafficShift shift, CancellationToken cancellationToken);
 
-    /// <summary>Reads the current traffic state without changing it.</summary>
-    Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken);
+    /// <summary>
+    /// Reads the current traffic state of <paramref name="shift"/>'s target as it concerns the shift's release (how much
+    /// traffic its candidate gets, whether the candidate is live after a swap), without changing anything. It fails when
+    /// the target cannot say; it never answers with the requested state.
+    /// </summary>
+    Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken);
 }

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
 using Azure.Core;
+using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Sli;
 using ReleaseFunctions.Integrations.Http;
@@ -11,11 +13,14 @@ namespace ReleaseFunctions.Integrations.AzureMonitor;
 
 /// <summary>
 /// SLIs from Azure Monitor platform metrics (provider "azure-monitor-metrics") through
-/// <c>GET {arm}{resourceId}/providers/Microsoft.Insights/metrics</c>. The query is the metric name; the aggregation is
-/// Average, Total, Maximum, Minimum or Count (default Average). Parameters name the resources: <c>resource_id</c> (the
-/// population "all"), or <c>canary_resource_id</c> and <c>baseline_resource_id</c> (for example a staging slot and the
-/// production site). An optional <c>filter</c> is an OData <c>$filter</c> template whose <c>$name</c> placeholders take other
-/// parameters as quoted OData literals. The unit Azure reports is converted to the expected unit when a conversion is known.
+/// <c>GET {arm}{resourceId}/providers/Microsoft.Insights/metrics</c>. The query is the metric name. The policy's aggregation
+/// maps to the API's (<see cref="ProviderCatalogue.MetricsAggregation"/>: mean = Average, min = Minimum, max = Maximum,
+/// sum = Total; the API's own names, Count included, are taken as they are; percentiles are not metric aggregations).
+/// Parameters (the objective's <c>parameters</c> in the policy) name the resources: <c>resource_id</c> (the population
+/// "all"), or <c>canary_resource_id</c> and <c>baseline_resource_id</c> (for example a staging slot and the production site);
+/// an optional <c>metric_namespace</c>; an optional <c>filter</c>, an OData <c>$filter</c> template whose <c>{name}</c>
+/// placeholders take other parameters as quoted OData literals (<see cref="QueryTemplate"/>). The unit Azure reports is
+/// converted to the expected unit when a conversion is known.
 /// </summary>
 public sealed partial class AzureMonitorMetricsSliSource : ISliSource
 {
@@ -47,8 +52,7 @@ public sealed partial class AzureMonitorMetricsSliSource : ISliSource
             throw Rejected($"the query of an Azure Monitor metrics SLI is one metric name (e.g. Http5xx); got '{query.Query}'.");
         }
 
-        var aggregation = Aggregations.FirstOrDefault(a => string.Equals(a, query.Aggregation ?? "Average", StringComparison.OrdinalIgnoreCase))
-            ?? throw Rejected($"aggregation '{query.Aggregation}' is not one Azure Monitor offers; expected one of {string.Join(", ", Aggregations)}.");
+        var aggregation = Aggregation(query.Aggregation);
         var interval = query.Step ?? _options.DefaultInterval;
         var filter = query.Parameters.TryGetValue("filter", out var template) && !string.IsNullOrWhiteSpace(template) ? Filter(template, query.Parameters) : null;
         var resources = ResourceParameters
@@ -78,6 +82,11 @@ public sealed partial class AzureMonitorMetricsSliSource : ISliSource
             .Append("&interval=").Append(XmlConvert.ToString(interval))
             .Append("&metricnames=").Append(Uri.EscapeDataString(query.Query))
             .Append("&aggregation=").Append(aggregation);
+        if (query.Parameters.TryGetValue("metric_namespace", out var metricNamespace) && !string.IsNullOrWhiteSpace(metricNamespace))
+        {
+            url.Append("&metricnamespace=").Append(Uri.EscapeDataString(metricNamespace));
+        }
+
         if (filter is not null)
         {
             url.Append("&$filter=").Append(Uri.EscapeDataString(filter));
@@ -129,19 +138,40 @@ public sealed partial class AzureMonitorMetricsSliSource : ISliSource
             ? value.TrimEnd('/')
             : throw Rejected($"parameter {parameter} must be an Azure resource id such as /subscriptions/{{id}}/resourceGroups/{{group}}/providers/Microsoft.Web/sites/{{name}}; got '{value}'.");
 
-    /// <summary>Fills an OData filter template; each value becomes a single-quoted literal with quotes doubled.</summary>
+    /// <summary>The API's aggregation for the policy's (mean, min, max, sum) or the API's own name (Average ... Count); default Average.</summary>
+    private static string Aggregation(string? requested)
+    {
+        if (requested is null)
+        {
+            return "Average";
+        }
+
+        if (Aggregations.FirstOrDefault(a => string.Equals(a, requested, StringComparison.OrdinalIgnoreCase)) is { } api)
+        {
+            return api;
+        }
+
+        return Enum.TryParse<SliAggregation>(requested, ignoreCase: true, out var policy) && ProviderCatalogue.MetricsAggregation(policy) is { } mapped
+            ? mapped
+            : throw Rejected($"aggregation '{requested}' has no Azure Monitor metrics equivalent (percentiles are not metric aggregations); expected mean, min, max or sum, or one of {string.Join(", ", Aggregations)}.");
+    }
+
+    /// <summary>Fills an OData filter template; each <c>{name}</c> becomes a single-quoted literal with quotes doubled.</summary>
     private static string Filter(string template, IReadOnlyDictionary<string, string> parameters)
-        => Placeholder().Replace(template, match =>
-            match.Groups["name"].Value is var name && name != "filter" && parameters.TryGetValue(name, out var value)
-                ? "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'"
-                : throw Rejected($"the metrics filter uses ${name}, but the query has no parameter '{name}'."));
+    {
+        try
+        {
+            return QueryTemplate.Fill(template, parameters.Where(p => p.Key != "filter").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), QueryLanguage.OData);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Rejected("the metrics filter: " + ex.Message);
+        }
+    }
 
     private static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     private static IntegrationException Rejected(string message) => new(SystemName, IntegrationFailureKind.Rejected, message);
-
-    [GeneratedRegex(@"\$(?<name>[A-Za-z_][A-Za-z0-9_]*)")]
-    private static partial Regex Placeholder();
 
     [GeneratedRegex(@"^/subscriptions/[^/?#]+/resourceGroups/[^/?#]+/providers/[^?#]+$", RegexOptions.IgnoreCase)]
     private static partial Regex ArmResourceId();

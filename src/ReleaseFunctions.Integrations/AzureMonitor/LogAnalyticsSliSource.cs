@@ -9,8 +9,9 @@ namespace ReleaseFunctions.Integrations.AzureMonitor;
 
 /// <summary>
 /// SLIs from Azure Monitor Logs in KQL (provider "azure-monitor-logs"), through the Log Analytics query API
-/// (<c>POST {endpoint}/v1/workspaces/{id}/query</c> with <c>{query, timespan}</c>). The release's facts are declared in
-/// front of the query by <see cref="KqlParameters"/>. The first result table is read: its first <c>datetime</c> column is the
+/// (<c>POST {endpoint}/v1/workspaces/{id}/query</c> with <c>{query, timespan}</c>). The query's <c>{name}</c> placeholders
+/// are filled as KQL string literals (<see cref="QueryTemplate"/>), and the same parameters are also declared in front of the
+/// query as <c>let</c> names by <see cref="KqlParameters"/>. The first result table is read: its first <c>datetime</c> column is the
 /// time, the column <c>value</c> (else its first numeric column) the value, an optional string column <c>population</c>
 /// names the population (else "all"), and an optional string column <c>unit</c> the unit. A partial result (200 with a
 /// <c>PartialError</c>) is no data, with the error as the reason: incomplete evidence must not pass a gate.
@@ -42,7 +43,7 @@ public sealed class LogAnalyticsSliSource : ISliSource
         string kql;
         try
         {
-            kql = KqlParameters.Declare(query.Query, query.Parameters, query.Window, query.Step ?? _options.DefaultBinSize);
+            kql = KqlParameters.Declare(QueryTemplate.Fill(query.Query, query.Parameters, QueryLanguage.Kql), query.Parameters, query.Window, query.Step ?? _options.DefaultBinSize);
         }
         catch (ArgumentException ex)
         {

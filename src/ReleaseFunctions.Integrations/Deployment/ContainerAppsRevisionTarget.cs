@@ -59,11 +59,11 @@ public sealed class ContainerAppsRevisionTarget : IDeploymentTarget
         return State(await GetAsync(resourceId, cancellationToken).ConfigureAwait(false), shift.Target, resourceId);
     }
 
-    public async Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
+    public async Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        var resourceId = ArmResourceClient.ResourceId(target.Parameters, SystemName, ResourceType, Example);
-        return State(await GetAsync(resourceId, cancellationToken).ConfigureAwait(false), target, resourceId);
+        ArgumentNullException.ThrowIfNull(shift);
+        var resourceId = ArmResourceClient.ResourceId(shift.Target.Parameters, SystemName, ResourceType, Example);
+        return State(await GetAsync(resourceId, cancellationToken).ConfigureAwait(false), shift.Target, resourceId);
     }
 
     private TrafficState State(ContainerAppResource app, TargetSpec target, string resourceId)

@@ -16,7 +16,16 @@ internal sealed record RampUpRule(
     [property: JsonPropertyName("name")] string? Name);
 
 /// <summary>A site or slot (<c>Microsoft.Web/sites</c>, <c>.../slots</c>), the parts the target reads.</summary>
-internal sealed record WebSiteResource([property: JsonPropertyName("properties")] WebSiteProperties? Properties);
+internal sealed record WebSiteResource(
+    [property: JsonPropertyName("properties")] WebSiteProperties? Properties,
+    [property: JsonPropertyName("tags")] IReadOnlyDictionary<string, string>? Tags = null);
+
+/// <summary>The body of <c>PATCH {scope}/providers/Microsoft.Resources/tags/default</c> (the Tags API).</summary>
+internal sealed record TagsPatch(
+    [property: JsonPropertyName("operation")] string Operation,
+    [property: JsonPropertyName("properties")] TagsProperties Properties);
+
+internal sealed record TagsProperties([property: JsonPropertyName("tags")] IReadOnlyDictionary<string, string> Tags);
 
 internal sealed record WebSiteProperties(
     [property: JsonPropertyName("defaultHostName")] string? DefaultHostName,
@@ -82,6 +91,7 @@ internal sealed record HookResponse(
 [JsonSerializable(typeof(SiteConfigResource))]
 [JsonSerializable(typeof(WebSiteResource))]
 [JsonSerializable(typeof(SlotSwapRequest))]
+[JsonSerializable(typeof(TagsPatch))]
 [JsonSerializable(typeof(ContainerAppResource))]
 [JsonSerializable(typeof(ArmOperationStatus))]
 [JsonSerializable(typeof(HookRequest))]

@@ -35,9 +35,10 @@ public sealed record HttpHookOptions
 /// Any deployment system behind a signed HTTP hook (provider "http-hook"). Each change is POSTed as JSON
 /// <c>{release, service, version, stage, step, weight, action, idempotencyKey}</c> with
 /// <c>X-ReleaseFunctions-Signature-256: sha256=&lt;hex HMAC-SHA256 of the body&gt;</c> (as GitHub signs webhooks) and an
-/// <c>Idempotency-Key</c> header. A 2xx answer applies the change; it may report <c>{weight, liveSlot}</c> as read back,
-/// else the requested state stands. A read is the same POST with action "read", whose answer must report the weight.
-/// Anything else fails with the hook's answer quoted.
+/// <c>Idempotency-Key</c> header. A 2xx answer applies the change and must report the state the hook has now as
+/// <c>{"weight": 0..100, "liveSlot": ...}</c>; an empty or unparseable answer, or one without a weight, is an error (nothing
+/// was read back, so nothing is verified). A read is the same POST with action "read" (and the release's facts), whose
+/// answer must report the weight the same way. Anything else fails with the hook's answer quoted.
 /// </summary>
 public sealed class HttpHookTarget : IDeploymentTarget
 {
@@ -77,30 +78,20 @@ public sealed class HttpHookTarget : IDeploymentTarget
         };
         var request = new HookRequest(shift.ReleaseId, shift.Service, shift.CandidateVersion, shift.Stage, shift.Step, shift.CandidateWeightPercent, action, shift.IdempotencyKey);
         var answer = await PostAsync(request, $"{action} {shift.Service} for release {shift.ReleaseId}", cancellationToken).ConfigureAwait(false);
-
-        var requestedWeight = shift.Action switch
-        {
-            TrafficAction.Swap or TrafficAction.Promote => 100,
-            TrafficAction.Rollback => 0,
-            _ => shift.CandidateWeightPercent,
-        };
-        return answer?.Weight is { } weight
-            ? new TrafficState(weight, answer.LiveSlot, _time.GetUtcNow(), $"the hook applied {action} and reports {weight}% to the candidate")
-            : new TrafficState(requestedWeight, answer?.LiveSlot, _time.GetUtcNow(), $"the hook accepted {action} without reporting its state; {requestedWeight}% as requested");
+        return new TrafficState(answer.Weight, answer.LiveSlot, _time.GetUtcNow(), $"the hook applied {action} and reports {answer.Weight}% to the candidate");
     }
 
-    public async Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
+    public async Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(service);
-        var key = $"read:{service}:{_time.GetUtcNow().ToUnixTimeMilliseconds()}";
-        var answer = await PostAsync(new HookRequest("", service, null, null, null, null, "read", key), $"read {service}", cancellationToken).ConfigureAwait(false);
-        return answer?.Weight is { } weight
-            ? new TrafficState(weight, answer.LiveSlot, _time.GetUtcNow(), $"the hook reports {weight}% to the candidate")
-            : throw new IntegrationException(SystemName, IntegrationFailureKind.MalformedResponse,
-                $"a read must answer {{\"weight\": 0..100, \"liveSlot\": ...}}; the hook at {_options.Url} did not report a weight.");
+        ArgumentNullException.ThrowIfNull(shift);
+        var key = $"read:{shift.IdempotencyKey}:{_time.GetUtcNow().ToUnixTimeMilliseconds()}";
+        var request = new HookRequest(shift.ReleaseId, shift.Service, shift.CandidateVersion, shift.Stage, shift.Step, null, "read", key);
+        var answer = await PostAsync(request, $"read {shift.Service} for release {shift.ReleaseId}", cancellationToken).ConfigureAwait(false);
+        return new TrafficState(answer.Weight, answer.LiveSlot, _time.GetUtcNow(), $"the hook reports {answer.Weight}% to the candidate");
     }
 
-    private async Task<HookResponse?> PostAsync(HookRequest request, string operation, CancellationToken cancellationToken)
+    /// <summary>Posts a signed request; the answer must report the weight the hook has now.</summary>
+    private async Task<ReportedState> PostAsync(HookRequest request, string operation, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, DeploymentJsonContext.Default.HookRequest);
         var signature = Sign(_options.Secret, body);
@@ -120,7 +111,7 @@ public sealed class HttpHookTarget : IDeploymentTarget
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(text))
         {
-            return null;
+            throw _http.Malformed(call, $"the hook answered {(int)response.StatusCode} with an empty body; it must answer {Expected}, the state it has now, so the change can be verified", text);
         }
 
         HookResponse? answer;
@@ -130,11 +121,20 @@ public sealed class HttpHookTarget : IDeploymentTarget
         }
         catch (JsonException ex)
         {
-            throw _http.Malformed(call, "the answer is not JSON {weight, liveSlot}", text, ex);
+            throw _http.Malformed(call, $"the answer is not JSON; expected {Expected}", text, ex);
         }
 
-        return answer?.Weight is { } w && w is < 0 or > 100
-            ? throw _http.Malformed(call, $"weight {w} is not a percentage", text)
-            : answer;
+        if (answer?.Weight is not { } weight)
+        {
+            throw _http.Malformed(call, $"the answer reports no weight; expected {Expected}", text);
+        }
+
+        return weight is >= 0 and <= 100
+            ? new ReportedState(weight, answer.LiveSlot)
+            : throw _http.Malformed(call, $"weight {weight} is not a percentage; expected {Expected}", text);
     }
+
+    private const string Expected = "{\"weight\": 0..100, \"liveSlot\": ...}";
+
+    private sealed record ReportedState(int Weight, string? LiveSlot);
 }

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
+using ReleaseFunctions.Core.Sli;
 
 namespace ReleaseFunctions.Integrations.Prometheus;
 
 /// <summary>
-/// Fills a PromQL template. <c>$name</c> stands for the query parameter <c>name</c> and becomes a double-quoted PromQL
-/// string literal with every quote, backslash and control character escaped, so a value taken from a pull request
-/// can never end the literal and add PromQL of its own. <c>$__range</c> and <c>$__step</c> become durations in seconds.
+/// Fills a PromQL template with <see cref="QueryTemplate"/>: <c>{name}</c> stands for the query parameter <c>name</c> and is
+/// written as (or escaped inside) a PromQL string literal, so a value taken from a pull request can never end the literal and
+/// add PromQL of its own. <c>{__range}</c> and <c>{__step}</c> become durations in seconds.
 /// </summary>
 internal static partial class PromQlTemplate
 {
@@ -18,19 +18,8 @@ internal static partial class PromQlTemplate
     public static string Fill(string template, IReadOnlyDictionary<string, string> parameters, TimeSpan range, TimeSpan step)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(template);
-        return Placeholder().Replace(template, match =>
-        {
-            var name = match.Groups["name"].Value;
-            return name switch
-            {
-                RangePlaceholder => Duration(range),
-                StepPlaceholder => Duration(step),
-                _ when parameters.TryGetValue(name, out var value) => StringLiteral(value),
-                _ => throw new ArgumentException(
-                    $"The PromQL template uses ${name}, but the query has no parameter '{name}'; it has: {(parameters.Count == 0 ? "none" : string.Join(", ", parameters.Keys.Order()))}.",
-                    nameof(template)),
-            };
-        });
+        return QueryTemplate.Fill(template, parameters, QueryLanguage.PromQl,
+            new Dictionary<string, string> { [RangePlaceholder] = Duration(range), [StepPlaceholder] = Duration(step) });
     }
 
     /// <summary>A PromQL double-quoted string literal holding exactly <paramref name="value"/>.</summary>
@@ -56,6 +45,4 @@ internal static partial class PromQlTemplate
 
     private static string Duration(TimeSpan span) => $"{Math.Max(1, (long)Math.Ceiling(span.TotalSeconds))}s";
 
-    [GeneratedRegex(@"\$(?<name>[A-Za-z_][A-Za-z0-9_]*)")]
-    private static partial Regex Placeholder();
 }

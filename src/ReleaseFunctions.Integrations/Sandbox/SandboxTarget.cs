@@ -48,11 +48,13 @@ internal sealed class SandboxTarget : IDeploymentTarget
             }
         }
 
-        return ReadAsync(shift.Target, shift.Service, cancellationToken);
+        return ReadAsync(shift, cancellationToken);
     }
 
-    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
+    public Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(shift);
+        var service = shift.Service;
         var split = _router.Split;
         return Task.FromResult(new TrafficState(
             split.CandidateWeightPercent,

@@ -154,6 +154,15 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
         var problems = new List<string>();
         options.TargetProvider = Text("DefaultPolicy", "TargetProvider") ?? options.TargetProvider;
         options.SliProvider = Text("DefaultPolicy", "SliProvider") ?? options.SliProvider;
+        options.ErrorRateQuery = Text("DefaultPolicy", "ErrorRateQuery") ?? options.ErrorRateQuery;
+        options.LatencyP99Query = Text("DefaultPolicy", "LatencyP99Query") ?? options.LatencyP99Query;
+        var targetParameters = Root.GetSection("DefaultPolicy").GetSection("TargetParameters").GetChildren()
+            .Where(c => !string.IsNullOrWhiteSpace(c.Value))
+            .ToDictionary(c => c.Key, c => c.Value!.Trim(), StringComparer.Ordinal);
+        if (targetParameters.Count > 0)
+        {
+            options.TargetParameters = targetParameters;
+        }
         if (List("DefaultPolicy", "CanarySteps") is { } steps)
         {
             var weights = new List<int>();

@@ -85,7 +85,7 @@ public static class ReleaseFunctionsComposition
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
             DefaultReleasePolicy.Location,
-            DefaultReleasePolicy.Render(sp.GetRequiredService<IOptions<DefaultReleasePolicyOptions>>().Value, SliProviderName(sp.GetRequiredService<IOptions<ReleaseFunctionsOptions>>().Value.Sli.DefaultProvider)),
+            DefaultReleasePolicy.Render(sp.GetRequiredService<IOptions<DefaultReleasePolicyOptions>>().Value, DefaultReleasePolicy.SliSourceFor(sp.GetRequiredService<IOptions<ReleaseFunctionsOptions>>().Value.Sli.DefaultProvider)),
             IsDefault: true)));
         services.AddSingleton<IPolicySource>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubPolicySource(github, sp.GetRequiredService<DefaultPolicyDocument>())
@@ -156,10 +156,6 @@ public static class ReleaseFunctionsComposition
         services.AddSandboxApi();
     }
 
-    /// <summary>The SLI source a setting's provider means ("azuremonitor" is the Log Analytics source, which runs KQL).</summary>
-    private static string SliProviderName(string setting) => string.Equals(setting, SliOptions.AzureMonitor, StringComparison.OrdinalIgnoreCase)
-        ? LogAnalyticsSliSource.ProviderName
-        : setting.ToLowerInvariant();
 
     internal static bool HasGitHubCredentials(GitHubOptions gitHub) => gitHub.UsesApp || !string.IsNullOrWhiteSpace(gitHub.Token);
 

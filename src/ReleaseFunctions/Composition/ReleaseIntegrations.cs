@@ -46,6 +46,47 @@ internal static class ReleaseIntegrations
         return services;
     }
 
+    /// <summary>The deployment targets registered for these settings (by <see cref="AddReleaseTargets"/> and, when enabled, the sandbox).</summary>
+    public static IReadOnlyList<string> ConfiguredTargets(IntegrationEndpointsOptions endpoints, bool sandboxEnabled)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var targets = new List<string> { AppServiceSlotTarget.ProviderName, ContainerAppsRevisionTarget.ProviderName };
+        if (endpoints is { HttpHookUrl: not null, HttpHookSecret: not null })
+        {
+            targets.Add(HttpHookTarget.ProviderName);
+        }
+
+        if (sandboxEnabled)
+        {
+            targets.Add("sandbox");
+        }
+
+        return targets;
+    }
+
+    /// <summary>The SLI sources registered for these settings (by <see cref="AddSliSources"/> and, when enabled, the sandbox).</summary>
+    public static IReadOnlyList<string> ConfiguredSliSources(IntegrationEndpointsOptions endpoints, bool sandboxEnabled)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var sources = new List<string> { AzureMonitorMetricsSliSource.ProviderName };
+        if (endpoints.LogAnalyticsWorkspaceId is not null)
+        {
+            sources.Add(LogAnalyticsSliSource.ProviderName);
+        }
+
+        if (endpoints.PrometheusBaseUrl is not null)
+        {
+            sources.Add(PrometheusSliSource.ProviderName);
+        }
+
+        if (sandboxEnabled)
+        {
+            sources.Add("sandbox");
+        }
+
+        return sources;
+    }
+
     private static void AddAzureIdentity(IServiceCollection services)
     {
         // Managed identity in Azure, the developer's login locally; nothing is requested until a policy names an Azure provider.

@@ -48,7 +48,7 @@ internal sealed class SandboxDeploymentTarget(SandboxRuntime sandbox) : IDeploym
 
     public Task<TrafficState> ApplyAsync(TrafficShift shift, CancellationToken cancellationToken) => sandbox.Environment.Target.ApplyAsync(shift, cancellationToken);
 
-    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken) => sandbox.Environment.Target.ReadAsync(target, service, cancellationToken);
+    public Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken) => sandbox.Environment.Target.ReadAsync(shift, cancellationToken);
 }
 
 /// <summary>The sandbox's SLI source, once the sandbox runs.</summary>

@@ -8,6 +8,11 @@ internal static class DefaultReleasePolicy
 {
     public const string Location = "default policy from settings";
 
+    /// <summary>The SLI source a <c>Sli__DefaultProvider</c> setting means ("azuremonitor" is the Log Analytics source, which runs KQL).</summary>
+    public static string SliSourceFor(string setting) => string.Equals(setting, Hosting.Settings.SliOptions.AzureMonitor, StringComparison.OrdinalIgnoreCase)
+        ? Integrations.AzureMonitor.LogAnalyticsSliSource.ProviderName
+        : setting.ToLowerInvariant();
+
     /// <param name="sliProvider">The gate's SLI provider when the options name none.</param>
     public static string Render(DefaultReleasePolicyOptions options, string sliProvider)
     {
@@ -20,6 +25,14 @@ internal static class DefaultReleasePolicy
         yaml.AppendLine("  - name: production");
         yaml.AppendLine("    target:");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"      provider: {Quote(options.TargetProvider)}");
+        if (options.TargetParameters.Count > 0)
+        {
+            yaml.AppendLine("      parameters:");
+            foreach (var (name, value) in options.TargetParameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                yaml.AppendLine(CultureInfo.InvariantCulture, $"        {Quote(name)}: {Quote(value)}");
+            }
+        }
         yaml.AppendLine("    strategy:");
         yaml.AppendLine("      canary:");
         yaml.AppendLine("        steps:");
@@ -34,13 +47,13 @@ internal static class DefaultReleasePolicy
         yaml.AppendLine(CultureInfo.InvariantCulture, $"      analysis: {{ interval: {Duration(options.AnalysisInterval)}, count: {options.AnalysisCount} }}");
         yaml.AppendLine("      objectives:");
         yaml.AppendLine("        - name: error_rate");
-        yaml.AppendLine("          query: error_rate");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"          query: {Quote(options.ErrorRateQuery ?? "error_rate")}");
         yaml.AppendLine("          unit: ratio");
         yaml.AppendLine("          pass: \"< 1%\"");
         yaml.AppendLine("          critical: true");
         yaml.AppendLine("          must_have_data: true");
         yaml.AppendLine("        - name: latency_p99_ms");
-        yaml.AppendLine("          query: latency_p99_ms");
+        yaml.AppendLine(CultureInfo.InvariantCulture, $"          query: {Quote(options.LatencyP99Query ?? "latency_p99_ms")}");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"          pass: \"< {options.LatencyP99LimitMs.ToString("0.###", CultureInfo.InvariantCulture)}\"");
         yaml.AppendLine("review:");
         yaml.AppendLine(CultureInfo.InvariantCulture, $"  delay: {Duration(options.ReviewDelay)}");
@@ -75,5 +88,5 @@ internal static class DefaultReleasePolicy
     }
 
     // A double-quoted YAML scalar, so a provider name is never read as another type.
-    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
 }

@@ -12,6 +12,18 @@ public sealed class DefaultReleasePolicyOptions
     /// <summary>The stage's deployment provider. Default <c>sandbox</c>.</summary>
     public string TargetProvider { get; set; } = "sandbox";
 
+    /// <summary>
+    /// The target's parameters, from <c>ReleaseFunctions__DefaultPolicy__TargetParameters__{name}</c> (e.g. <c>resource_id</c>
+    /// for app-service or container-apps). Default none, which is what the sandbox and the HTTP hook take.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TargetParameters { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>The gate's error-rate query, in the SLI provider's language (a ratio from 0 to 1). Default: the sandbox SLI <c>error_rate</c>.</summary>
+    public string? ErrorRateQuery { get; set; }
+
+    /// <summary>The gate's p99 latency query in milliseconds, in the SLI provider's language. Default: the sandbox SLI <c>latency_p99_ms</c>.</summary>
+    public string? LatencyP99Query { get; set; }
+
     /// <summary>Canary weights in percent, each step above the one before, from 1 to 100. Default 10, 50.</summary>
     public IReadOnlyList<int> CanarySteps { get; set; } = [10, 50];
 

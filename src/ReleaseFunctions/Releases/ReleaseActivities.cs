@@ -17,29 +17,36 @@ internal sealed class ResolveReleasePolicy(IPolicySource source) : TaskActivity<
         => source.ReadAsync(input.Id, input.InstallationId, cancellationToken);
 }
 
-/// <summary>Moves traffic on the stage's target and returns what the target reads back.</summary>
+/// <summary>
+/// Moves traffic on the stage's target, then reads the target's state with a separate read and returns that: what the
+/// workflow verifies is what was read back after the change, not what the change reported.
+/// </summary>
 internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficShift, TrafficState>
+{
+    public override async Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
+    {
+        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
+                     ?? throw new InvalidOperationException(
+                         $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
+        var shift = input with { IdempotencyKey = context.IdempotencyKey };
+        var applied = await target.ApplyAsync(shift, cancellationToken);
+        var read = await target.ReadAsync(shift, cancellationToken);
+        return read with { Detail = $"read back: {read.Detail} (the change reported {applied.CandidateWeightPercent}%)" };
+    }
+}
+
+/// <summary>
+/// Reads the traffic split a stage's target has now, without changing it: the last word after a rollback that kept
+/// failing. The input is the change that was asked for, so the read knows which release it is for.
+/// </summary>
+internal sealed class ReadTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficShift, TrafficState>
 {
     public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
     {
         var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
                      ?? throw new InvalidOperationException(
                          $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
-        return target.ApplyAsync(input with { IdempotencyKey = context.IdempotencyKey }, cancellationToken);
-    }
-}
-
-public sealed record TrafficReadRequest(TargetSpec Target, string Service);
-
-/// <summary>Reads the traffic split a stage's target has now, without changing it (the last word after a rollback that kept failing).</summary>
-internal sealed class ReadTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficReadRequest, TrafficState>
-{
-    public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficReadRequest input, CancellationToken cancellationToken)
-    {
-        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
-                     ?? throw new InvalidOperationException(
-                         $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
-        return target.ReadAsync(input.Target, input.Service, cancellationToken);
+        return target.ReadAsync(input, cancellationToken);
     }
 }
 

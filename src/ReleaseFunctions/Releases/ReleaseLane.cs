@@ -274,7 +274,8 @@ internal sealed class RescueStrandedRelease(IReleaseLedger ledger, IEnumerable<I
         try
         {
             var shift = new TrafficShift(input.Target, record.InstanceId, record.Service, record.Version, record.Stage ?? "-", record.Step, 0, TrafficAction.Rollback, $"{record.InstanceId}/rescue");
-            state = await target.ApplyAsync(shift, cancellationToken);
+            await target.ApplyAsync(shift, cancellationToken);
+            state = await target.ReadAsync(shift, cancellationToken); // verified by a read of its own, as every traffic change is
             if (state.CandidateWeightPercent != 0)
             {
                 problem = $"{input.Target.Provider} reports {state.CandidateWeightPercent}% still on {record.Version} ({state.Detail})";

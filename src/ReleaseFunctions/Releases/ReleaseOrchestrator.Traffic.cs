@@ -113,7 +113,7 @@ internal sealed partial class ReleaseOrchestrator
             }
         }
 
-        var read = await ReadTrafficAsync(stage) ?? lastRead;
+        var read = await ReadTrafficAsync(shift) ?? lastRead;
         if (read is { CandidateWeightPercent: 0 })
         {
             await RecordAsync("traffic-shifted", Workflow, $"{stage.Name}: read back at 0% on {_request.Version} after the rollback calls failed (verified: {read.Detail})", new { stage = stage.Name, action = TrafficAction.Rollback, state = read });
@@ -124,11 +124,11 @@ internal sealed partial class ReleaseOrchestrator
     }
 
     /// <summary>What the target reads back now, without changing it; null when it cannot be read.</summary>
-    private async Task<TrafficState?> ReadTrafficAsync(StagePolicy stage)
+    private async Task<TrafficState?> ReadTrafficAsync(TrafficShift rollback)
     {
         try
         {
-            var state = await _context.CallActivityAsync<TrafficState>(nameof(ReadTraffic), new TrafficReadRequest(stage.Target, _request.Service), IoRetry);
+            var state = await _context.CallActivityAsync<TrafficState>(nameof(ReadTraffic), rollback, IoRetry);
             _weight = state.CandidateWeightPercent;
             return state;
         }

@@ -277,7 +277,7 @@ public class GateEvaluatorTests
 
         Assert.Equal(("sandbox", "latency_ms-query", Window, "p99", (string?)null, (TimeSpan?)TimeSpan.FromMinutes(1)),
             (query.Provider, query.Query, query.Window, query.Aggregation, query.ExpectedUnit, query.Step));
-        Assert.Same(parameters, query.Parameters);
+        Assert.Equal(parameters, query.Parameters);
     }
 
     [Fact]

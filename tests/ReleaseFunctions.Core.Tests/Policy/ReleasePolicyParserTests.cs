@@ -33,7 +33,7 @@ public class ReleasePolicyParserTests
 
         var staging = policy.Stages[0];
         Assert.Equal("app-service", staging.Target.Provider);
-        Assert.Equal("shop-staging", staging.Target.Parameters["site"]);
+        Assert.EndsWith("/providers/Microsoft.Web/sites/shop-staging", staging.Target.Parameters["resource_id"]);
         var blueGreen = Assert.IsType<BlueGreenStrategy>(staging.Strategy);
         Assert.Equal(TimeSpan.FromMinutes(5), blueGreen.IdleSoak);
         Assert.Equal(TimeSpan.FromMinutes(15), blueGreen.PostSwapSoak);

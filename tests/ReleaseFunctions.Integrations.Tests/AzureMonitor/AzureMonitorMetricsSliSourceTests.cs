@@ -37,6 +37,48 @@ public sealed class AzureMonitorMetricsSliSourceTests : IAsyncLifetime
            "timeseries":[{"metadatavalues":[],"data":[{{data}}]}],"errorCode":"Success"}]}
         """;
 
+    [Theory]
+    [InlineData("mean", "Average", "average")]
+    [InlineData("max", "Maximum", "maximum")]
+    [InlineData("min", "Minimum", "minimum")]
+    [InlineData("sum", "Total", "total")]
+    public async Task A_policy_objective_reaches_the_api_with_its_resource_namespace_filter_and_mapped_aggregation(string policyAggregation, string apiAggregation, string field)
+    {
+        const string Plan = "/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.Web/serverfarms/shop-plan";
+        var policy = Core.Policy.ReleasePolicyParser.Parse($$"""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: { soak: 10m } }
+                gate:
+                  objectives:
+                    - name: cpu
+                      provider: azure-monitor-metrics
+                      query: CpuPercentage
+                      aggregation: {{policyAggregation}}
+                      unit: percent
+                      pass: "< 80%"
+                      parameters:
+                        resource_id: {{Plan}}
+                        metric_namespace: Microsoft.Web/serverFarms
+                        filter: "Instance eq {instance}"
+                        instance: shop-0
+            """);
+        Assert.True(policy.IsValid, policy.Describe());
+        var objective = policy.Policy!.Stages[0].Gate!.Objectives[0];
+        _server.Respond(_ => FakeResponse.Json(Answer("Percent", $$"""{"timeStamp":"2026-11-23T18:00:00Z","{{field}}":42}""", "CpuPercentage")));
+
+        var reading = await Source().QueryAsync(objective.ToQuery(Window, new Dictionary<string, string> { ["service"] = "shop" }, TimeSpan.FromMinutes(1)), CancellationToken.None);
+
+        var request = _server.Requests.Single();
+        Assert.Equal(Plan + "/providers/Microsoft.Insights/metrics", request.Path);
+        Assert.Equal(apiAggregation, request.Query("aggregation"));
+        Assert.Equal("Microsoft.Web/serverFarms", request.Query("metricnamespace"));
+        Assert.Equal("Instance eq 'shop-0'", request.Query("$filter"));
+        Assert.Equal(42, reading.For("all")!.Samples.Single().Value);
+    }
+
     [Fact]
     public async Task Reads_each_population_from_its_resource_with_the_documented_query_string()
     {
@@ -84,7 +126,7 @@ public sealed class AzureMonitorMetricsSliSourceTests : IAsyncLifetime
     {
         _server.Respond(_ => FakeResponse.Json(Answer("Count", "")));
 
-        var reading = await Source().QueryAsync(Query(new() { ["resource_id"] = Site, ["filter"] = "Instance eq $instance", ["instance"] = "a' or Instance eq '*" }, "Requests"), CancellationToken.None);
+        var reading = await Source().QueryAsync(Query(new() { ["resource_id"] = Site, ["filter"] = "Instance eq {instance}", ["instance"] = "a' or Instance eq '*" }, "Requests"), CancellationToken.None);
 
         Assert.Equal("Instance eq 'a'' or Instance eq ''*'", _server.Requests.Single().Query("$filter"));
         Assert.False(reading.HasData);
@@ -106,7 +148,7 @@ public sealed class AzureMonitorMetricsSliSourceTests : IAsyncLifetime
 
     [Fact]
     public async Task An_unknown_aggregation_is_refused() =>
-        Assert.Contains("Average, Total", (await Assert.ThrowsAsync<IntegrationException>(() => Source().QueryAsync(Query(new() { ["resource_id"] = Site }, aggregation: "p99"), CancellationToken.None))).Message);
+        Assert.Contains("percentiles are not metric aggregations", (await Assert.ThrowsAsync<IntegrationException>(() => Source().QueryAsync(Query(new() { ["resource_id"] = Site }, aggregation: "p99"), CancellationToken.None))).Message);
 
     [Theory]
     [InlineData(403, IntegrationFailureKind.Unauthorized, "Monitoring Reader role on " + Site)]

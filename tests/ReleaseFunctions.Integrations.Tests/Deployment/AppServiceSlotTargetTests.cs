@@ -19,7 +19,12 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
     // The fake site's state, changed by the requests the target makes.
     private JsonArray _rules = JsonNode.Parse("""[{"actionHostName":"checkout-qa.azurewebsites.net","reroutePercentage":5,"name":"qa"}]""")!.AsArray();
     private string? _lastSwap;
+    private JsonObject _tags = new() { ["owner"] = "shop-team" };
     private Queue<FakeResponse> _operation = new();
+
+    /// <summary>What production serves: a swap exchanges the slots' content, so every swap flips it.</summary>
+    private string _production = "1.9.0";
+    private string _stagingSlot = "2.0.0";
 
     public async Task InitializeAsync()
     {
@@ -45,9 +50,26 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
             case ("GET", Site + "/slots/staging"):
                 return FakeResponse.Json($$$"""{"name":"checkout/staging","properties":{"defaultHostName":"{{{SlotHost}}}"}}""");
             case ("GET", Site):
-                return FakeResponse.Json(_lastSwap is null
-                    ? """{"properties":{"defaultHostName":"checkout.azurewebsites.net"}}"""
-                    : "{\"properties\":{\"slotSwapStatus\":{\"timestampUtc\":\"" + _lastSwap + "\",\"sourceSlotName\":\"staging\",\"destinationSlotName\":\"production\"}}}");
+                var properties = new JsonObject { ["defaultHostName"] = "checkout.azurewebsites.net" };
+                if (_lastSwap is not null)
+                {
+                    properties["slotSwapStatus"] = new JsonObject { ["timestampUtc"] = _lastSwap, ["sourceSlotName"] = "staging", ["destinationSlotName"] = "production" };
+                }
+
+                return FakeResponse.Json(new JsonObject { ["name"] = "checkout", ["tags"] = _tags.DeepClone(), ["properties"] = properties }.ToJsonString());
+            case ("PATCH", Site + "/providers/Microsoft.Resources/tags/default"):
+                var tagRequest = JsonNode.Parse(request.Body)!;
+                if (tagRequest["operation"]?.GetValue<string>() != "Merge")
+                {
+                    return new FakeResponse(400, """{"error":{"code":"InvalidOperation"}}""");
+                }
+
+                foreach (var (name, value) in tagRequest["properties"]!["tags"]!.AsObject())
+                {
+                    _tags[name] = value?.DeepClone();
+                }
+
+                return FakeResponse.Json(new JsonObject { ["properties"] = new JsonObject { ["tags"] = _tags.DeepClone() } }.ToJsonString());
             case ("POST", Site + "/slots/staging/slotsswap"):
                 return new FakeResponse(202, null, new Dictionary<string, string>
                 {
@@ -58,7 +80,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
                 var next = _operation.Dequeue();
                 if (next.Body?.Contains("Succeeded") == true)
                 {
-                    _lastSwap = "2026-11-23T18:00:10Z";
+                    RecordSwap();
                 }
 
                 return next;
@@ -110,7 +132,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
         await Target().ApplyAsync(Shift(30), CancellationToken.None);
         await Target().ApplyAsync(Shift(0), CancellationToken.None);
 
-        var read = await Target().ReadAsync(Spec(), "checkout", CancellationToken.None);
+        var read = await Target().ReadAsync(Shift(0), CancellationToken.None);
 
         Assert.Equal(0, read.CandidateWeightPercent);
         Assert.Single(_rules);
@@ -131,11 +153,13 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
         Assert.Equal(2, _server.Requests.Count(r => r.Path == "/operations/swap-1"));
         Assert.Equal("Bearer arm-token", _server.Requests.Last(r => r.Path == "/operations/swap-1").Header("Authorization"));
         Assert.Contains(TimeSpan.FromSeconds(3), _clock.RequestedDelays);
-        var routeBeforeSwap = _server.Requests.ToList().FindLastIndex(r => r.Method == "PATCH");
+        var routeBeforeSwap = _server.Requests.ToList().FindLastIndex(r => r.Method == "PATCH" && r.Path == Site + "/config/web");
         Assert.True(routeBeforeSwap < _server.Requests.ToList().FindIndex(r => r.Method == "POST"), "routing is withdrawn before the swap");
         Assert.Single(_rules);
         Assert.Equal((100, "production"), (state.CandidateWeightPercent, state.LiveSlot));
-        Assert.Contains("swapped into production", state.Detail);
+        Assert.Contains("production serves 2.0.0", state.Detail);
+        Assert.Equal("release-7|in|" + _lastSwap, _tags[AppServiceSlotTarget.SwapTag]!.GetValue<string>());
+        Assert.Equal("shop-team", _tags["owner"]!.GetValue<string>());
     }
 
     [Fact]
@@ -164,18 +188,70 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_blue_green_rollback_after_a_swap_swaps_back_and_a_canary_rollback_only_withdraws_routing()
+    public async Task A_rollback_after_the_releases_swap_swaps_back_without_any_strategy_parameter_and_reads_the_stable_version_back()
     {
         _operation = new Queue<FakeResponse>([FakeResponse.Json("""{"status":"Succeeded"}"""), FakeResponse.Json("""{"status":"Succeeded"}""")]);
-        await Target().ApplyAsync(Shift(0, TrafficAction.Swap, "blue-green"), CancellationToken.None);
+        var swapped = await Target().ApplyAsync(Shift(100, TrafficAction.Swap), CancellationToken.None);
+        Assert.Equal("2.0.0", _production);
+        _clock.Advance(TimeSpan.FromMinutes(5));
 
-        var rolledBack = await Target().ApplyAsync(Shift(0, TrafficAction.Rollback, "blue-green"), CancellationToken.None);
-        var canary = await Target().ApplyAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None);
+        var rolledBack = await Target().ApplyAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None);
 
+        Assert.Equal(100, swapped.CandidateWeightPercent);
         Assert.Equal(2, _server.Requests.Count(r => r.Method == "POST"));
+        Assert.Equal("1.9.0", _production);
         Assert.Equal(0, rolledBack.CandidateWeightPercent);
-        Assert.StartsWith("swap reversed", rolledBack.Detail);
-        Assert.Equal(0, canary.CandidateWeightPercent);
+        Assert.Contains("swap reversed", rolledBack.Detail);
+    }
+
+    [Fact]
+    public async Task A_read_after_the_swap_says_the_candidate_is_live_and_a_retried_swap_does_not_swap_back()
+    {
+        _operation = new Queue<FakeResponse>([FakeResponse.Json("""{"status":"Succeeded"}""")]);
+        await Target().ApplyAsync(Shift(100, TrafficAction.Swap), CancellationToken.None);
+
+        var again = await Target().ApplyAsync(Shift(100, TrafficAction.Swap), CancellationToken.None);
+        var read = await Target().ReadAsync(Shift(100, TrafficAction.Swap), CancellationToken.None);
+        var otherRelease = await Target().ReadAsync(Shift(0) with { ReleaseId = "release-8" }, CancellationToken.None);
+
+        Assert.Single(_server.Requests, r => r.Method == "POST");
+        Assert.Equal("2.0.0", _production);
+        Assert.Equal(100, again.CandidateWeightPercent);
+        Assert.Equal(100, read.CandidateWeightPercent);
+        Assert.Contains("production serves 2.0.0", read.Detail);
+        Assert.Equal(0, otherRelease.CandidateWeightPercent);
+    }
+
+    [Fact]
+    public async Task A_rollback_after_someone_else_swapped_fails_saying_nobody_can_tell_what_production_serves()
+    {
+        _operation = new Queue<FakeResponse>([FakeResponse.Json("""{"status":"Succeeded"}""")]);
+        await Target().ApplyAsync(Shift(100, TrafficAction.Swap), CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        RecordSwap(); // swapped by hand in the portal
+
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ApplyAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None));
+
+        Assert.Contains("cannot tell which version production", error.Message);
+        Assert.Contains("someone swapped since", error.Message);
+        Assert.Single(_server.Requests, r => r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task A_canary_rollback_after_an_earlier_releases_swap_only_withdraws_routing()
+    {
+        (_production, _stagingSlot) = ("1.8.0", "1.9.0");
+        _operation = new Queue<FakeResponse>([FakeResponse.Json("""{"status":"Succeeded"}""")]);
+        await Target().ApplyAsync(Shift(100, TrafficAction.Promote) with { ReleaseId = "release-6" }, CancellationToken.None);
+        _stagingSlot = "2.0.0"; // the next release deploys its candidate to the slot
+        await Target().ApplyAsync(Shift(10), CancellationToken.None);
+
+        var rolledBack = await Target().ApplyAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None);
+
+        Assert.Single(_server.Requests, r => r.Method == "POST");
+        Assert.Equal("1.9.0", _production);
+        Assert.Equal(0, rolledBack.CandidateWeightPercent);
+        Assert.Single(_rules);
     }
 
     [Fact]
@@ -198,8 +274,15 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
 
     private FakeResponse SwapRecorded()
     {
-        _lastSwap = "2026-11-23T18:00:15Z";
+        RecordSwap();
         return new FakeResponse(200);
+    }
+
+    /// <summary>A finished swap: the slots exchange their content and the site records when.</summary>
+    private void RecordSwap()
+    {
+        (_production, _stagingSlot) = (_stagingSlot, _production);
+        _lastSwap = _clock.GetUtcNow().ToString("O");
     }
 
     [Fact]
@@ -247,7 +330,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
     {
         var spec = new TargetSpec("app-service", new Dictionary<string, string> { ["resource_id"] = resourceId, ["slot"] = slot });
 
-        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(spec, "checkout", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Shift(0) with { Target = spec }, CancellationToken.None));
 
         Assert.Equal(IntegrationFailureKind.Rejected, error.Kind);
         Assert.Contains(expected, error.Message);

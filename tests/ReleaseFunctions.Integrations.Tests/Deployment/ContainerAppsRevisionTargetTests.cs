@@ -126,7 +126,7 @@ public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
     {
         _traffic = JsonNode.Parse("""[{"latestRevision":true,"weight":30},{"revisionName":"checkout--v0","weight":70}]""")!.AsArray();
 
-        var read = await Target().ReadAsync(Spec(), "checkout", CancellationToken.None);
+        var read = await Target().ReadAsync(Shift(0), CancellationToken.None);
         var state = await Target().ApplyAsync(Shift(50, spec: Spec(new() { ["candidate_revision"] = "checkout--v3", ["stable_revision"] = "checkout--v2" })), CancellationToken.None);
 
         Assert.Equal((30, "checkout--v0"), (read.CandidateWeightPercent, read.LiveSlot));
@@ -139,7 +139,7 @@ public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
     {
         _traffic = JsonNode.Parse("""[{"revisionName":"checkout--v1","weight":60},{"revisionName":"checkout--v2","weight":10}]""")!.AsArray();
 
-        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Spec(), "checkout", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Shift(0), CancellationToken.None));
 
         Assert.Equal(IntegrationFailureKind.MalformedResponse, error.Kind);
         Assert.Contains("sum to 70", error.Message);

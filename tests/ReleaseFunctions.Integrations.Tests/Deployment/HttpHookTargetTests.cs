@@ -68,16 +68,34 @@ public sealed class HttpHookTargetTests : IAsyncLifetime
         Assert.Equal("sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
             HttpHookTarget.Sign("key", Encoding.UTF8.GetBytes("The quick brown fox jumps over the lazy dog")));
 
-    [Fact]
-    public async Task An_empty_2xx_answer_stands_for_the_requested_state()
+    [Theory]
+    [InlineData(204, "")]
+    [InlineData(200, "")]
+    [InlineData(200, "   ")]
+    [InlineData(200, "ok")]
+    [InlineData(200, "{}")]
+    [InlineData(200, "{\"liveSlot\":\"blue\"}")]
+    public async Task A_2xx_answer_that_reports_no_weight_is_not_taken_for_the_requested_state(int status, string body)
     {
-        _server.Respond(_ => new FakeResponse(204));
+        _server.Respond(_ => new FakeResponse(status, body));
 
-        var swapped = await Target().ApplyAsync(Shift(0, TrafficAction.Swap), CancellationToken.None);
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Target().ApplyAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None));
 
-        Assert.Equal(100, swapped.CandidateWeightPercent);
-        Assert.Contains("as requested", swapped.Detail);
-        Assert.Equal("swap", JsonNode.Parse(_server.Requests.Single().Body)!["action"]!.GetValue<string>());
+        Assert.Equal(IntegrationFailureKind.MalformedResponse, error.Kind);
+        Assert.Contains("\"weight\": 0..100", error.Message);
+        Assert.Equal("rollback", JsonNode.Parse(_server.Requests[0].Body)!["action"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_read_sends_the_releases_facts()
+    {
+        _server.Respond(_ => FakeResponse.Json("""{"weight":0,"liveSlot":"blue"}"""));
+
+        var read = await Target().ReadAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None);
+
+        var body = JsonNode.Parse(_server.Requests.Single().Body)!;
+        Assert.Equal(("read", "release-7", "2.0.0"), (body["action"]!.GetValue<string>(), body["release"]!.GetValue<string>(), body["version"]!.GetValue<string>()));
+        Assert.Equal((0, "blue"), (read.CandidateWeightPercent, read.LiveSlot));
     }
 
     [Fact]
@@ -112,9 +130,9 @@ public sealed class HttpHookTargetTests : IAsyncLifetime
     {
         _server.RespondInOrder(FakeResponse.Json("""{"weight":40,"liveSlot":"green"}"""), FakeResponse.Json("{}"), FakeResponse.Json("""{"weight":140}"""));
 
-        var read = await Target().ReadAsync(Spec, "checkout", CancellationToken.None);
-        var missing = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Spec, "checkout", CancellationToken.None));
-        var outOfRange = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Spec, "checkout", CancellationToken.None));
+        var read = await Target().ReadAsync(Shift(0), CancellationToken.None);
+        var missing = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Shift(0), CancellationToken.None));
+        var outOfRange = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Shift(0), CancellationToken.None));
 
         Assert.Equal((40, "green"), (read.CandidateWeightPercent, read.LiveSlot));
         Assert.Equal("read", JsonNode.Parse(_server.Requests[0].Body)!["action"]!.GetValue<string>());

@@ -46,7 +46,7 @@ public sealed class PrometheusSliSourceTests : IAsyncLifetime
             """));
 
         var reading = await Source().QueryAsync(
-            Query("sum by (population) (rate(errors_total{service=$service}[$__step]))", new Dictionary<string, string> { ["service"] = "checkout" }),
+            Query("sum by (population) (rate(errors_total{service={service}}[{__step}]))", new Dictionary<string, string> { ["service"] = "checkout" }),
             CancellationToken.None);
 
         var request = Assert.Single(_server.Requests);
@@ -93,7 +93,7 @@ public sealed class PrometheusSliSourceTests : IAsyncLifetime
     {
         _server.Respond(_ => FakeResponse.Json("""{"status":"success","data":{"resultType":"matrix","result":[]}}"""));
 
-        var reading = await Source().QueryAsync(Query("up{version=$version}", new Dictionary<string, string> { ["version"] = hostile }), CancellationToken.None);
+        var reading = await Source().QueryAsync(Query("up{version={version}}", new Dictionary<string, string> { ["version"] = hostile }), CancellationToken.None);
 
         var form = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(_server.Requests.Single().Body);
         Assert.Equal($"up{{version={literal}}}", form["query"].ToString());
@@ -104,10 +104,10 @@ public sealed class PrometheusSliSourceTests : IAsyncLifetime
     [Fact]
     public async Task A_placeholder_without_a_parameter_is_refused_before_any_call()
     {
-        var error = await Assert.ThrowsAsync<IntegrationException>(() => Source().QueryAsync(Query("up{slot=$slot}"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Source().QueryAsync(Query("up{slot={slot}}"), CancellationToken.None));
 
         Assert.Equal(IntegrationFailureKind.Rejected, error.Kind);
-        Assert.Contains("$slot", error.Message);
+        Assert.Contains("{slot}", error.Message);
         Assert.Empty(_server.Requests);
     }
 
@@ -118,7 +118,7 @@ public sealed class PrometheusSliSourceTests : IAsyncLifetime
             {"status":"success","data":{"resultType":"vector","result":[{"metric":{"population":"canary"},"value":[{{{Unix(Window.End.AddMilliseconds(-1))}}},"250"]}]}}
             """));
 
-        var reading = await Source().QueryAsync(Query("histogram_quantile(0.99, rate(x[$__range]))", aggregation: "instant"), CancellationToken.None);
+        var reading = await Source().QueryAsync(Query("histogram_quantile(0.99, rate(x[{__range}]))", aggregation: "instant"), CancellationToken.None);
 
         var request = _server.Requests.Single();
         Assert.Equal("/api/v1/query", request.Path);

@@ -119,7 +119,7 @@ public sealed class SandboxEnvironmentTests
         var swapped = await sandbox.Target.ApplyAsync(Shift(0, TrafficAction.Swap), CancellationToken.None);
         var rolledBack = await sandbox.Target.ApplyAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None);
         var replayed = await sandbox.Target.ApplyAsync(Shift(10, key: "step-1"), CancellationToken.None);
-        var read = await sandbox.Target.ReadAsync(SandboxSpec, "sandbox-service", CancellationToken.None);
+        var read = await sandbox.Target.ReadAsync(Shift(0, TrafficAction.Rollback), CancellationToken.None);
 
         Assert.Equal((10, "stable"), (shifted.CandidateWeightPercent, shifted.LiveSlot));
         Assert.Equal((100, "candidate"), (swapped.CandidateWeightPercent, swapped.LiveSlot));

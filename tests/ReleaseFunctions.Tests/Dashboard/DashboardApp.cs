@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -32,14 +33,14 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
         version: 1
         stages:
           - name: production
-            target: { provider: fake }
+            target: { provider: sandbox }
             strategy:
               canary:
                 steps:
                   - { weight: 10, soak: 10m }
                   - { weight: 50, soak: 10m }
             gate:
-              provider: fake
+              provider: prometheus
               compare_to: baseline
               analysis: { interval: 5m, count: 2, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 1 }
               objectives:
@@ -174,6 +175,8 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IPolicySource>(new FakePolicySource(_policy));
+            services.RemoveAll<IDeploymentTarget>();
+            services.RemoveAll<ISliSource>();
             services.AddSingleton<IDeploymentTarget>(Target);
             services.AddSingleton<ISliSource>(Sli);
         });

@@ -73,7 +73,7 @@ public sealed class HealthAndOpenApiTests
         using var evidence = JsonDocument.Parse(shifted.EvidenceJson);
         Assert.Equal(10, evidence.RootElement.GetProperty("state").GetProperty("candidateWeightPercent").GetInt32());
         var target = app.Services.GetServices<ReleaseFunctions.Core.Ports.IDeploymentTarget>().Single(t => t.Provider == "sandbox");
-        Assert.Equal(10, (await target.ReadAsync(new("sandbox", new Dictionary<string, string>()), "checkout-api", default)).CandidateWeightPercent);
+        Assert.Equal(10, (await target.ReadAsync(new(new("sandbox", new Dictionary<string, string>()), release, "checkout-api", "1.0.0", "production", 1, 10, ReleaseFunctions.Core.Ports.TrafficAction.Shift, "read"), default)).CandidateWeightPercent);
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public sealed class PolicyAdapterTests
         var options = new DefaultReleasePolicyOptions
         {
             TargetProvider = "container-apps",
+            TargetParameters = new Dictionary<string, string> { ["resource_id"] = "/subscriptions/0000/resourceGroups/shop/providers/Microsoft.App/containerApps/shop" },
             CanarySteps = [5, 25, 100],
             Soak = TimeSpan.FromSeconds(90),
             SliProvider = "prometheus",
@@ -55,6 +56,7 @@ public sealed class PolicyAdapterTests
         Assert.True(parsed.IsValid, parsed.Describe());
         var stage = parsed.Policy!.Stages[0];
         Assert.Equal("container-apps", stage.Target.Provider);
+        Assert.EndsWith("/containerApps/shop", stage.Target.Parameters["resource_id"]);
         Assert.Equal([5, 25, 100], ((CanaryStrategy)stage.Strategy).Steps.Select(s => s.WeightPercent));
         Assert.All(((CanaryStrategy)stage.Strategy).Steps, s => Assert.Equal(TimeSpan.FromSeconds(90), s.Soak));
         Assert.All(stage.Gate!.Objectives, o => Assert.Equal("prometheus", o.Provider));

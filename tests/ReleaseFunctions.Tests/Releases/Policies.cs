@@ -1,11 +1,14 @@
 namespace ReleaseFunctions.Tests.Releases;
 
-/// <summary>Release policies for the workflow tests, in the format of .github/release-policy.yml.</summary>
+/// <summary>
+/// Release policies for the workflow tests, in the format of .github/release-policy.yml. A policy names only providers the
+/// parser knows, so the fakes stand in as "sandbox" (the target) and "prometheus" (the SLI source).
+/// </summary>
 internal static class Policies
 {
     public const string Gate = """
         gate:
-          provider: fake
+          provider: prometheus
           analysis: { interval: 5m, count: 1, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 1 }
           objectives:
             - name: error_rate
@@ -20,7 +23,7 @@ internal static class Policies
         version: 1
         stages:
           - name: production
-            target: {"{"} provider: fake {"}"}
+            target: {"{"} provider: sandbox {"}"}
             strategy:
               canary:
                 steps:
@@ -45,7 +48,7 @@ internal static class Policies
         version: 1
         stages:
           - name: production
-            target: {"{"} provider: fake {"}"}
+            target: {"{"} provider: sandbox {"}"}
             strategy:
               blue_green:
                 idle_soak: 5m

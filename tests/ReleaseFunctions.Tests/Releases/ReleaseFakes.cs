@@ -13,16 +13,19 @@ internal sealed class FakePolicySource(string yaml) : IPolicySource
         => Task.FromResult(new PolicyDocument($"{release.Repository}@test:.github/release-policy.yml", yaml, false));
 }
 
-/// <summary>A deployment target in memory ("fake"): records every shift, reads back what it set, can be told to fail.</summary>
+/// <summary>A deployment target in memory, standing in as "sandbox": records every shift, reads back what it set, can be told to fail.</summary>
 internal sealed class FakeTarget : IDeploymentTarget
 {
     private readonly object _gate = new();
     private readonly HashSet<string> _applied = new();
     private int _weight;
 
-    public string Provider => "fake";
+    public string Provider => "sandbox";
     public ConcurrentQueue<TrafficShift> Calls { get; } = new();
     public List<(TrafficAction Action, int Weight)> Applied { get; } = new();
+
+    /// <summary>What a read reports, given the weight the fake holds; by default that weight (a target that reads back what it set).</summary>
+    public Func<TrafficShift, int, int> ReadsBack { get; set; } = (_, weight) => weight;
 
     /// <summary>When it returns a message, the call fails with it (as a target that refuses).</summary>
     public Func<TrafficShift, string?> Fails { get; set; } = _ => null;
@@ -63,14 +66,17 @@ internal sealed class FakeTarget : IDeploymentTarget
         }
     }
 
-    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
-        => Task.FromResult(new TrafficState(Weight, null, DateTimeOffset.UnixEpoch, $"fake router at {Weight}%"));
+    public Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
+    {
+        var weight = ReadsBack(shift, Weight);
+        return Task.FromResult(new TrafficState(weight, null, DateTimeOffset.UnixEpoch, $"fake router read at {weight}%"));
+    }
 }
 
-/// <summary>An SLI source ("fake") answering from a function of the query; the weight parameter says which step asks.</summary>
+/// <summary>An SLI source standing in as "prometheus", answering from a function of the query; the weight parameter says which step asks.</summary>
 internal sealed class FakeSliSource : ISliSource
 {
-    public string Provider => "fake";
+    public string Provider => "prometheus";
 
     /// <summary>Values for the canary population by query text and weight; null means no data.</summary>
     public Func<string, int, double?> Canary { get; set; } = (_, _) => 0.001;

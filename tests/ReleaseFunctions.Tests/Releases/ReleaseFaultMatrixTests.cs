@@ -19,14 +19,14 @@ public sealed class ReleaseFaultMatrixTests
         version: 1
         stages:
           - name: production
-            target: { provider: fake }
+            target: { provider: sandbox }
             strategy:
               canary:
                 steps:
                   - { weight: 10, soak: 10m }
                   - { weight: 50, soak: 10m }
             gate:
-              provider: fake
+              provider: prometheus
               analysis: { interval: 1m, count: 2, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 1 }
               objectives:
                 - name: error_rate
@@ -45,7 +45,7 @@ public sealed class ReleaseFaultMatrixTests
         error_budget:
           slo: 99.9%
           window: 28d
-          provider: fake
+          provider: prometheus
           good_events: good
           total_events: total
         """;

@@ -54,6 +54,23 @@ public sealed class ReleaseWorkflowTests
         Assert.Equal(ReleaseStatus.RolledBack, (await h.Ledger.GetReleaseAsync(id, default))!.Status);
     }
 
+    [Fact]
+    public async Task A_rollback_the_target_reports_done_but_a_separate_read_does_not_show_is_not_recorded_as_verified()
+    {
+        await using var h = await ReleaseWorkflowHarness.StartAsync(Policies.Canary());
+        h.Sli.Canary = (_, weight) => weight >= 25 ? 0.042 : 0.001;
+        h.Target.ReadsBack = (shift, weight) => shift.Action == TrafficAction.Rollback ? 25 : weight; // the router never moved back
+        var id = await h.StartReleaseAsync(ReleaseWorkflowHarness.Merge());
+
+        await h.RunAsync(id);
+        var outcome = await h.OutcomeAsync(id);
+
+        Assert.NotEqual(ReleaseStatus.RolledBack, outcome.Status);
+        Assert.Contains("rollback failed", outcome.Reason);
+        Assert.Contains("25%", outcome.Reason);
+        Assert.DoesNotContain(await h.AuditAsync(id), r => r.Kind == "rolled-back");
+    }
+
     [Theory]
     [InlineData(ReleaseCommandKind.Promote, ReleaseStatus.Promoted)]
     [InlineData(ReleaseCommandKind.Rollback, ReleaseStatus.RolledBack)]
@@ -232,7 +249,7 @@ public sealed class ReleaseWorkflowTests
             error_budget:
               slo: 99.9%
               window: 28d
-              provider: fake
+              provider: prometheus
               good_events: good
               total_events: total
               exempt_labels: [hotfix]

@@ -93,11 +93,12 @@ public sealed class AppSettingsTests
         await notifier.PublishAsync(Update(id, ReleaseStatus.Failed) with { Stage = null, Step = 0, WeightPercent = null }, "u3", default);
         await notifier.PublishAsync(Update(id, ReleaseStatus.RollbackFailed), "u4", default);
 
-        Assert.Equal([(7101, LogLevel.Information), (7102, LogLevel.Warning), (7102, LogLevel.Warning), (7103, LogLevel.Critical)], records.Entries.Select(e => (e.EventId.Id, e.Level)));
-        Assert.Contains("release-octo.shop-pr1-aaaaaaaaaaaa is RolledBack at stage production step 1/2 (10% of traffic on the candidate)", records.Entries[1].Message, StringComparison.Ordinal);
+        var entries = records.Entries.ToArray();
+        Assert.Equal([(7101, LogLevel.Information), (7102, LogLevel.Warning), (7102, LogLevel.Warning), (7103, LogLevel.Critical)], entries.Select(e => (e.EventId.Id, e.Level)));
+        Assert.Contains("release-octo.shop-pr1-aaaaaaaaaaaa is RolledBack at stage production step 1/2 (10% of traffic on the candidate)", entries[1].Message, StringComparison.Ordinal);
         // A release that failed before its first stage says so, instead of printing empty stage and weight fields.
-        Assert.Contains("is Failed before any stage (no traffic moved)", records.Entries[2].Message, StringComparison.Ordinal);
-        Assert.Contains("ROLLBACK FAILED for release release-octo.shop-pr1-aaaaaaaaaaaa at stage production step 1/2: last read 10% of traffic", records.Entries[3].Message, StringComparison.Ordinal);
+        Assert.Contains("is Failed before any stage (no traffic moved)", entries[2].Message, StringComparison.Ordinal);
+        Assert.Contains("ROLLBACK FAILED for release release-octo.shop-pr1-aaaaaaaaaaaa at stage production step 1/2: last read 10% of traffic", entries[3].Message, StringComparison.Ordinal);
     }
 
     private static ReleaseStatusUpdate Update(ReleaseId id, ReleaseStatus status) => new(

@@ -25,8 +25,18 @@ internal sealed class FakeDeploymentTarget : IDeploymentTarget
         return Task.FromResult(new TrafficState(weight, null, DateTimeOffset.UnixEpoch, $"{weight}% on {shift.CandidateVersion}"));
     }
 
-    public Task<TrafficState> ReadAsync(TargetSpec target, string service, CancellationToken cancellationToken)
-        => Task.FromResult(new TrafficState(_shifts.LastOrDefault()?.CandidateWeightPercent ?? 0, null, DateTimeOffset.UnixEpoch, "read"));
+    public Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
+    {
+        var weight = _shifts.LastOrDefault() is { } last ? WeightAfter(last) : 0;
+        return Task.FromResult(new TrafficState(weight, null, DateTimeOffset.UnixEpoch, $"{weight}% read"));
+    }
+
+    private static int WeightAfter(TrafficShift shift) => shift.Action switch
+    {
+        TrafficAction.Rollback => 0,
+        TrafficAction.Promote => 100,
+        _ => shift.CandidateWeightPercent,
+    };
 }
 
 /// <summary>An SLI source named "sandbox" that has no data (the tests here never reach a gate).</summary>

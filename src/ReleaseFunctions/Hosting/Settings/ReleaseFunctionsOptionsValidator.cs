@@ -1,15 +1,21 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using ReleaseFunctions.Composition;
+using ReleaseFunctions.Policy;
 
 namespace ReleaseFunctions.Hosting.Settings;
 
 /// <summary>
 /// Checks <see cref="ReleaseFunctionsOptions"/> at start. Every message names the setting by its Functions-style key
 /// and says what is expected. With the sandbox disabled (production), GitHub credentials, a webhook secret, an
-/// operator API key and a real SLI provider are required.
+/// operator API key and a real SLI provider are required. When the default policy's and the integrations' settings are
+/// known, the default policy must name only a target and SLI providers that are configured (<see cref="DefaultPolicyProviders"/>).
 /// </summary>
-internal sealed class ReleaseFunctionsOptionsValidator(HostStartupProblems startupProblems) : IValidateOptions<ReleaseFunctionsOptions>
+internal sealed class ReleaseFunctionsOptionsValidator(
+    HostStartupProblems startupProblems,
+    IOptions<DefaultReleasePolicyOptions>? defaultPolicy = null,
+    IOptions<IntegrationEndpointsOptions>? endpoints = null) : IValidateOptions<ReleaseFunctionsOptions>
 {
     private const int MinimumApiKeyLength = 16;
 
@@ -21,7 +27,25 @@ internal sealed class ReleaseFunctionsOptionsValidator(HostStartupProblems start
         ValidateGitHub(options.GitHub, options.Sandbox.Enabled, problems);
         ValidateSli(options.Sli, options.Sandbox.Enabled, problems);
         ValidateOperator(options.Operator, options.Sandbox.Enabled, problems);
+        ValidateDefaultPolicy(options, problems);
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private void ValidateDefaultPolicy(ReleaseFunctionsOptions options, List<string> problems)
+    {
+        if (defaultPolicy is null || endpoints is null)
+        {
+            return;
+        }
+
+        try
+        {
+            problems.AddRange(DefaultPolicyProviders.Problems(options, defaultPolicy.Value, endpoints.Value));
+        }
+        catch (OptionsValidationException)
+        {
+            // Malformed default-policy or endpoint settings: their own validators report them.
+        }
     }
 
     private static void ValidateStore(StoreOptions store, List<string> problems)
