@@ -6,7 +6,7 @@ namespace ReleaseFunctions.Testing;
 /// <summary>
 /// Where every fixed date of the tests comes from. A fixture is written as the date it was written for
 /// (<c>TestClock.At(2026, 11, 23, 14, 30)</c>) and comes out moved by <see cref="Shift"/>, zero unless the environment
-/// variable <see cref="ShiftVariable"/> gives a whole number of days. Running the suite with the fixtures moved (e.g.
+/// variable <see cref="ShiftVariable"/> gives a number of days (whole weeks). Running the suite with the fixtures moved (e.g.
 /// <c>RELEASEFUNCTIONS_TEST_EPOCH_SHIFT_DAYS=-364</c>, 52 weeks back, so weekdays stay what the fixtures say) proves
 /// that no test depends on today's date or mixes the real clock with a fixture's. Test support only: nothing under
 /// src/ reads the variable.
@@ -48,9 +48,10 @@ internal static partial class TestClock
             return TimeSpan.Zero;
         }
 
-        return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var days)
+        // Whole weeks: fixtures name weekdays (a Monday's DORA week, a freeze on the harness's first day).
+        return int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var days) && days % 7 == 0
             ? TimeSpan.FromDays(days)
-            : throw new InvalidOperationException($"{ShiftVariable} must be a whole number of days, got '{value}'.");
+            : throw new InvalidOperationException($"{ShiftVariable} must be a whole number of weeks in days (e.g. -364), got '{value}'.");
     }
 
     [GeneratedRegex(@"\b\d{4}-\d{2}-\d{2}(?=[T ]\d{2}:\d{2})")]

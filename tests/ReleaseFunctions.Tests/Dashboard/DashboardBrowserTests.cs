@@ -212,8 +212,10 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     public async Task The_dora_page_charts_the_four_metrics_per_repository()
     {
         using var app = DashboardApp.Launch();
-        // The page asks for periods ending at the browser's next UTC midnight, so the releases completed in the last days.
-        var today = DateTimeOffset.UtcNow;
+        // The page asks for periods ending at the browser's next UTC midnight, so the releases completed in the last days;
+        // the browser's clock is pinned to the app's.
+        var today = app.Clock.GetUtcNow();
+        using var pinned = chromium.PinClock(today);
         var seeds = new[]
         {
             ("contoso/shop", 1, ReleaseStatus.Promoted, today.AddDays(-1)),

@@ -149,7 +149,7 @@ public sealed class TimerFunctionSchedulerTests
         Assert.Equal(1, host.Probe.MaxConcurrentInvocations);
     }
 
-    private static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private static DateTimeOffset At(string text) => TestClock.At(text);
 
     private sealed class SchedulerHost : IAsyncDisposable
     {
@@ -173,7 +173,7 @@ public sealed class TimerFunctionSchedulerTests
             Scheduler = Services.GetRequiredService<TimerFunctionScheduler>();
         }
 
-        public ManualTimeProvider Clock { get; } = new(Start);
+        public TestTimeProvider Clock { get; } = new(Start);
 
         public TimerProbe Probe { get; } = new();
 
