@@ -74,8 +74,13 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     /// <summary>Waits until a timer is armed, then moves the clock to its due time (firing it) and returns that time.</summary>
     public async Task<DateTimeOffset> AdvanceToNextTimerAsync()
     {
-        await WhenTimersArmedAsync();
-        var due = NextDue!.Value;
+        DateTimeOffset? next;
+        while ((next = NextDue) is null)
+        {
+            await WhenTimersArmedAsync();
+        }
+
+        var due = next.Value;
         var now = GetUtcNow();
         Advance(due > now ? due - now : TimeSpan.Zero);
         return due;
@@ -92,7 +97,6 @@ internal sealed class TestTimeProvider : FakeTimeProvider
 
     private void Arm(ObservedTimer timer, TimeSpan dueTime, TimeSpan period)
     {
-        List<TaskCompletionSource> ready = [];
         lock (_gate)
         {
             _armed.Remove(timer);
@@ -109,7 +113,32 @@ internal sealed class TestTimeProvider : FakeTimeProvider
             timer.Periodic = period != Timeout.InfiniteTimeSpan && period > TimeSpan.Zero;
             timer.Period = period;
             timer.DueAt = GetUtcNow() + (dueTime > TimeSpan.Zero ? dueTime : TimeSpan.Zero);
-            _armed.Add(timer);
+            timer.HasElapsed = false;
+        }
+    }
+
+    /// <summary>
+    /// Shows the timer as armed once FakeTimeProvider has it (unless it fired meanwhile), so a test that sees it and
+    /// moves the clock does not move it before the timer's due time is set; then completes the waits that now hold.
+    /// </summary>
+    private void Armed(ObservedTimer timer, TimeSpan dueTime)
+    {
+        lock (_gate)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan && !timer.Disposed && (timer.Periodic || !timer.HasElapsed) && !_armed.Contains(timer))
+            {
+                _armed.Add(timer);
+            }
+        }
+
+        ReleaseWaiters();
+    }
+
+    private void ReleaseWaiters()
+    {
+        List<TaskCompletionSource> ready = [];
+        lock (_gate)
+        {
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_armed.Count >= _waiters[i].Count)
@@ -134,6 +163,7 @@ internal sealed class TestTimeProvider : FakeTimeProvider
             }
             else
             {
+                timer.HasElapsed = true;
                 _armed.Remove(timer);
             }
         }
@@ -143,6 +173,7 @@ internal sealed class TestTimeProvider : FakeTimeProvider
     {
         lock (_gate)
         {
+            timer.Disposed = true;
             _armed.Remove(timer);
         }
     }
@@ -181,10 +212,15 @@ internal sealed class TestTimeProvider : FakeTimeProvider
 
         public bool Periodic { get; set; }
 
+        public bool HasElapsed { get; set; }
+
+        public bool Disposed { get; set; }
+
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             owner.Arm(this, dueTime, period);
             var changed = Inner.Change(dueTime, period);
+            owner.Armed(this, dueTime);
             if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan && dueTime <= owner.AutoAdvanceUpTo && !Periodic)
             {
                 ThreadPool.QueueUserWorkItem(_ => owner.AutoAdvance(this));
