@@ -12,7 +12,7 @@ namespace ReleaseFunctions.Durable.Tests;
 /// </summary>
 public sealed class ScaleOutWakeUpTests : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _clock = new(EngineHarness.Start);
+    private readonly FakeTimeProvider _clock = new(EngineHarness.Start);
     private readonly string _schema = PostgresTestServer.NewSchema();
     private readonly List<ServiceProvider> _apps = [];
 

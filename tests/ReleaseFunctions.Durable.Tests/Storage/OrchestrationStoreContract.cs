@@ -8,7 +8,7 @@ namespace ReleaseFunctions.Durable.Tests.Storage;
 /// </summary>
 public abstract class OrchestrationStoreContract : IAsyncLifetime
 {
-    protected static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset T0 = TestClock.At(2026, 11, 23, 9, 0, 0);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
     protected IOrchestrationStore Store { get; private set; } = null!;

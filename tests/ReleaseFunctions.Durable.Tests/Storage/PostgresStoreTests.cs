@@ -19,7 +19,7 @@ public sealed class PostgresStoreContractTests : OrchestrationStoreContract
 /// <summary>What only a store shared by several processes must do: migrate once, hand each item to one taker, wake the others.</summary>
 public sealed class PostgresStoreTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = TestClock.At(2026, 11, 23, 9, 0, 0);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private readonly string _schema = PostgresTestServer.NewSchema();
     private readonly List<PostgresOrchestrationStore> _stores = [];

@@ -10,12 +10,12 @@ namespace ReleaseFunctions.Durable.Tests.Support;
 /// </summary>
 public sealed class EngineHarness : IAsyncDisposable
 {
-    public static readonly DateTimeOffset Start = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 9, 0, 0);
 
     private readonly ServiceProvider _services;
     private readonly List<IHostedService> _hosted;
 
-    private EngineHarness(ServiceProvider services, string folder, ManualTimeProvider time)
+    private EngineHarness(ServiceProvider services, string folder, FakeTimeProvider time)
     {
         _services = services;
         Folder = folder;
@@ -26,7 +26,7 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public string Folder { get; }
     public string DatabasePath => Path.Combine(Folder, "engine.db");
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
     public DurableTaskClient Client { get; }
     public IServiceProvider Services => _services;
 
@@ -48,7 +48,7 @@ public sealed class EngineHarness : IAsyncDisposable
     public static async Task<EngineHarness> StartAsync(Action<TaskRegistry> register, Action<IServiceCollection>? services = null, string? folder = null, Action<DurableTaskWorkerOptions>? worker = null)
     {
         folder ??= Directory.CreateTempSubdirectory("rf-durable-").FullName;
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         collection.AddSingleton<TimeProvider>(time);

@@ -10,7 +10,7 @@ public sealed class AzureMonitorMetricsSliSourceTests : IAsyncLifetime
 {
     private const string Site = "/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.Web/sites/checkout";
     private const string Slot = Site + "/slots/staging";
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 18, 0, 0);
     private static readonly SliWindow Window = new(Start, Start.AddMinutes(5));
     private readonly HttpClient _client = new();
     private readonly FakeTokenCredential _credential = new("arm-token");
@@ -26,7 +26,7 @@ public sealed class AzureMonitorMetricsSliSourceTests : IAsyncLifetime
 
     private AzureMonitorMetricsSliSource Source() => new(_client,
         new AzureMonitorMetricsOptions { ResourceManagerEndpoint = _server.BaseAddress, Resilience = new HttpResilienceOptions { UseJitter = false } },
-        _credential, new ManualTimeProvider(Start.AddMinutes(20), TimeSpan.FromSeconds(10)));
+        _credential, new TestTimeProvider(Start.AddMinutes(20)) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) });
 
     private static SliQuery Query(Dictionary<string, string> parameters, string metric = "HttpResponseTime", string? aggregation = "Average", string? unit = null)
         => new("azure-monitor-metrics", metric, Window, parameters, TimeSpan.FromMinutes(1), aggregation, unit);
@@ -92,7 +92,7 @@ public sealed class AzureMonitorMetricsSliSourceTests : IAsyncLifetime
         var canaryRequest = _server.Requests.Single(r => r.Path.Contains("/slots/"));
         Assert.Equal(Slot + "/providers/Microsoft.Insights/metrics", canaryRequest.Path);
         Assert.Equal("2023-10-01", canaryRequest.Query("api-version"));
-        Assert.Equal("2026-11-23T18:00:00Z/2026-11-23T18:05:00Z", canaryRequest.Query("timespan"));
+        Assert.Equal(TestClock.ShiftTimestamps("2026-11-23T18:00:00Z/2026-11-23T18:05:00Z"), canaryRequest.Query("timespan"));
         Assert.Equal("PT1M", canaryRequest.Query("interval"));
         Assert.Equal("HttpResponseTime", canaryRequest.Query("metricnames"));
         Assert.Equal("Average", canaryRequest.Query("aggregation"));

@@ -11,7 +11,7 @@ public sealed class LogAnalyticsSliSourceTests : IAsyncLifetime
 {
     private const string Workspace = "6f0c1a52-3b0e-4a57-9c8e-2f1d5e7b9a10";
     private const string Template = "AppRequests | where TimeGenerated between (window_start .. window_end) and AppRoleName == service | summarize value = countif(Success == false) * 1.0 / count() by bin(TimeGenerated, bin_size), population";
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 18, 0, 0);
     private static readonly SliWindow Window = new(Start, Start.AddMinutes(10));
     private readonly HttpClient _client = new();
     private readonly FakeTokenCredential _credential = new("logs-token");
@@ -27,7 +27,7 @@ public sealed class LogAnalyticsSliSourceTests : IAsyncLifetime
 
     private LogAnalyticsSliSource Source() => new(_client,
         new LogAnalyticsOptions(Workspace) { Endpoint = _server.BaseAddress, Resilience = new HttpResilienceOptions { UseJitter = false } },
-        _credential, new ManualTimeProvider(Start.AddMinutes(20), TimeSpan.FromSeconds(10)));
+        _credential, new TestTimeProvider(Start.AddMinutes(20)) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) });
 
     private static SliQuery Query(IReadOnlyDictionary<string, string>? parameters = null, string? unit = null, string template = Template)
         => new("azure-monitor-logs", template, Window, parameters ?? new Dictionary<string, string> { ["service"] = "checkout" }, TimeSpan.FromMinutes(1), null, unit);
@@ -52,9 +52,9 @@ public sealed class LogAnalyticsSliSourceTests : IAsyncLifetime
         Assert.Equal("Bearer logs-token", request.Header("Authorization"));
         Assert.Equal(["https://api.loganalytics.io/.default"], _credential.Scopes);
         using var body = JsonDocument.Parse(request.Body);
-        Assert.Equal("2026-11-23T18:00:00.0000000Z/2026-11-23T18:10:00.0000000Z", body.RootElement.GetProperty("timespan").GetString());
+        Assert.Equal(TestClock.ShiftTimestamps("2026-11-23T18:00:00.0000000Z/2026-11-23T18:10:00.0000000Z"), body.RootElement.GetProperty("timespan").GetString());
         Assert.Equal(
-            "let window_start = datetime(2026-11-23T18:00:00.0000000Z);\nlet window_end = datetime(2026-11-23T18:10:00.0000000Z);\nlet bin_size = timespan(60s);\nlet service = \"checkout\";\n" + Template,
+            TestClock.ShiftTimestamps("let window_start = datetime(2026-11-23T18:00:00.0000000Z);\nlet window_end = datetime(2026-11-23T18:10:00.0000000Z);\n") + "let bin_size = timespan(60s);\nlet service = \"checkout\";\n" + Template,
             body.RootElement.GetProperty("query").GetString());
 
         var canary = reading.For("canary")!;
@@ -187,7 +187,7 @@ public sealed class LogAnalyticsSliSourceTests : IAsyncLifetime
     [Fact]
     public async Task A_credential_that_cannot_get_a_token_is_unauthorized_before_any_call()
     {
-        var source = new LogAnalyticsSliSource(_client, new LogAnalyticsOptions(Workspace) { Endpoint = _server.BaseAddress }, new FailingCredential(), TimeProvider.System);
+        var source = new LogAnalyticsSliSource(_client, new LogAnalyticsOptions(Workspace) { Endpoint = _server.BaseAddress }, new FailingCredential(), new FakeTimeProvider(Start));
 
         var error = await Assert.ThrowsAsync<IntegrationException>(() => source.QueryAsync(Query(), CancellationToken.None));
 

@@ -10,10 +10,10 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
 {
     private const string Site = "/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.Web/sites/checkout";
     private const string SlotHost = "checkout-staging-a1b2.azurewebsites.net";
-    private static readonly DateTimeOffset Now = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = TestClock.At(2026, 11, 23, 18, 0, 0);
     private readonly HttpClient _client = new();
     private readonly FakeTokenCredential _credential = new("arm-token");
-    private readonly ManualTimeProvider _clock = new(Now, TimeSpan.FromSeconds(10));
+    private readonly TestTimeProvider _clock = new(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     private FakeHttpServer _server = null!;
 
     // The fake site's state, changed by the requests the target makes.

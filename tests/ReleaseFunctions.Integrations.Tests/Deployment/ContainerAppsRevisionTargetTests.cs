@@ -9,9 +9,9 @@ namespace ReleaseFunctions.Integrations.Tests.Deployment;
 public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
 {
     private const string App = "/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.App/containerApps/checkout";
-    private static readonly DateTimeOffset Now = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = TestClock.At(2026, 11, 23, 18, 0, 0);
     private readonly HttpClient _client = new();
-    private readonly ManualTimeProvider _clock = new(Now, TimeSpan.FromSeconds(10));
+    private readonly TestTimeProvider _clock = new(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     private FakeHttpServer _server = null!;
 
     private string _mode = "Multiple";

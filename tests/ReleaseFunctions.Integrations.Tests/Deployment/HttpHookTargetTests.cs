@@ -11,7 +11,7 @@ namespace ReleaseFunctions.Integrations.Tests.Deployment;
 public sealed class HttpHookTargetTests : IAsyncLifetime
 {
     private const string Secret = "a-shared-secret-of-some-length";
-    private static readonly DateTimeOffset Now = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = TestClock.At(2026, 11, 23, 18, 0, 0);
     private static readonly TargetSpec Spec = new("http-hook", new Dictionary<string, string>());
     private readonly HttpClient _client = new();
     private FakeHttpServer _server = null!;
@@ -26,7 +26,7 @@ public sealed class HttpHookTargetTests : IAsyncLifetime
 
     private HttpHookTarget Target() => new(_client,
         new HttpHookOptions(new Uri(_server.BaseAddress, "deploy"), Secret) { Resilience = new HttpResilienceOptions { UseJitter = false } },
-        new ManualTimeProvider(Now, TimeSpan.FromSeconds(10)));
+        new TestTimeProvider(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) });
 
     private static TrafficShift Shift(int weight, TrafficAction action = TrafficAction.Shift)
         => new(Spec, "release-7", "checkout", "2.0.0", "production", 2, weight, action, "instance-1:task-4");

@@ -135,11 +135,11 @@ public sealed class GitHubAppAuthTests
         Assert.Single(server.RequestsTo("PATCH", ".*"));
     }
 
-    private static GitHubClient AppClient(FakeGitHubServer server, ManualTimeProvider clock, string pem) =>
+    private static GitHubClient AppClient(FakeGitHubServer server, TestTimeProvider clock, string pem) =>
         new(new HttpClient(), new GitHubClientOptions { BaseAddress = server.BaseAddress, AppId = AppId, AppPrivateKeyPem = pem }, clock);
 
     /// <summary>Installation tokens ghs_1, ghs_2, ... valid for one hour from the fake clock's now, as GitHub issues them.</summary>
-    private static void ScriptTokens(FakeGitHubServer server, ManualTimeProvider clock)
+    private static void ScriptTokens(FakeGitHubServer server, TestTimeProvider clock)
     {
         var issued = 0;
         server.On("POST", TokenPath, _ => FakeAnswer.Created(new JsonObject

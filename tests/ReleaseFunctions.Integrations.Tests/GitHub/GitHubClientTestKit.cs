@@ -10,14 +10,14 @@ internal static class GitHubClientTestKit
     public static readonly GitHubRepositoryName Repo = GitHubRepositoryName.Parse("Contoso/checkout-api");
     public static readonly ReleaseId Release = new("Contoso/checkout-api", 42, "9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6");
 
-    public static GitHubClient TokenClient(FakeGitHubServer server, ManualTimeProvider clock, Action<GitHubClientOptions>? configure = null)
+    public static GitHubClient TokenClient(FakeGitHubServer server, TestTimeProvider clock, Action<GitHubClientOptions>? configure = null)
     {
         var options = new GitHubClientOptions { BaseAddress = server.BaseAddress, Token = "ghp_test-token", RetryBaseDelay = TimeSpan.FromSeconds(1) };
         configure?.Invoke(options);
         return new GitHubClient(new HttpClient(), options, clock);
     }
 
-    public static ManualTimeProvider Clock() => new(WebhookTestKit.Start) { AutoAdvance = true };
+    public static TestTimeProvider Clock() => new(WebhookTestKit.Start) { AutoAdvanceUpTo = TimeSpan.MaxValue };
 
     public static ReleaseStatusView Status(string state = "Soaking", int step = 2, double weight = 25, string next = "Promote to 50% at 14:55 UTC if the gates pass") =>
         new(Release, state, "production", step, 4, weight,

@@ -92,7 +92,7 @@ public sealed class GitHubClientTests
         Assert.Contains("| Traffic on the new version | 25% |", body);
         Assert.Contains("| error_rate | ✅ pass | 0.42 % | &lt; 1 % |", body);
         Assert.Contains("| p99_latency | ❔ inconclusive | no data | &lt;= +10% of baseline |", body);
-        Assert.Contains("- @mona approved at 2026-11-23 14:30 UTC: canary looks | fine", body);
+        Assert.Contains(TestClock.ShiftTimestamps("- @mona approved at 2026-11-23 14:30 UTC: canary looks | fine"), body);
         Assert.Equal(1, body.Split("<!--").Length - 1);
         Assert.Contains("**Next:** Promote to 50% at 14:55 UTC if the gates pass", body);
         Assert.DoesNotContain("<!-- x", ReleaseStatusComment.Render(Status(next: "<!-- x -->")));
@@ -140,7 +140,7 @@ public sealed class GitHubClientTests
         var updated = JsonNode.Parse(server.RequestsTo("PATCH", ".*")[0].Body)!;
         Assert.Equal("completed", updated["status"]!.GetValue<string>());
         Assert.Equal("timed_out", updated["conclusion"]!.GetValue<string>());
-        Assert.Equal("2026-11-23T14:30:00+00:00", updated["completed_at"]!.GetValue<string>());
+        Assert.Equal(TestClock.ShiftTimestamps("2026-11-23T14:30:00+00:00"), updated["completed_at"]!.GetValue<string>());
         Assert.Null(updated["head_sha"]);
         Assert.Throws<ArgumentException>(() => new CheckRunReport("release", CheckRunStatus.Completed, null, "t", "s"));
     }
@@ -234,7 +234,7 @@ public sealed class GitHubClientTests
         Assert.Contains("POST /repos/Contoso/checkout-api/issues/42/comments", e.Message);
         Assert.Contains(quoted, e.Message);
         Assert.Single(server.Requests);
-        Assert.Empty(clock.Waits);
+        Assert.Empty(clock.RequestedDelays);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class GitHubResilienceTests
 
         Assert.Equal(8, await client.PostCommentAsync(Repo, 42, "hi", null, default));
         Assert.Equal(2, server.Requests.Count);
-        Assert.Equal([TimeSpan.FromSeconds(30)], clock.Waits);
+        Assert.Equal([TimeSpan.FromSeconds(30)], clock.RequestedDelays);
         Assert.Equal(WebhookTestKit.Start.AddSeconds(30), clock.GetUtcNow());
     }
 
@@ -41,7 +41,7 @@ public sealed class GitHubResilienceTests
         using var client = TokenClient(server, clock);
 
         Assert.Equal(9, await client.PostCommentAsync(Repo, 42, "hi", null, default));
-        Assert.Equal([TimeSpan.FromSeconds(45)], clock.Waits);
+        Assert.Equal([TimeSpan.FromSeconds(45)], clock.RequestedDelays);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class GitHubResilienceTests
         Assert.Contains("resets in 40m00s, longer than the 2m00s allowed", e.Message);
         Assert.Contains("GitHub:MaxRateLimitWait", e.Message);
         Assert.Single(server.Requests);
-        Assert.Empty(clock.Waits);
+        Assert.Empty(clock.RequestedDelays);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class GitHubResilienceTests
         Assert.Equal(IntegrationFailureKind.Throttled, e.Kind);
         Assert.Contains("still rate limited after 2 retries", e.Message);
         Assert.Equal(3, server.Requests.Count);
-        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)], clock.Waits);
+        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)], clock.RequestedDelays);
     }
 
     [Fact]
@@ -92,9 +92,9 @@ public sealed class GitHubResilienceTests
 
         Assert.Equal(10, await client.PostCommentAsync(Repo, 42, "hi", null, default));
         Assert.Equal(4, server.Requests.Count);
-        Assert.Equal(3, clock.Waits.Count);
-        Assert.All(clock.Waits, w => Assert.InRange(w, TimeSpan.Zero, TimeSpan.FromSeconds(30)));
-        Assert.True(clock.Waits.Sum(w => w.TotalSeconds) > 1, string.Join(", ", clock.Waits));
+        Assert.Equal(3, clock.RequestedDelays.Count);
+        Assert.All(clock.RequestedDelays, w => Assert.InRange(w, TimeSpan.Zero, TimeSpan.FromSeconds(30)));
+        Assert.True(clock.RequestedDelays.Sum(w => w.TotalSeconds) > 1, string.Join(", ", clock.RequestedDelays));
     }
 
     [Fact]
@@ -130,6 +130,6 @@ public sealed class GitHubResilienceTests
         Assert.Equal(IntegrationFailureKind.Unavailable, e.Kind);
         Assert.Null(e.StatusCode);
         Assert.Contains("could not reach GitHub after 2 retries", e.Message);
-        Assert.Equal(2, clock.Waits.Count);
+        Assert.Equal(2, clock.RequestedDelays.Count);
     }
 }

@@ -21,7 +21,7 @@ public sealed class GitHubServiceCollectionTests
             ["GitHub:Webhook:Secrets:1"] = "new",
             ["GitHub:Webhook:ReleaseBranches:0"] = "release/*",
         }).Build();
-        var clock = new ManualTimeProvider(WebhookTestKit.Start);
+        var clock = new FakeTimeProvider(WebhookTestKit.Start);
         await using var provider = new ServiceCollection().AddSingleton<TimeProvider>(clock).AddGitHubIntegration(settings).BuildServiceProvider();
 
         var webhook = provider.GetRequiredService<IOptions<GitHubWebhookOptions>>().Value;

@@ -25,7 +25,7 @@ public sealed class GitHubWebhookHandlerTests
         Assert.Equal("octocat", start.Author);
         Assert.Equal("main", start.BaseBranch);
         Assert.Equal("4e2b7c1a9d8f6e5d4c3b2a1908f7e6d5c4b3a291", start.HeadSha);
-        Assert.Equal(new DateTimeOffset(2026, 11, 23, 14, 3, 9, TimeSpan.Zero), start.MergedAt);
+        Assert.Equal(TestClock.At(2026, 11, 23, 14, 3, 9), start.MergedAt);
         Assert.Equal("hubot", start.MergedBy);
         Assert.Equal(["performance", "canary"], start.Labels);
         Assert.Equal(45678901, start.InstallationId);
@@ -104,7 +104,7 @@ public sealed class GitHubWebhookHandlerTests
         Assert.Equal("mona", command.Command.Actor);
         Assert.Equal(GitHubWebhookHandler.CommandSource, command.Command.Source);
         Assert.Equal("canary error rate is flat", command.Command.Comment);
-        Assert.Equal(new DateTimeOffset(2026, 11, 23, 14, 20, 2, TimeSpan.Zero), command.Command.IssuedAt);
+        Assert.Equal(TestClock.At(2026, 11, 23, 14, 20, 2), command.Command.IssuedAt);
         Assert.Equal(1822334455, command.CommentId);
         Assert.Equal("MEMBER", command.CommenterAssociation);
         Assert.Equal(45678901, command.InstallationId);
@@ -161,9 +161,9 @@ public sealed class GitHubWebhookHandlerTests
     [Fact]
     public async Task A_redelivery_is_a_duplicate_and_a_forgotten_one_is_handled_again()
     {
-        // The handler's clock: on the system clock, an id received at the kit's start time would already have expired.
-        var log = new InMemoryWebhookDeliveryLog(new ManualTimeProvider(WebhookTestKit.Start));
-        var handler = WebhookTestKit.Handler(out _, deliveries: log);
+        // The log reads the handler's clock, the one that stamps each delivery's receivedAt.
+        InMemoryWebhookDeliveryLog log = null!;
+        var handler = WebhookTestKit.Handler(out _, deliveries: clock => log = new InMemoryWebhookDeliveryLog(clock));
         var body = WebhookTestKit.Payload("pull_request.closed.merged");
 
         Assert.IsType<StartReleaseRequested>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body, delivery: "d-7"), default));
@@ -288,7 +288,7 @@ public sealed class GitHubWebhookHandlerTests
     [Fact]
     public void Bad_options_are_refused_up_front_naming_the_setting()
     {
-        var clock = new ManualTimeProvider(WebhookTestKit.Start);
+        var clock = new FakeTimeProvider(WebhookTestKit.Start);
         var log = new InMemoryWebhookDeliveryLog(clock);
         Assert.Contains("Secrets", Assert.Throws<ArgumentException>(() => new GitHubWebhookHandler(new GitHubWebhookOptions(), log, clock)).Message);
         Assert.Contains("ReleaseBranches[1]", Assert.Throws<ArgumentException>(() => new GitHubWebhookHandler(new GitHubWebhookOptions { Secrets = ["s"], ReleaseBranches = ["main", " "] }, log, clock)).Message);

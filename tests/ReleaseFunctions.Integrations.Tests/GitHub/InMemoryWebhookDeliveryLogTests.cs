@@ -7,7 +7,7 @@ public sealed class InMemoryWebhookDeliveryLogTests
     [Fact]
     public async Task An_id_is_remembered_for_the_retention_and_then_forgotten()
     {
-        var clock = new ManualTimeProvider(WebhookTestKit.Start);
+        var clock = new FakeTimeProvider(WebhookTestKit.Start);
         var log = new InMemoryWebhookDeliveryLog(clock, capacity: 100, retention: TimeSpan.FromHours(1));
         Assert.True(await log.TryRecordAsync("a", clock.GetUtcNow(), default));
 
@@ -21,7 +21,7 @@ public sealed class InMemoryWebhookDeliveryLogTests
     [Fact]
     public async Task Beyond_capacity_the_oldest_ids_are_dropped_first()
     {
-        var clock = new ManualTimeProvider(WebhookTestKit.Start);
+        var clock = new FakeTimeProvider(WebhookTestKit.Start);
         var log = new InMemoryWebhookDeliveryLog(clock, capacity: 3);
         foreach (var id in new[] { "a", "b", "c", "d" })
         {

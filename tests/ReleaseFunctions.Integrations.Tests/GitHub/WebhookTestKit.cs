@@ -7,26 +7,26 @@ namespace ReleaseFunctions.Integrations.Tests.GitHub;
 internal static class WebhookTestKit
 {
     public const string Secret = "It's a Secret to Everybody";
-    public static readonly DateTimeOffset Start = new(2026, 11, 23, 14, 30, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 14, 30);
 
     public static string Payload(string name) =>
-        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "GitHub", "Payloads", name + ".json"));
+        TestClock.ShiftTimestamps(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "GitHub", "Payloads", name + ".json")));
 
     public static GitHubWebhookHandler Handler(
-        out ManualTimeProvider clock,
+        out FakeTimeProvider clock,
         string[]? secrets = null,
         string[]? releaseBranches = null,
         int maxBodyBytes = GitHubWebhookOptions.DefaultMaxBodyBytes,
-        IWebhookDeliveryLog? deliveries = null)
+        Func<TimeProvider, IWebhookDeliveryLog>? deliveries = null)
     {
-        clock = new ManualTimeProvider(Start);
+        clock = new FakeTimeProvider(Start);
         var options = new GitHubWebhookOptions { Secrets = secrets ?? [Secret], MaxBodyBytes = maxBodyBytes };
         if (releaseBranches is not null)
         {
             options.ReleaseBranches = releaseBranches;
         }
 
-        return new GitHubWebhookHandler(options, deliveries ?? new InMemoryWebhookDeliveryLog(clock), clock);
+        return new GitHubWebhookHandler(options, deliveries?.Invoke(clock) ?? new InMemoryWebhookDeliveryLog(clock), clock);
     }
 
     public static WebhookRequest Request(

@@ -1,3 +1,4 @@
+using ReleaseFunctions.Testing;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ReleaseFunctions.Core.Gates;
@@ -20,7 +21,7 @@ namespace ReleaseFunctions.Integrations.Tests.Policy;
 public sealed class SamplePolicyRunsTests : IAsyncLifetime
 {
     private const string Workspace = "3f2c4a1e-9b7d-4c2a-8e5f-1a2b3c4d5e6f";
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 18);
     private static readonly SliWindow Window = new(Start, Start.AddMinutes(5));
     private static readonly Dictionary<string, string> Release = new()
     {
@@ -28,7 +29,7 @@ public sealed class SamplePolicyRunsTests : IAsyncLifetime
     };
 
     private readonly HttpClient _client = new();
-    private readonly ManualTimeProvider _clock = new(Start.AddMinutes(10), TimeSpan.FromSeconds(10));
+    private readonly TestTimeProvider _clock = new(Start.AddMinutes(10)) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     private readonly FakeTokenCredential _credential = new("token");
     private readonly Dictionary<string, JsonArray> _rampUpRules = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, JsonArray> _containerTraffic = new(StringComparer.OrdinalIgnoreCase);

@@ -9,16 +9,16 @@ namespace ReleaseFunctions.Integrations.Tests.Prometheus;
 
 public sealed class PrometheusSliSourceTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 18, 0, 0);
     private static readonly SliWindow Window = new(Start, Start.AddMinutes(5));
     private readonly HttpClient _client = new();
     private FakeHttpServer _server = null!;
-    private ManualTimeProvider _clock = null!;
+    private TestTimeProvider _clock = null!;
 
     public async Task InitializeAsync()
     {
         _server = await FakeHttpServer.StartAsync();
-        _clock = new ManualTimeProvider(Start.AddMinutes(10), autoAdvanceUpTo: TimeSpan.FromSeconds(10));
+        _clock = new TestTimeProvider(Start.AddMinutes(10)) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     }
 
     public async Task DisposeAsync()

@@ -21,8 +21,14 @@ public sealed class PrometheusServerTests(PrometheusServerFixture server, ITestO
     private const double BaselineErrorShare = 0.02;
     private static readonly TimeSpan DataLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A real Prometheus stamps samples with the real time, so these tests use the real clock, and only it: the source
+    /// and every window read the same <see cref="Clock"/>, and no fixture date is involved.
+    /// </summary>
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     private PrometheusSliSource Source()
-        => new(server.Http, new PrometheusOptions(server.Prometheus.Address) { DefaultStep = TimeSpan.FromSeconds(1) }, TimeProvider.System);
+        => new(server.Http, new PrometheusOptions(server.Prometheus.Address) { DefaultStep = TimeSpan.FromSeconds(1) }, Clock);
 
     /// <summary>Serves a batch per population before each of the next <paramref name="scrapes"/> scrapes.</summary>
     private async Task ServeAcrossScrapesAsync(int scrapes)
@@ -45,7 +51,7 @@ public sealed class PrometheusServerTests(PrometheusServerFixture server, ITestO
         var waited = Stopwatch.StartNew();
         while (true)
         {
-            var window = new SliWindow(from, DateTimeOffset.UtcNow.AddSeconds(1));
+            var window = new SliWindow(from, Clock.GetUtcNow().AddSeconds(1));
             var reading = await source.QueryAsync(
                 new SliQuery(PrometheusSliSource.ProviderName, ErrorRate, window, new Dictionary<string, string>(), TimeSpan.FromSeconds(1), aggregation, "ratio"),
                 CancellationToken.None);
@@ -64,7 +70,7 @@ public sealed class PrometheusServerTests(PrometheusServerFixture server, ITestO
     [PrometheusFact]
     public async Task A_range_query_returns_each_populations_error_rate_as_scraped()
     {
-        var from = DateTimeOffset.UtcNow.AddSeconds(-2);
+        var from = Clock.GetUtcNow().AddSeconds(-2);
         await ServeAcrossScrapesAsync(4);
 
         var (reading, window) = await QueryUntilBothPopulationsAsync(Source(), from, aggregation: null, samples: 2);
@@ -112,7 +118,7 @@ public sealed class PrometheusServerTests(PrometheusServerFixture server, ITestO
         Assert.True(parsed.Policy is not null, string.Join(Environment.NewLine, parsed.Problems));
         var gate = parsed.Policy.Stages[0].Gate!;
         var source = Source();
-        var from = DateTimeOffset.UtcNow.AddSeconds(-2);
+        var from = Clock.GetUtcNow().AddSeconds(-2);
         await ServeAcrossScrapesAsync(3);
         var (_, window) = await QueryUntilBothPopulationsAsync(source, from, aggregation: null, samples: 2);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Sli;
 using ReleaseFunctions.Integrations.Sandbox;
@@ -7,7 +8,7 @@ namespace ReleaseFunctions.Integrations.Tests.Sandbox;
 
 public sealed class SandboxEnvironmentTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 18, 0, 0);
     private static readonly TargetSpec SandboxSpec = new("sandbox", new Dictionary<string, string>());
     private static readonly SandboxOptions Quiet = new() { LoadRatePerSecond = 0, RandomSeed = 7 };
 
@@ -36,7 +37,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task The_router_splits_traffic_near_the_weight_and_the_target_reads_it_back()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, clock);
         using var client = new HttpClient();
 
@@ -54,7 +55,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task Each_version_answers_with_its_own_version()
     {
-        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new ManualTimeProvider(Start));
+        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new FakeTimeProvider(Start));
         using var client = new HttpClient();
 
         Assert.Contains("\"version\":\"1.0.0\"", await client.GetStringAsync(new Uri(sandbox.StableAddress, "work")));
@@ -64,7 +65,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task A_misbehaving_candidate_shows_a_higher_error_rate_than_the_stable_version()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, clock);
         using var client = new HttpClient();
         await sandbox.Target.ApplyAsync(Shift(50), CancellationToken.None);
@@ -91,14 +92,24 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task Added_latency_shows_in_the_candidates_percentiles()
     {
-        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, TimeProvider.System);
+        var clock = new TestTimeProvider(Start);
+        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, clock);
         using var client = new HttpClient();
-        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
         await sandbox.Target.ApplyAsync(Shift(50), CancellationToken.None);
         sandbox.SetCandidateBehaviour(new CandidateBehaviour(0, TimeSpan.FromMilliseconds(150)));
 
-        await SendAsync(client, sandbox.RouterAddress, 60);
-        var window = new SliWindow(from, DateTimeOffset.UtcNow.AddSeconds(1));
+        // The candidate holds each request on the clock for its added latency: once every request has come back or is
+        // held, the clock moves on by that latency and the held ones answer.
+        var sending = Task.WhenAll(Enumerable.Range(0, 60).Select(async _ =>
+        {
+            using var answer = await client.GetAsync(new Uri(sandbox.RouterAddress, "work"));
+            return answer.Headers.GetValues("X-Sandbox-Version").Single();
+        }));
+        await Eventually(() => sandbox.ObservedRequests + clock.PendingOneShotTimers == 60);
+        Assert.True(clock.PendingOneShotTimers > 0, "no request went to the candidate");
+        clock.Advance(TimeSpan.FromMilliseconds(150));
+        Assert.Equal(60, (await sending).Length);
+        var window = new SliWindow(Start.AddSeconds(-1), clock.GetUtcNow().AddSeconds(1));
 
         var p50 = await sandbox.SliSource.QueryAsync(Sli("latency_p50_ms", window, window.Duration), CancellationToken.None);
         var p99Seconds = await sandbox.SliSource.QueryAsync(Sli("latency_p99_ms", window, window.Duration, "Seconds"), CancellationToken.None);
@@ -113,7 +124,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task Swap_promote_and_rollback_are_read_back_and_an_old_key_is_not_applied_again()
     {
-        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new ManualTimeProvider(Start));
+        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new FakeTimeProvider(Start));
 
         var shifted = await sandbox.Target.ApplyAsync(Shift(10, key: "step-1"), CancellationToken.None);
         var swapped = await sandbox.Target.ApplyAsync(Shift(0, TrafficAction.Swap), CancellationToken.None);
@@ -131,7 +142,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task The_load_generator_sends_one_request_per_tick_through_the_router()
     {
-        var clock = new ManualTimeProvider(Start);
+        var clock = new FakeTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Quiet with { LoadRatePerSecond = 20 }, clock);
 
         for (var tick = 1; tick <= 5; tick++)
@@ -148,7 +159,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task Queries_without_traffic_unknown_names_and_unconvertible_units_are_explicit()
     {
-        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new ManualTimeProvider(Start.AddMinutes(5)));
+        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new FakeTimeProvider(Start.AddMinutes(5)));
         var window = new SliWindow(Start, Start.AddMinutes(1));
 
         var empty = await sandbox.SliSource.QueryAsync(Sli("error_rate", window), CancellationToken.None);
@@ -165,7 +176,7 @@ public sealed class SandboxEnvironmentTests
     [Fact]
     public async Task The_candidate_can_be_told_to_misbehave_over_http_and_fails_exactly_that_share_from_then_on()
     {
-        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new ManualTimeProvider(Start));
+        await using var sandbox = await SandboxEnvironment.StartAsync(Quiet, new FakeTimeProvider(Start));
         using var client = new HttpClient();
         for (var i = 0; i < 7; i++)
         {
@@ -200,10 +211,10 @@ public sealed class SandboxEnvironmentTests
     /// <summary>Waits for real I/O (requests crossing local sockets) to finish, bounded.</summary>
     private static async Task Eventually(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var waited = Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 10 s");
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
             await Task.Yield();
             await Task.Delay(5);
         }

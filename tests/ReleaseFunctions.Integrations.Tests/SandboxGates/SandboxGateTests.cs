@@ -36,7 +36,7 @@ public sealed class SandboxGateTests(ITestOutputHelper output)
                   pass: "<= +25%"
         """;
 
-    private static readonly DateTimeOffset Start = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 18, 0, 0);
 
     /// <summary>20 requests a second: one load-generator tick per 50 ms of the manual clock.</summary>
     private static readonly SandboxOptions Options = new() { LoadRatePerSecond = 20, RandomSeed = 11 };
@@ -68,14 +68,14 @@ public sealed class SandboxGateTests(ITestOutputHelper output)
     /// until the tick's request was sent and every request sent has come back through the router or is held by the
     /// candidate's added latency until the clock moves on; so each request arrives at the instant of its tick.
     /// </summary>
-    private static async Task SoakAsync(SandboxEnvironment sandbox, WaitCountingClock clock)
+    private static async Task SoakAsync(SandboxEnvironment sandbox, TestTimeProvider clock)
     {
         for (var tick = 0; tick < Soak / Tick; tick++)
         {
             var sent = sandbox.GeneratedRequests + 1;
             clock.Advance(Tick);
-            await Eventually(() => sandbox.GeneratedRequests == sent && sandbox.ObservedRequests + clock.Waiting == sent,
-                () => $"after tick {tick + 1}: {sandbox.GeneratedRequests} sent, {sandbox.ObservedRequests} observed, {clock.Waiting} held by the clock, {sandbox.SkippedLoadTicks} ticks skipped");
+            await Eventually(() => sandbox.GeneratedRequests == sent && sandbox.ObservedRequests + clock.PendingOneShotTimers == sent,
+                () => $"after tick {tick + 1}: {sandbox.GeneratedRequests} sent, {sandbox.ObservedRequests} observed, {clock.PendingOneShotTimers} held by the clock, {sandbox.SkippedLoadTicks} ticks skipped");
         }
     }
 
@@ -102,7 +102,7 @@ public sealed class SandboxGateTests(ITestOutputHelper output)
     public async Task A_healthy_candidate_at_the_first_canary_weight_passes_the_gate()
     {
         var stage = Stage();
-        var clock = new WaitCountingClock(Start);
+        var clock = new TestTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Options, clock);
         await ShiftToFirstStepAsync(sandbox, stage);
 
@@ -126,7 +126,7 @@ public sealed class SandboxGateTests(ITestOutputHelper output)
     public async Task A_candidate_failing_30_percent_of_requests_fails_the_gate_on_the_critical_error_rate()
     {
         var stage = Stage();
-        var clock = new WaitCountingClock(Start);
+        var clock = new TestTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Options, clock);
         await ShiftToFirstStepAsync(sandbox, stage);
         sandbox.SetCandidateBehaviour(new CandidateBehaviour(0.3, TimeSpan.Zero));
@@ -148,7 +148,7 @@ public sealed class SandboxGateTests(ITestOutputHelper output)
     public async Task A_candidate_with_200_ms_added_latency_fails_the_gate_on_p99_latency_against_the_baseline()
     {
         var stage = Stage();
-        var clock = new WaitCountingClock(Start);
+        var clock = new TestTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Options, clock);
         await ShiftToFirstStepAsync(sandbox, stage);
         var added = TimeSpan.FromMilliseconds(200);
@@ -179,7 +179,7 @@ public sealed class SandboxGateTests(ITestOutputHelper output)
     public async Task A_window_without_traffic_fails_the_gate_because_the_error_rate_must_have_data()
     {
         var stage = Stage();
-        var clock = new WaitCountingClock(Start);
+        var clock = new TestTimeProvider(Start);
         await using var sandbox = await SandboxEnvironment.StartAsync(Options, clock);
         await ShiftToFirstStepAsync(sandbox, stage);
         await SoakAsync(sandbox, clock);

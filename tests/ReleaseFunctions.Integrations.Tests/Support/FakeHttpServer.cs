@@ -116,7 +116,8 @@ public sealed class FakeHttpServer : IAsyncDisposable
         if (response.Body is not null)
         {
             context.Response.ContentType ??= "application/json";
-            await context.Response.WriteAsync(response.Body);
+            // Scripted answers are written with the fixtures' dates; they move with them (see TestClock).
+            await context.Response.WriteAsync(TestClock.ShiftTimestamps(response.Body));
         }
     }
 

@@ -285,15 +285,15 @@ public sealed class ReleasesApiTests
     public async Task Dora_metrics_come_from_finished_releases_in_the_period()
     {
         using var app = new ReleaseAppFactory();
-        var t0 = new DateTimeOffset(2026, 11, 10, 12, 0, 0, TimeSpan.Zero);
+        var t0 = TestClock.At(2026, 11, 10, 12, 0, 0);
         await LedgerSeed.RecordAsync(app.Ledger, LedgerSeed.Release("octo/shop", 1, ReleaseStatus.Promoted, t0), "k1");
         await LedgerSeed.RecordAsync(app.Ledger, LedgerSeed.Release("octo/shop", 2, ReleaseStatus.RolledBack, t0.AddDays(1)), "k2");
         await LedgerSeed.RecordAsync(app.Ledger, LedgerSeed.Release("octo/shop", 3, ReleaseStatus.Running, t0.AddDays(2)), "k3");
         await LedgerSeed.RecordAsync(app.Ledger, LedgerSeed.Release("octo/web", 1, ReleaseStatus.Promoted, t0), "k4");
         var client = app.CreateOperatorClient();
 
-        var shop = await Json(await client.GetAsync("/api/dora?repository=octo/shop&from=2026-11-01&to=2026-11-21"));
-        var all = await Json(await client.GetAsync("/api/dora?from=2026-11-01T00:00:00Z&to=2026-11-21T00:00:00Z"));
+        var shop = await Json(await client.GetAsync($"/api/dora?repository=octo/shop&from={TestClock.Day(2026, 11, 1):yyyy-MM-dd}&to={TestClock.Day(2026, 11, 21):yyyy-MM-dd}"));
+        var all = await Json(await client.GetAsync(TestClock.ShiftTimestamps("/api/dora?from=2026-11-01T00:00:00Z&to=2026-11-21T00:00:00Z")));
 
         var metrics = Assert.Single(shop.GetProperty("repositories").EnumerateArray());
         Assert.Equal(2, metrics.GetProperty("deployments").GetInt32());

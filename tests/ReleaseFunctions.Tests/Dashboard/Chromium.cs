@@ -50,6 +50,25 @@ public sealed class Chromium : IDisposable
         Driver.Manage().Logs.GetLog(LogType.Browser);
     }
 
+    /// <summary>
+    /// Sets the clock of the pages loaded from now on (until disposed) to <paramref name="now"/> at their load, running on
+    /// from there, so a page that reads its own clock (the DORA periods end at the browser's next UTC midnight) agrees
+    /// with the app's fake clock instead of reading today's date.
+    /// </summary>
+    public IDisposable PinClock(DateTimeOffset now)
+    {
+        var script = "(() => { const RealDate = Date; const offset = " + now.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + " - RealDate.now();"
+            + " class PinnedDate extends RealDate { constructor(...args) { super(...(args.length ? args : [RealDate.now() + offset])); } static now() { return RealDate.now() + offset; } }"
+            + " globalThis.Date = PinnedDate; })();";
+        var added = (Dictionary<string, object>)Driver.ExecuteCdpCommand("Page.addScriptToEvaluateOnNewDocument", new Dictionary<string, object?> { ["source"] = script })!;
+        return new Unpin(Driver, added["identifier"]);
+    }
+
+    private sealed class Unpin(ChromeDriver driver, object identifier) : IDisposable
+    {
+        public void Dispose() => driver.ExecuteCdpCommand("Page.removeScriptToEvaluateOnNewDocument", new Dictionary<string, object?> { ["identifier"] = identifier });
+    }
+
     public void Open(Uri app, string hash) => Driver.Navigate().GoToUrl(new Uri(app, $"/?refresh=1{hash}"));
 
     /// <summary>A fresh tab (<see cref="Reset"/>) on the page at <paramref name="hash"/>, signed in with <paramref name="operatorKey"/>.</summary>

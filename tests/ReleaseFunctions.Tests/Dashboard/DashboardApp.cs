@@ -10,7 +10,6 @@ using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
-using ReleaseFunctions.Tests.Hosting;
 using ReleaseFunctions.Tests.Releases;
 
 namespace ReleaseFunctions.Tests.Dashboard;
@@ -23,7 +22,7 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
 {
     public const string OperatorKey = "alice-dashboard-0123456789abcdef";
 
-    public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 10, 0, 0);
 
     /// <summary>
     /// Two canary steps; each step's gate measures twice, five minutes apart, an absolute and a relative objective.
@@ -75,7 +74,7 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public ManualTimeProvider Clock { get; } = new(Start);
+    public FakeTimeProvider Clock { get; } = new(Start);
 
     public FakeTarget Target { get; } = new();
 

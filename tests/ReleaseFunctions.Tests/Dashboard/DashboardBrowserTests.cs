@@ -24,8 +24,10 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         await app.AdvanceToNextTimerAsync(id);
         chromium.OpenSignedIn(app.BaseAddress, "#/releases", DashboardApp.OperatorKey);
 
-        var row = chromium.Wait(d => d.FindElements(By.CssSelector($"tr[data-instance-id='{id}']")).FirstOrDefault(), "the release's row");
-        var cells = row.FindElements(By.CssSelector("th, td")).Select(c => c.Text).ToArray();
+        // The cells are read inside the wait: the page re-renders every second, and a row found just before that is stale.
+        var cells = chromium.Wait(
+            d => d.FindElements(By.CssSelector($"tr[data-instance-id='{id}']")).FirstOrDefault()?.FindElements(By.CssSelector("th, td")).Select(c => c.Text).ToArray(),
+            "the release's row");
         Assert.Equal(["checkout", "0042456789ab", "contoso/shop", "#42", "production", "1", "10%", "running"], cells[..8]);
         Assert.Equal(2, chromium.All("#releases-table tbody tr").Count);
         Screenshot("releases-list");
@@ -236,8 +238,10 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     public async Task The_dora_page_charts_the_four_metrics_per_repository()
     {
         using var app = DashboardApp.Launch();
-        // The page asks for periods ending at the browser's next UTC midnight, so the releases completed in the last days.
-        var today = DateTimeOffset.UtcNow;
+        // The page asks for periods ending at the browser's next UTC midnight, so the releases completed in the last days;
+        // the browser's clock is pinned to the app's.
+        var today = app.Clock.GetUtcNow();
+        using var pinned = chromium.PinClock(today);
         var seeds = new[]
         {
             ("contoso/shop", 1, ReleaseStatus.Promoted, today.AddDays(-1)),

@@ -14,7 +14,7 @@ namespace ReleaseFunctions.Tests.Dora;
 public sealed class DoraSummaryTests
 {
     // The app's clock starts on Monday 2026-11-23 14:10 UTC; the last whole week is [2026-11-16, 2026-11-23).
-    private static readonly DateTimeOffset LastMonday = new(2026, 11, 16, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset LastMonday = TestClock.At(2026, 11, 16);
 
     [Theory]
     [InlineData("2026-11-23T00:00:00Z", "2026-11-16T00:00:00Z")] // Monday midnight starts a new week
@@ -23,9 +23,9 @@ public sealed class DoraSummaryTests
     [InlineData("2026-11-22T23:59:59Z", "2026-11-09T00:00:00Z")]
     public void The_period_is_the_last_whole_week_monday_to_monday_utc(string now, string expectedStart)
     {
-        var (start, end) = DoraSummaryFunction.LastWholeWeek(DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
+        var (start, end) = DoraSummaryFunction.LastWholeWeek(TestClock.At(now));
 
-        Assert.Equal(DateTimeOffset.Parse(expectedStart, System.Globalization.CultureInfo.InvariantCulture), start);
+        Assert.Equal(TestClock.At(expectedStart), start);
         Assert.Equal(start.AddDays(7), end);
         Assert.Equal(DayOfWeek.Monday, start.DayOfWeek);
     }

@@ -83,7 +83,7 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
 
     private async Task FireReviewTimerAsync()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = AppProcess.Clock.GetUtcNow();
         var invocation = new JsonObject
         {
             ["Data"] = new JsonObject

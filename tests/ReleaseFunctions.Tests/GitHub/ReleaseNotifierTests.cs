@@ -96,5 +96,5 @@ public sealed class ReleaseNotifierTests : IDisposable
     private static ReleaseStatusUpdate Update(ReleaseStatus status, int step, int weight) => new(
         Release, "checkout-api", "9f1c2e3d4b5a", status, "production", step, 2, weight,
         [new GateSummary("production", 1, "Pass", "error_rate 0.1% < 1%")], ["mona"], $"{status} at {weight}%", "soak 2m",
-        new DateTimeOffset(2026, 11, 23, 14, 20, 0, TimeSpan.Zero), 77);
+        TestClock.At(2026, 11, 23, 14, 20, 0), 77);
 }

@@ -1,14 +1,13 @@
 using Microsoft.Data.Sqlite;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Ledger;
-using ReleaseFunctions.Tests.Hosting;
 
 namespace ReleaseFunctions.Tests.GitHub;
 
 public sealed class SqliteWebhookDeliveryLogTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("releasefunctions-deliveries-").FullName;
-    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 14, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _time = new(TestClock.At(2026, 11, 23, 14, 0, 0));
 
     public void Dispose()
     {

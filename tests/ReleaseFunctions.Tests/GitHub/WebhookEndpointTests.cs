@@ -35,7 +35,7 @@ public sealed class WebhookEndpointTests
         Assert.Equal("checkout-api", input.Service);
         Assert.Equal("octocat", input.Author);
         Assert.Equal(["performance", "canary"], input.Labels);
-        Assert.Equal(new DateTimeOffset(2026, 11, 23, 14, 3, 9, TimeSpan.Zero), input.MergedAt);
+        Assert.Equal(TestClock.At(2026, 11, 23, 14, 3, 9), input.MergedAt);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace ReleaseFunctions.Tests.Hosting;
 
 public sealed class CustomHandlerTests : IDisposable
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-23T18:45:00.5Z", CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset Now = TestClock.At("2026-11-23T18:45:00.5Z");
 
     private readonly TimerProbe _probe = new();
     private readonly FunctionsAppFactory _app;
@@ -21,7 +21,7 @@ public sealed class CustomHandlerTests : IDisposable
             new Dictionary<string, string?> { [FunctionsHostMode.CustomHandlerPortSetting] = "7071" },
             services =>
             {
-                services.AddSingleton<TimeProvider>(new ManualTimeProvider(Now));
+                services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
                 services.AddSingleton(_probe);
                 services.AddTimerFunction<ProbeFunction>("ReviewReleases", "0 */15 * * * *");
                 services.AddTimerFunction<FailingFunction>("SummarizeDora", "0 0 6 * * MON");
@@ -35,7 +35,7 @@ public sealed class CustomHandlerTests : IDisposable
     public async Task A_timer_invocation_runs_the_function_and_answers_in_the_protocol_shape()
     {
         using var client = _app.CreateClient();
-        const string Body = """
+        var body = TestClock.ShiftTimestamps("""
             {
               "Data": {
                 "timer": {
@@ -46,9 +46,9 @@ public sealed class CustomHandlerTests : IDisposable
               },
               "Metadata": { "sys": { "MethodName": "ReviewReleases", "UtcNow": "2026-11-23T18:45:00.01Z", "RandGuid": "5d5b0b8e-5b8a-4b8e-9f0e-2b7f6c0d1a11" } }
             }
-            """;
+            """);
 
-        using var response = await client.PostAsync("/ReviewReleases", Json(Body));
+        using var response = await client.PostAsync("/ReviewReleases", Json(body));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -61,7 +61,7 @@ public sealed class CustomHandlerTests : IDisposable
         Assert.StartsWith("ReviewReleases succeeded", logs[1], StringComparison.Ordinal);
         var invocation = await _probe.NextStartedAsync();
         Assert.Equal(
-            new TimerInvocation("ReviewReleases", DateTimeOffset.Parse("2026-11-23T18:45:00Z", CultureInfo.InvariantCulture), false, DateTimeOffset.Parse("2026-11-23T18:30:00Z", CultureInfo.InvariantCulture)),
+            new TimerInvocation("ReviewReleases", TestClock.At("2026-11-23T18:45:00Z"), false, TestClock.At("2026-11-23T18:30:00Z")),
             invocation);
     }
 
@@ -145,7 +145,7 @@ public sealed class CustomHandlerTests : IDisposable
     {
         using var standalone = new FunctionsAppFactory(services: services =>
         {
-            services.AddSingleton<TimeProvider>(new ManualTimeProvider(Now));
+            services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
             services.AddSingleton(_probe);
             services.AddTimerFunction<ProbeFunction>("ReviewReleases", "0 */15 * * * *");
         });

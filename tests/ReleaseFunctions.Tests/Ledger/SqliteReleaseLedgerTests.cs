@@ -9,7 +9,7 @@ namespace ReleaseFunctions.Tests.Ledger;
 
 public sealed class SqliteReleaseLedgerTests : IDisposable
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset T0 = TestClock.At(2026, 11, 23, 9, 0, 0);
     private readonly string _folder = Directory.CreateTempSubdirectory("releasefunctions-ledger-").FullName;
     private readonly SqliteReleaseLedger _ledger;
 

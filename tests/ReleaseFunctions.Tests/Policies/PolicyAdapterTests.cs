@@ -173,5 +173,5 @@ public sealed class PolicyAdapterTests
     }
 
     internal static GitHubClient Client(FakeGitHub gitHub)
-        => new(new HttpClient(), new GitHubClientOptions { BaseAddress = gitHub.BaseAddress, Token = "ghs_test", MaxRetryAttempts = 0 }, TimeProvider.System);
+        => new(new HttpClient(), new GitHubClientOptions { BaseAddress = gitHub.BaseAddress, Token = "ghs_test", MaxRetryAttempts = 0 }, new FakeTimeProvider(TestClock.At(2026, 11, 23, 14, 30)));
 }

@@ -6,7 +6,6 @@ using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
-using ReleaseFunctions.Tests.Hosting;
 
 namespace ReleaseFunctions.Tests.Releases;
 
@@ -16,7 +15,7 @@ namespace ReleaseFunctions.Tests.Releases;
 /// </summary>
 internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
 {
-    public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero); // a Monday
+    public static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 10, 0, 0); // a Monday
 
     private readonly ServiceProvider _services;
     private readonly List<IHostedService> _hosted;
@@ -30,7 +29,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         Client = services.GetRequiredService<DurableTaskClient>();
     }
 
-    public ManualTimeProvider Clock { get; private init; } = null!;
+    public FakeTimeProvider Clock { get; private init; } = null!;
     public FakeTarget Target { get; private init; } = null!;
     public FakeSliSource Sli { get; private init; } = null!;
     public FakeApproverDirectory Directory { get; private init; } = null!;
@@ -42,7 +41,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null, Action<TaskRegistry>? registry = null)
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("rf-release-").FullName;
-        var clock = new ManualTimeProvider(start ?? Start);
+        var clock = new FakeTimeProvider(start ?? Start);
         var target = new FakeTarget();
         var sli = new FakeSliSource();
         var directory = new FakeApproverDirectory();

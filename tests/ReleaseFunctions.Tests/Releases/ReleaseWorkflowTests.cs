@@ -7,6 +7,9 @@ namespace ReleaseFunctions.Tests.Releases;
 
 public sealed class ReleaseWorkflowTests
 {
+    /// <summary>The harness's first day (Monday 2026-11-23), as a freeze window writes it.</summary>
+    private static readonly string FreezeDay = TestClock.Day(2026, 11, 23).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public async Task A_healthy_canary_goes_5_25_50_100_with_soaks_and_passing_gates()
     {
@@ -198,12 +201,12 @@ public sealed class ReleaseWorkflowTests
     [Fact]
     public async Task A_freeze_window_holds_the_release_until_it_ends()
     {
-        var freeze = """
+        var freeze = $"""
             freeze:
               time_zone: UTC
               windows:
                 - name: change-freeze
-                  dates: "2026-11-23..2026-11-23"
+                  dates: "{FreezeDay}..{FreezeDay}"
             """;
         await using var h = await ReleaseWorkflowHarness.StartAsync(Policies.Canary(extraPolicy: freeze));
         var id = await h.StartReleaseAsync(ReleaseWorkflowHarness.Merge());
@@ -214,19 +217,19 @@ public sealed class ReleaseWorkflowTests
         await h.IdleAsync(id);
 
         var firstShift = (await h.AuditAsync(id)).First(r => r.Kind == "traffic-shifted");
-        Assert.Equal(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero), firstShift.At);
+        Assert.Equal(TestClock.At(2026, 11, 24), firstShift.At);
         Assert.Contains(await h.AuditAsync(id), r => r.Kind == "freeze-hold" && r.Reason.Contains("change-freeze"));
     }
 
     [Fact]
     public async Task An_authorised_override_lets_a_release_through_a_freeze_and_others_are_refused()
     {
-        var freeze = """
+        var freeze = $"""
             freeze:
               time_zone: UTC
               windows:
                 - name: change-freeze
-                  dates: "2026-11-23..2026-11-23"
+                  dates: "{FreezeDay}..{FreezeDay}"
             """;
         await using var h = await ReleaseWorkflowHarness.StartAsync(Policies.Canary(extraStage: Policies.Approvals, extraPolicy: freeze));
         var id = await h.StartReleaseAsync(ReleaseWorkflowHarness.Merge());

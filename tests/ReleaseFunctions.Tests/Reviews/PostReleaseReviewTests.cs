@@ -1,17 +1,17 @@
+using ReleaseFunctions.Tests.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Reviews;
-using ReleaseFunctions.Tests.Hosting;
 using ReleaseFunctions.Tests.Releases;
 
 namespace ReleaseFunctions.Tests.Reviews;
 
 public sealed class PostReleaseReviewTests
 {
-    private static readonly DateTimeOffset Released = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Released = TestClock.At(2026, 11, 20, 12, 0, 0);
 
     private sealed class RecordingPublisher : IReviewPublisher
     {
@@ -33,9 +33,9 @@ public sealed class PostReleaseReviewTests
             completedAt ?? Released, completedAt, status == ReleaseStatus.RolledBack, null);
     }
 
-    private static (PostReleaseReviewFunction Timer, InMemoryLedger Ledger, RecordingPublisher Publisher, ManualTimeProvider Clock, FakeSliSource Sli) Build()
+    private static (PostReleaseReviewFunction Timer, InMemoryLedger Ledger, RecordingPublisher Publisher, FakeTimeProvider Clock, FakeSliSource Sli) Build()
     {
-        var clock = new ManualTimeProvider(Released.AddHours(1));
+        var clock = new FakeTimeProvider(Released.AddHours(1));
         var ledger = new InMemoryLedger();
         ledger.Put(Release(1, ReleaseStatus.Promoted, Released.AddMinutes(40), "promoted"));
         ledger.Put(Release(2, ReleaseStatus.RolledBack, Released.AddMinutes(20), "rolled back: gate failed at 25%"));
@@ -49,7 +49,7 @@ public sealed class PostReleaseReviewTests
         return (timer, ledger, publisher, clock, sli);
     }
 
-    private static TimerInvocation Tick(ManualTimeProvider clock) => new(PostReleaseReviewFunction.Name, clock.GetUtcNow(), false, null);
+    private static TimerInvocation Tick(FakeTimeProvider clock) => new(PostReleaseReviewFunction.Name, clock.GetUtcNow(), false, null);
 
     [Fact]
     public async Task Nothing_is_reviewed_before_the_policy_delay_has_passed()

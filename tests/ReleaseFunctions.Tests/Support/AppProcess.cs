@@ -18,6 +18,13 @@ internal sealed class AppProcess : IAsyncDisposable
     public const string WebhookSecret = "app-process-webhook-secret";
     public const string OperatorKey = "app-process-operator-key-0123";
 
+    /// <summary>
+    /// The clock of the app process: a separate process on the real clock (its timers and its default DORA period are
+    /// real time). Whatever a test sends it that holds a time (a merge, a timer invocation) is read from this clock,
+    /// never from a fixture date.
+    /// </summary>
+    public static TimeProvider Clock { get; } = TimeProvider.System;
+
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
@@ -146,7 +153,7 @@ internal sealed class AppProcess : IAsyncDisposable
             ["pull_request"] = new JsonObject
             {
                 ["number"] = pullRequest, ["title"] = $"Change {pullRequest}", ["state"] = "closed", ["merged"] = true,
-                ["merged_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                ["merged_at"] = Clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
                 ["merge_commit_sha"] = sha,
                 ["user"] = new JsonObject { ["login"] = $"dev-{pullRequest}", ["id"] = pullRequest, ["type"] = "User" },
                 ["merged_by"] = new JsonObject { ["login"] = "merger", ["id"] = 2, ["type"] = "User" },

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Sli;
 
@@ -54,7 +55,7 @@ internal static class Eventually
     public static async Task<T> ReturnsAsync<T>(Func<Task<T?>> probe, string what, int seconds = 15)
         where T : class
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             if (await probe() is { } value)
@@ -62,7 +63,7 @@ internal static class Eventually
                 return value;
             }
 
-            if (DateTime.UtcNow > deadline)
+            if (waited.Elapsed > TimeSpan.FromSeconds(seconds))
             {
                 throw new TimeoutException($"Timed out after {seconds} s waiting for {what}.");
             }

@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Durable;
-using ReleaseFunctions.Tests.Hosting;
 
 namespace ReleaseFunctions.Tests.Support;
 
@@ -47,7 +46,10 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
 
     public string ContentRoot { get; }
 
-    public ManualTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 14, 10, 0, TimeSpan.Zero));
+    /// <summary>The app's clock: Monday 2026-11-23 14:10 UTC as the fixtures were written (see <see cref="TestClock"/>).</summary>
+    public static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 14, 10, 0);
+
+    public FakeTimeProvider Time { get; } = new(Start);
 
     public FakeDeploymentTarget Target { get; } = new();
 
@@ -78,7 +80,7 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
     public static string Sign(string body, string secret)
         => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
 
-    public static string Payload(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "GitHub", "Payloads", name + ".json"));
+    public static string Payload(string name) => TestClock.ShiftTimestamps(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "GitHub", "Payloads", name + ".json")));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
