@@ -90,7 +90,8 @@ public sealed record Release
         [ReleaseMove.BeginRollback] = Set(ReleaseStatus.Running, ReleaseStatus.WaitingForApproval, ReleaseStatus.Paused, ReleaseStatus.AwaitingDecision),
         [ReleaseMove.CompleteRollback] = Set(ReleaseStatus.RollingBack),
         [ReleaseMove.FailRollback] = Set(ReleaseStatus.RollingBack),
-        [ReleaseMove.Fail] = Active,
+        // A rollback under way ends rolled back or rollback-failed, never plain failed: traffic may still be on the candidate.
+        [ReleaseMove.Fail] = Set(ReleaseStatus.Pending, ReleaseStatus.Running, ReleaseStatus.WaitingForApproval, ReleaseStatus.Paused, ReleaseStatus.AwaitingDecision),
         // A rollback in progress is not abandoned half-way: it completes or fails.
         [ReleaseMove.Abort] = Set(ReleaseStatus.Pending, ReleaseStatus.Running, ReleaseStatus.WaitingForApproval, ReleaseStatus.Paused, ReleaseStatus.AwaitingDecision),
     };

@@ -347,6 +347,15 @@ internal sealed partial class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequ
             return new ReleaseOutcome(_release.Status, _summary);
         }
 
+        if (_movedStages.Count == 0 && _release.Status == ReleaseStatus.RollingBack)
+        {
+            // Everything was verified back before the failure: the rollback is complete.
+            _release = _release.CompleteRollback(Workflow, Now, "traffic back on the stable version, verified");
+            _summary = $"rolled back; then {reason}";
+            await RecordAsync("rolled-back", Workflow, _summary, new { error = message });
+            return new ReleaseOutcome(ReleaseStatus.RolledBack, _summary);
+        }
+
         if (_movedStages.Count == 0)
         {
             if (!_release.Allows(ReleaseMove.Fail))

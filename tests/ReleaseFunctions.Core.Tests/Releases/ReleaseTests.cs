@@ -23,6 +23,7 @@ public class ReleaseTests
             ReleaseStatus.Promoted => running.Promote(Workflow, T0.AddMinutes(2), "all stages passed"),
             ReleaseStatus.RolledBack => running.BeginRollback(Workflow, T0.AddMinutes(2), "gate failed").CompleteRollback(Workflow, T0.AddMinutes(3), "verified"),
             ReleaseStatus.Failed => running.Fail(Workflow, T0.AddMinutes(2), "target unavailable"),
+            ReleaseStatus.RollbackFailed => running.BeginRollback(Workflow, T0.AddMinutes(2), "gate failed").FailRollback(Workflow, T0.AddMinutes(3), "still at 25%"),
             _ => running.Abort("alice", T0.AddMinutes(2), "/abort"),
         };
     }
@@ -44,6 +45,7 @@ public class ReleaseTests
             ReleaseMove.BeginRollback => release.BeginRollback("bob", at, "/rollback"),
             ReleaseMove.CompleteRollback => release.CompleteRollback(Workflow, at, "verified"),
             ReleaseMove.Fail => release.Fail(Workflow, at, "error"),
+            ReleaseMove.FailRollback => release.FailRollback(Workflow, at, "still at 25%"),
             _ => release.Abort("bob", at, "/abort"),
         };
     }
@@ -89,12 +91,15 @@ public class ReleaseTests
     }
 
     [Fact]
-    public void A_rollback_that_cannot_be_verified_fails()
+    public void A_rollback_that_cannot_be_verified_is_rollback_failed_never_plain_failed()
     {
-        var failed = In(ReleaseStatus.RollingBack).Fail(Workflow, T0.AddMinutes(10), "traffic still at 25% after rollback");
+        var rollingBack = In(ReleaseStatus.RollingBack);
+        var failed = rollingBack.FailRollback(Workflow, T0.AddMinutes(10), "traffic still at 25% after rollback");
 
-        Assert.Equal(ReleaseStatus.Failed, failed.Status);
+        Assert.Equal(ReleaseStatus.RollbackFailed, failed.Status);
+        Assert.True(failed.IsFinal);
         Assert.Equal(ReleaseStatus.RollingBack, failed.LastTransition!.From);
+        Assert.Throws<ReleaseTransitionException>(() => rollingBack.Fail(Workflow, T0.AddMinutes(10), "traffic still at 25% after rollback"));
     }
 
     public static TheoryData<ReleaseStatus, ReleaseMove> AllStatesAndMoves()
@@ -138,6 +143,7 @@ public class ReleaseTests
     [InlineData(ReleaseStatus.RolledBack)]
     [InlineData(ReleaseStatus.Failed)]
     [InlineData(ReleaseStatus.Aborted)]
+    [InlineData(ReleaseStatus.RollbackFailed)]
     public void Final_states_allow_no_move(ReleaseStatus status)
     {
         var release = In(status);

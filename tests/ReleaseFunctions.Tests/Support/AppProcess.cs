@@ -116,7 +116,7 @@ internal sealed class AppProcess : IAsyncDisposable
         {
             var detail = await GetJsonAsync($"/api/releases/{id}");
             return detail.GetProperty("release") is { ValueKind: JsonValueKind.Object } release
-                   && release.GetProperty("status").GetString() is "Promoted" or "RolledBack" or "Failed" or "Aborted"
+                   && release.GetProperty("status").GetString() is "Promoted" or "RolledBack" or "Failed" or "Aborted" or "RollbackFailed"
                 ? (object)detail
                 : null;
         }, $"{id} to finish on {Name}", seconds);
