@@ -26,7 +26,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
         _log = log;
         _client = client;
         _load = load;
-        Target = new SandboxTarget(router, time);
+        Target = new SandboxTarget(router, time, options.StateFile);
         SliSource = new SandboxSliSource(log, options.BucketInterval, time);
     }
 

@@ -51,6 +51,12 @@ public sealed record SandboxOptions
     /// <summary>A seed for the router's choice, for repeatable runs; null picks a random seed.</summary>
     public int? RandomSeed { get; init; }
 
+    /// <summary>
+    /// Where the router keeps its split and the changes it applied, so a restart of the app finds traffic where the
+    /// release left it, as a real router would (null: in memory only, reset at each start).
+    /// </summary>
+    public string? StateFile { get; init; }
+
     private static string NonBlank(string value, string name)
         => string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{name} must not be blank.", name) : value;
 }

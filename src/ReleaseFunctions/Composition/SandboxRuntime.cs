@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Sli;
 using ReleaseFunctions.Integrations.Sandbox;
@@ -9,7 +11,9 @@ namespace ReleaseFunctions.Composition;
 /// started with the app, stopped with it. Its deployment target and SLI source (both provider "sandbox") are the
 /// app's while it runs.
 /// </summary>
-internal sealed partial class SandboxRuntime(TimeProvider time, ILogger<SandboxRuntime> logger) : IHostedService, IAsyncDisposable
+/// <remarks>The router's split is kept in <c>sandbox-router.json</c> beside the release ledger, so a restart of the app
+/// finds traffic where the release left it.</remarks>
+internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<ReleaseLedgerOptions> ledger, ILogger<SandboxRuntime> logger) : IHostedService, IAsyncDisposable
 {
     private SandboxEnvironment? _environment;
 
@@ -19,7 +23,8 @@ internal sealed partial class SandboxRuntime(TimeProvider time, ILogger<SandboxR
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var environment = await SandboxEnvironment.StartAsync(new SandboxOptions(), time, cancellationToken);
+        var stateFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ledger.Value.Path))!, "sandbox-router.json");
+        var environment = await SandboxEnvironment.StartAsync(new SandboxOptions { StateFile = stateFile }, time, cancellationToken);
         Volatile.Write(ref _environment, environment);
         Log.Started(logger, environment.RouterAddress, environment.StableAddress, environment.CandidateAddress);
     }

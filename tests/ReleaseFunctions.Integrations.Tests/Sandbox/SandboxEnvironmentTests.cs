@@ -140,6 +140,36 @@ public sealed class SandboxEnvironmentTests
     }
 
     [Fact]
+    public async Task With_a_state_file_a_restarted_sandbox_finds_traffic_where_it_was_and_applies_no_old_change_again()
+    {
+        var folder = Directory.CreateTempSubdirectory("rf-sandbox-state-");
+        try
+        {
+            var options = Quiet with { StateFile = Path.Combine(folder.FullName, "sandbox-router.json") };
+            await using (var before = await SandboxEnvironment.StartAsync(options, new FakeTimeProvider(Start)))
+            {
+                await before.Target.ApplyAsync(Shift(25, key: "step-2"), CancellationToken.None);
+            }
+
+            await using var after = await SandboxEnvironment.StartAsync(options, new FakeTimeProvider(Start));
+            Assert.Equal(25, (await after.Target.ReadAsync(Shift(25), CancellationToken.None)).CandidateWeightPercent);
+            using var client = new HttpClient();
+            Assert.Contains("1.1.0", await SendAsync(client, after.RouterAddress, 100)); // the router really sends the candidate its share
+
+            await after.Target.ApplyAsync(Shift(0, TrafficAction.Rollback, key: "rollback"), CancellationToken.None);
+            Assert.Equal(0, (await after.Target.ApplyAsync(Shift(25, key: "step-2"), CancellationToken.None)).CandidateWeightPercent);
+
+            File.WriteAllText(options.StateFile, "{not json");
+            var damaged = await Assert.ThrowsAsync<InvalidDataException>(() => SandboxEnvironment.StartAsync(options, new FakeTimeProvider(Start)));
+            Assert.Contains("sandbox-router.json is damaged", damaged.Message);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_load_generator_sends_one_request_per_tick_through_the_router()
     {
         var clock = new FakeTimeProvider(Start);

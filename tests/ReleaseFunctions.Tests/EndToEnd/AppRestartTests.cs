@@ -41,9 +41,13 @@ public sealed class AppRestartTests(ITestOutputHelper output)
             await using var second = await AppProcess.StartAsync("restart-2", folder.FullName, Settings);
             var done = await second.FinishedAsync(id, seconds: 120);
             output.WriteLine(second.Log);
+            var timeline = await second.GetJsonAsync($"/api/releases/{id}/timeline");
+            foreach (var entry in timeline.GetProperty("events").EnumerateArray())
+            {
+                output.WriteLine($"TIMELINE {entry.GetProperty("at")} {entry.GetProperty("kind")}: {entry.GetProperty("reason")}");
+            }
 
             Assert.Equal("Promoted", done.GetProperty("release").GetProperty("status").GetString());
-            var timeline = await second.GetJsonAsync($"/api/releases/{id}/timeline");
             var kinds = timeline.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
             Assert.DoesNotContain("rollback-started", kinds);
             Assert.True(timeline.GetProperty("audit").GetProperty("isIntact").GetBoolean());
