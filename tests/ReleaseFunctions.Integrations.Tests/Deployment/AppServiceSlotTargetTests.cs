@@ -28,7 +28,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FakeHttpServer.StartAsync();
+        _server = await FakeHttpServer.StartAsync(shiftFixtureDates: false); // answers built from the test's clock
         _server.Respond(Arm);
     }
 

@@ -38,19 +38,29 @@ public sealed class FakeHttpServer : IAsyncDisposable
     private readonly SemaphoreSlim _arrivals = new(0);
     private Func<RecordedRequest, FakeResponse> _respond = _ => new FakeResponse(500, "no script");
 
-    private FakeHttpServer(WebApplication app) => _app = app;
+    private readonly bool _shiftFixtureDates;
+
+    private FakeHttpServer(WebApplication app, bool shiftFixtureDates)
+    {
+        _app = app;
+        _shiftFixtureDates = shiftFixtureDates;
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
 
-    public static async Task<FakeHttpServer> StartAsync(Func<RecordedRequest, FakeResponse>? respond = null)
+    /// <param name="shiftFixtureDates">
+    /// True for answers written with the fixtures' literal dates (they move with <see cref="TestClock"/>); false for a
+    /// server whose answers are built from the test's clock, whose dates have moved already.
+    /// </param>
+    public static async Task<FakeHttpServer> StartAsync(Func<RecordedRequest, FakeResponse>? respond = null, bool shiftFixtureDates = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.Urls.Add("http://127.0.0.1:0");
-        var server = new FakeHttpServer(app);
+        var server = new FakeHttpServer(app, shiftFixtureDates);
         if (respond is not null)
         {
             server.Respond(respond);
@@ -117,7 +127,7 @@ public sealed class FakeHttpServer : IAsyncDisposable
         {
             context.Response.ContentType ??= "application/json";
             // Scripted answers are written with the fixtures' dates; they move with them (see TestClock).
-            await context.Response.WriteAsync(TestClock.ShiftTimestamps(response.Body));
+            await context.Response.WriteAsync(_shiftFixtureDates ? TestClock.ShiftTimestamps(response.Body) : response.Body);
         }
     }
 
