@@ -254,7 +254,8 @@ internal sealed class ReadReleaseRuntime(DurableTaskClient client) : TaskActivit
 /// rollback): moves its stage's traffic back to the stable version, reads it back, records the outcome in its trail
 /// (rolled back, or rollback-failed with the weight read) and tells people. A release the ledger shows finished is left alone.
 /// </summary>
-internal sealed class RescueStrandedRelease(IReleaseLedger ledger, IEnumerable<IDeploymentTarget> targets, IEnumerable<IReleaseNotifier> notifiers, TimeProvider clock)
+internal sealed partial class RescueStrandedRelease(
+    IReleaseLedger ledger, IEnumerable<IDeploymentTarget> targets, IEnumerable<IReleaseNotifier> notifiers, TimeProvider clock, ILogger<RescueStrandedRelease> logger)
     : TaskActivity<StrandedRelease, string>
 {
     private const string Actor = "release-lane";
@@ -307,10 +308,17 @@ internal sealed class RescueStrandedRelease(IReleaseLedger ledger, IEnumerable<I
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The trail holds the outcome; one channel down does not stop the others.
-                _ = ex;
+                NotifierFailed(logger, record.InstanceId, notifier.GetType().Name, ex.Message);
             }
         }
 
+        Rescued(logger, record.InstanceId, input.EndedAs, summary);
         return summary;
     }
+
+    [LoggerMessage(EventId = 7120, Level = LogLevel.Warning, Message = "The lane took over release {Release}, whose workflow ended {EndedAs} before it finished: {Summary}")]
+    private static partial void Rescued(ILogger logger, string release, string endedAs, string summary);
+
+    [LoggerMessage(EventId = 7121, Level = LogLevel.Warning, Message = "Telling people about the rescue of release {Release} through {Notifier} failed: {Error}")]
+    private static partial void NotifierFailed(ILogger logger, string release, string notifier, string error);
 }

@@ -31,6 +31,6 @@ internal sealed partial class LoggingReviewPublisher(ILogger<LoggingReviewPublis
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Post-release review of {InstanceId} ({Outcome}):\n{Markdown}")]
+    [LoggerMessage(EventId = 7111, Level = LogLevel.Information, Message = "Post-release review of {InstanceId} ({Outcome}):\n{Markdown}")]
     private static partial void Published(ILogger logger, string instanceId, string outcome, string markdown);
 }
