@@ -25,7 +25,7 @@ param releaseBranches array = [
   'main'
 ]
 
-@description('Resource ids of the App Service sites / Container Apps the releases shift traffic on (Website Contributor / Container Apps Contributor is granted on each).')
+@description('Resource ids of the App Service sites / Container Apps the releases shift traffic on (Monitoring Reader and Website Contributor / Container Apps Contributor are granted on each). They must be in this resource group: target-roles.bicep finds them by name here.')
 param appServiceSiteIds array = []
 param containerAppIds array = []
 
