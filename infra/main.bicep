@@ -25,7 +25,7 @@ param releaseBranches array = [
   'main'
 ]
 
-@description('Resource ids of the App Service sites / Container Apps the releases shift traffic on (Website Contributor / Container Apps Contributor is granted on each).')
+@description('Resource ids of the App Service sites / Container Apps the releases shift traffic on (Monitoring Reader and Website Contributor / Container Apps Contributor are granted on each). They must be in this resource group: target-roles.bicep finds them by name here.')
 param appServiceSiteIds array = []
 param containerAppIds array = []
 
@@ -60,7 +60,17 @@ var roles = {
   containerAppsContributor: '358470bc-b998-42bd-ab17-a7e34c199c0f'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
+
+// The host's storage (AzureWebJobsStorage over the managed identity): blobs (leases, keys, the Durable backend's
+// payloads), queues and tables (the Durable backend's work items and history, the ledger).
+var storageRoles = [
+  roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${name}-id'
@@ -212,16 +222,16 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
   }
 }
 
-// Roles the managed identity needs: read SLIs, shift traffic, read secrets, use the host's storage.
-resource storageRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// Roles the managed identity needs: use the host's storage, read secrets, read SLIs, shift traffic.
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in storageRoles: {
   scope: storage
-  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
+  name: guid(storage.id, identity.id, role)
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
 resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
@@ -243,24 +253,69 @@ resource workspaceRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Metrics of the targets, and Log Analytics workspaces elsewhere, are read at resource-group scope.
-resource monitoringRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, identity.id, roles.monitoringReader)
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringReader)
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
+// Monitoring Reader (metrics), Website Contributor / Container Apps Contributor on each listed target, and Log
+// Analytics Reader on each listed SLI workspace: on those resources only, never on the resource group.
 module targetRoles 'target-roles.bicep' = {
   name: '${name}-target-roles'
   params: {
     principalId: identity.properties.principalId
+    identityId: identity.id
     appServiceSiteIds: appServiceSiteIds
     containerAppIds: containerAppIds
     sliWorkspaceIds: sliWorkspaceIds
     roles: roles
+  }
+}
+
+// FTP is off twice over: ftpsState above, and no basic-auth publishing over FTP (zip deploy uses SCM).
+resource appFtp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+// Diagnostic settings: the function app's, the vault's and the database's logs go to the Log Analytics workspace.
+resource appDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: app
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      { category: 'FunctionAppLogs', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
+  }
+}
+
+resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      { categoryGroup: 'audit', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
+  }
+}
+
+resource postgresDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (usePostgres) {
+  scope: postgres
+  name: 'to-log-analytics'
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      { category: 'PostgreSQLLogs', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
   }
 }
 
