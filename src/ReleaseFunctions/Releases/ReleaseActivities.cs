@@ -25,9 +25,7 @@ internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : Tas
 {
     public override async Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
     {
-        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
-                     ?? throw new InvalidOperationException(
-                         $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
+        var target = targets.For(input.Target);
         var shift = input with { IdempotencyKey = context.IdempotencyKey };
         var applied = await target.ApplyAsync(shift, cancellationToken);
         var read = await target.ReadAsync(shift, cancellationToken);
@@ -43,9 +41,7 @@ internal sealed class ReadTraffic(IEnumerable<IDeploymentTarget> targets) : Task
 {
     public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
     {
-        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
-                     ?? throw new InvalidOperationException(
-                         $"No deployment target '{input.Target.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
+        var target = targets.For(input.Target);
         return target.ReadAsync(input, cancellationToken);
     }
 }
@@ -197,6 +193,15 @@ internal sealed class PublishReleaseStatus(IEnumerable<IReleaseNotifier> notifie
             ? published
             : throw new InvalidOperationException($"{failures.Count} of {published + failures.Count} notifiers failed: {string.Join("; ", failures)}");
     }
+}
+
+internal static class DeploymentTargets
+{
+    /// <summary>The configured target of a stage's provider; an error naming the configured ones when there is none.</summary>
+    public static IDeploymentTarget For(this IEnumerable<IDeploymentTarget> targets, TargetSpec spec)
+        => targets.FirstOrDefault(t => string.Equals(t.Provider, spec.Provider, StringComparison.OrdinalIgnoreCase))
+           ?? throw new InvalidOperationException(
+               $"No deployment target '{spec.Provider}' is configured; configured targets: {string.Join(", ", targets.Select(t => t.Provider))}.");
 }
 
 internal static class ReleaseParameters

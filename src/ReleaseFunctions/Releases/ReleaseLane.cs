@@ -268,8 +268,7 @@ internal sealed partial class RescueStrandedRelease(
             return record is null ? "not recorded: nothing moved" : $"already {record.Status}";
         }
 
-        var target = targets.FirstOrDefault(t => string.Equals(t.Provider, input.Target.Provider, StringComparison.OrdinalIgnoreCase))
-                     ?? throw new InvalidOperationException($"No deployment target '{input.Target.Provider}' is configured to move {input.ReleaseInstanceId}'s traffic back.");
+        var target = targets.For(input.Target);
         TrafficState? state = null;
         string? problem = null;
         try
