@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using ReleaseFunctions.Core.Sli;
 
 namespace ReleaseFunctions.Integrations.Prometheus;
@@ -9,7 +7,7 @@ namespace ReleaseFunctions.Integrations.Prometheus;
 /// written as (or escaped inside) a PromQL string literal, so a value taken from a pull request can never end the literal and
 /// add PromQL of its own. <c>{__range}</c> and <c>{__step}</c> become durations in seconds.
 /// </summary>
-internal static partial class PromQlTemplate
+internal static class PromQlTemplate
 {
     public const string RangePlaceholder = "__range";
     public const string StepPlaceholder = "__step";
@@ -22,27 +20,5 @@ internal static partial class PromQlTemplate
             new Dictionary<string, string> { [RangePlaceholder] = Duration(range), [StepPlaceholder] = Duration(step) });
     }
 
-    /// <summary>A PromQL double-quoted string literal holding exactly <paramref name="value"/>.</summary>
-    public static string StringLiteral(string value)
-    {
-        var literal = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '\\' => literal.Append(@"\\"),
-                '"' => literal.Append("\\\""),
-                '\n' => literal.Append(@"\n"),
-                '\r' => literal.Append(@"\r"),
-                '\t' => literal.Append(@"\t"),
-                _ when char.IsControl(c) => literal.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-                _ => literal.Append(c),
-            };
-        }
-
-        return literal.Append('"').ToString();
-    }
-
     private static string Duration(TimeSpan span) => $"{Math.Max(1, (long)Math.Ceiling(span.TotalSeconds))}s";
-
 }

@@ -174,24 +174,34 @@ internal sealed class PublishReleaseStatus(IEnumerable<IReleaseNotifier> notifie
 {
     public override async Task<int> RunAsync(TaskActivityContext context, ReleaseStatusUpdate input, CancellationToken cancellationToken)
     {
-        var published = 0;
-        var failures = new List<string>();
+        var failures = await notifiers.PublishToEachAsync(input, context.IdempotencyKey, cancellationToken);
+        var all = notifiers.Count();
+        return failures.Count == 0
+            ? all
+            : throw new InvalidOperationException($"{failures.Count} of {all} notifiers failed: {string.Join("; ", failures.Select(f => $"{f.Notifier}: {f.Error}"))}");
+    }
+}
+
+internal static class ReleaseNotifiers
+{
+    /// <summary>Publishes to every notifier, one that fails not stopping the others; returns the ones that failed and why.</summary>
+    public static async Task<IReadOnlyList<(string Notifier, string Error)>> PublishToEachAsync(
+        this IEnumerable<IReleaseNotifier> notifiers, ReleaseStatusUpdate update, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var failures = new List<(string, string)>();
         foreach (var notifier in notifiers)
         {
             try
             {
-                await notifier.PublishAsync(input, context.IdempotencyKey, cancellationToken);
-                published++;
+                await notifier.PublishAsync(update, idempotencyKey, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                failures.Add($"{notifier.GetType().Name}: {ex.Message}");
+                failures.Add((notifier.GetType().Name, ex.Message));
             }
         }
 
-        return failures.Count == 0
-            ? published
-            : throw new InvalidOperationException($"{failures.Count} of {published + failures.Count} notifiers failed: {string.Join("; ", failures)}");
+        return failures;
     }
 }
 

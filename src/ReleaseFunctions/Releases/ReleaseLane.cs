@@ -82,7 +82,8 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
 
             if (request.Mode == ConcurrencyMode.Supersede)
             {
-                var newer = new[] { holder }.Concat(queue).OfType<string>()
+                var inLane = new[] { holder }.Concat(queue).OfType<string>().ToList();
+                var newer = inLane
                     .Where(id => requests.GetValueOrDefault(id)?.MergedAt is { } merged && request.MergedAt is { } mine && merged > mine)
                     .FirstOrDefault();
                 if (newer is not null)
@@ -93,8 +94,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
                     continue;
                 }
 
-                var stopped = new[] { holder }.Concat(queue).OfType<string>().ToList();
-                foreach (var older in stopped)
+                foreach (var older in inLane)
                 {
                     await SignalAsync(context, new ReleaseSignal(older, ReleaseEvents.Command, Stop(context, $"superseded by {request.Version} ({request.ReleaseInstanceId}), merged later"), null));
                 }
@@ -298,17 +298,10 @@ internal sealed partial class RescueStrandedRelease(
 
         var update = new ReleaseStatusUpdate(new ReleaseId(record.Repository, record.PullRequest, record.MergeCommitSha), record.Service, record.Version, status, record.Stage, record.Step, 0,
             updated.WeightPercent, [], [], summary, rolledBack ? "stopped; fix forward with a new merge" : "ACTION NEEDED: move the traffic back on the target by hand", now, record.InstallationId);
-        foreach (var notifier in notifiers)
+        // The trail holds the outcome; one channel down does not stop the others.
+        foreach (var (notifier, error) in await notifiers.PublishToEachAsync(update, $"{record.InstanceId}/rescue", cancellationToken))
         {
-            try
-            {
-                await notifier.PublishAsync(update, $"{record.InstanceId}/rescue", cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The trail holds the outcome; one channel down does not stop the others.
-                NotifierFailed(logger, record.InstanceId, notifier.GetType().Name, ex.Message);
-            }
+            NotifierFailed(logger, record.InstanceId, notifier, error);
         }
 
         Rescued(logger, record.InstanceId, input.EndedAs, summary);

@@ -60,7 +60,7 @@ internal sealed partial class ReleaseOrchestrator
     /// <summary>Before the release ends, the entries the ledger did not take are written, waiting for it on durable timers.</summary>
     private async Task<ReleaseOutcome> SettleTrailAsync(ReleaseOutcome outcome)
     {
-        foreach (var delay in TrailSettleDelays)
+        for (var attempt = 0; ; attempt++)
         {
             if (await FlushTrailAsync())
             {
@@ -68,14 +68,14 @@ internal sealed partial class ReleaseOrchestrator
                 return outcome;
             }
 
+            if (attempt == TrailSettleDelays.Length)
+            {
+                break;
+            }
+
+            var delay = TrailSettleDelays[attempt];
             _context.SetCustomStatus(Progress($"{_unrecorded.Count} audit entries wait for the release ledger ({_ledgerError}); trying again in {delay}"));
             await _context.CreateTimer((Now + delay).UtcDateTime, CancellationToken.None);
-        }
-
-        if (await FlushTrailAsync())
-        {
-            _context.SetCustomStatus(Progress(_next));
-            return outcome;
         }
 
         var lost = _unrecorded.Select(r => new { r.Entry.Kind, r.Entry.At, r.Entry.Actor, r.Entry.Reason }).ToArray();
