@@ -1,5 +1,5 @@
-using ReleaseFunctions.Core.Releases;
 using Microsoft.DurableTask.Client;
+using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.GitHub;

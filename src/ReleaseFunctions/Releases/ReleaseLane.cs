@@ -1,10 +1,10 @@
+using Grpc.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using Grpc.Core;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 
 namespace ReleaseFunctions.Releases;
 
