@@ -1,5 +1,5 @@
 // The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
-// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all> [--scale 1.0]
+// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all|sdk> [--scale 1.0]
 //            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
 // Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
 // bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Bench;
+using Sdk = ReleaseFunctions.Bench.Sdk;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Durable.Execution;
 using ReleaseFunctions.Durable.Storage;
@@ -42,15 +43,29 @@ var workloads = new Dictionary<string, Func<Task<JsonObject>>>
     ["w6"] = () => WebhookAck.RunAsync(200, Math.Max(2, (int)(20 * scale))),
 };
 
+if (which == "sdk")
+{
+    await SdkModeAsync();
+    await WriteTableAsync(results);
+    return;
+}
+
 // W4 replays in memory and touches no store: it runs with SQLite only.
 foreach (var (id, run) in workloads.Where(w => (which == "all" || w.Key == which) && (store == "sqlite" || w.Key != "w4")))
 {
     Console.WriteLine($"running {id} ...");
-    var figures = await run();
+    await SaveAsync(id, storeLabel, await run());
+}
+
+await WriteTableAsync(results);
+return;
+
+async Task<JsonObject> SaveAsync(string id, string label, JsonObject figures, JsonObject? settings = null)
+{
     var record = new JsonObject
     {
         ["workload"] = id,
-        ["store"] = storeLabel,
+        ["store"] = label,
         ["commit"] = Shell("git", "rev-parse --short HEAD"),
         ["date"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         ["command"] = command,
@@ -60,12 +75,76 @@ foreach (var (id, run) in workloads.Where(w => (which == "all" || w.Key == which
         ["dotnet"] = Environment.Version.ToString(),
         ["figures"] = figures,
     };
-    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-{storeLabel}.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    Console.WriteLine(record["figures"]!.ToJsonString());
+    if (settings is not null)
+    {
+        record["settings"] = settings;
+    }
+
+    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-{label}.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"{id} {label}: {figures.ToJsonString()}");
+    return record;
 }
 
-await WriteTableAsync(results);
-return;
+// Mode sdk: W1 and W2 on the official runtime's backends and on this engine (SQLite), side by side in one run.
+// --backends a,b,... picks some (default: all of them); --azurestorage-scale scales Azure Storage's sizes apart.
+async Task SdkModeAsync()
+{
+    // The test host's sidecar logs every work item at Information through the default host builder's console.
+    Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+    if (Option("--azurestorage-polling") is { } polling)
+    {
+        Sdk.AzureStorageBackend.PollingInterval = TimeSpan.FromSeconds(double.Parse(polling, CultureInfo.InvariantCulture));
+    }
+
+    var inProcessScale = double.Parse(Option("--inprocesstesthost-scale") ?? scale.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    var azureScale = double.Parse(Option("--azurestorage-scale") ?? scale.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    int Size(int full, double factor) => Math.Max(10, (int)(full * factor));
+    var backends = new List<Sdk.SdkBench.Backend>
+    {
+        new("sdk-inprocesstesthost", Size(10_000, inProcessScale), Size(5_000, inProcessScale), Sdk.InProcessTestHostBackend.StartAsync,
+            inProcessScale < 1 ? $"InProcessTestHost ran {inProcessScale.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes: its in-memory service allows {Environment.ProcessorCount} orchestration and {Environment.ProcessorCount} activity work items at a time (one per core) and its sidecar, at that limit, looks again every 500 ms, so the full sizes would take hours here. It is a test host, not built for throughput." : null),
+        new("sdk-azurestorage-azurite", Size(10_000, azureScale), Size(5_000, azureScale), Sdk.AzureStorageBackend.StartAsync,
+            azureScale < 1 ? $"Azure Storage on Azurite ran {azureScale.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes: the full sizes would take well over 10 minutes on this machine." : null),
+    };
+    backends.AddRange(Sdk.EmbeddedBackends.All(scale));
+    var chosen = Option("--backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+    var records = new List<JsonObject>();
+    var notes = new List<string>();
+    if (chosen is null || chosen.Contains("engine-sqlite"))
+    {
+        Console.WriteLine("running w1, w2 on engine-sqlite (this project's engine) ...");
+        records.Add(await SaveAsync("w1", "engine-sqlite", await HelloCitiesAsync(Size(10_000, scale))));
+        records.Add(await SaveAsync("w2", "engine-sqlite", await ReleaseShapedAsync(Size(5_000, scale))));
+    }
+
+    foreach (var backend in backends.Where(b => chosen is null || chosen.Contains(b.Label)))
+    {
+        Console.WriteLine($"running w1, w2 on {backend.Label} ...");
+        foreach (var (id, count) in new[] { ("w1", backend.HelloCities), ("w2", backend.ReleaseShaped) })
+        {
+            // A fresh backend per workload, as the engine runs have.
+            await using var running = await backend.StartAsync();
+            var figures = id == "w1"
+                ? await Sdk.SdkBench.HelloCitiesAsync(running.Client, count)
+                : await Sdk.SdkBench.ReleaseShapedAsync(running.Client, count);
+            records.Add(await SaveAsync(id, backend.Label, figures, running.Settings));
+        }
+
+        if (backend.Note is not null)
+        {
+            notes.Add(backend.Note);
+        }
+    }
+
+    if (scale < 1)
+    {
+        notes.Add($"Every size was scaled by {scale.ToString(CultureInfo.InvariantCulture)} (--scale).");
+    }
+
+    var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+    notes.Add($"Load average at the end of the run: {load} (the machine is shared; see each row's 1-minute load at its start).");
+    await Sdk.SdkBench.WriteComparisonAsync(results, records, notes);
+}
 
 async Task<(IHost[] Hosts, DurableTaskClient Client, string Folder)> StartEngineAsync()
 {
@@ -294,6 +373,11 @@ static async Task WriteTableAsync(string folder)
     foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())
     {
         var node = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+        if (node["workload"] is null)
+        {
+            continue; // a run's summary (sdk-<date>.json), not one workload's record
+        }
+
         lines.Add($"| {node["workload"]} | {node["store"]} | {node["commit"]} | {node["date"]?.ToString()[..10]} | {node["nproc"]} | `{node["figures"]!.ToJsonString()}` |");
     }
 
