@@ -1,5 +1,5 @@
 // The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
-// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all|sdk> [--scale 1.0]
+// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all|sdk|w7> [--scale 1.0]
 //            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
 // Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
 // bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
@@ -42,6 +42,24 @@ var workloads = new Dictionary<string, Func<Task<JsonObject>>>
     ["w5"] = () => WaitingAsync((int)(10_000 * scale)),
     ["w6"] = () => WebhookAck.RunAsync(200, Math.Max(2, (int)(20 * scale))),
 };
+
+if (which == "w7")
+{
+    // W7 (chaos) against the built app: --releases 50 --kills 100 [--seed 7] [--max-up 6] [--app <ReleaseFunctions.dll>]
+    // [--app-setting KEY=VALUE ...] [--label app-sqlite]. Not part of "all": it takes minutes of its own.
+    var appSettings = args.Select((a, i) => (a, i)).Where(p => p.a == "--app-setting" && p.i + 1 < args.Length)
+        .Select(p => args[p.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+    var chaos = await Chaos.RunAsync(new Chaos.Options(
+        Option("--app") ?? Path.Combine(AppContext.BaseDirectory, "ReleaseFunctions.dll"),
+        int.Parse(Option("--releases") ?? "50", CultureInfo.InvariantCulture),
+        int.Parse(Option("--kills") ?? "100", CultureInfo.InvariantCulture),
+        int.Parse(Option("--seed") ?? "7", CultureInfo.InvariantCulture),
+        double.Parse(Option("--max-up") ?? "6", CultureInfo.InvariantCulture),
+        appSettings));
+    await SaveAsync("w7", Option("--label") ?? "app-sqlite", chaos);
+    await WriteTableAsync(results);
+    return;
+}
 
 if (which == "sdk")
 {
