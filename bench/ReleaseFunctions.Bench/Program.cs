@@ -18,6 +18,13 @@ using ReleaseFunctions.Durable.Execution;
 using ReleaseFunctions.Durable.Storage;
 
 var which = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
+if (which == "sdk-worker")
+{
+    // The second process of sdk-embedded-postgres-2 (started by mode sdk): a backend and an SDK worker on its schema.
+    await Sdk.EmbeddedBackends.RunWorkerAsync(Option("--connection")!, Option("--schema")!);
+    return;
+}
+
 var scale = args.SkipWhile(a => a != "--scale").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(1.0);
 var store = Option("--store") ?? "sqlite";
 var connection = Option("--connection");
@@ -124,7 +131,19 @@ async Task SdkModeAsync()
         new("sdk-azurestorage-azurite", Size(10_000, azureScale), Size(5_000, azureScale), Sdk.AzureStorageBackend.StartAsync,
             azureScale < 1 ? $"Azure Storage on Azurite ran {azureScale.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes: the full sizes would take well over 10 minutes on this machine." : null),
     };
-    backends.AddRange(Sdk.EmbeddedBackends.All(scale));
+    Sdk.PostgresServer? server = null;
+    async Task<string> PostgresAsync()
+    {
+        if (connection is not null)
+        {
+            return connection;
+        }
+
+        server ??= await Sdk.PostgresServer.StartAsync(FindRoot());
+        return server.ConnectionString;
+    }
+
+    backends.InsertRange(0, Sdk.EmbeddedBackends.All(scale, PostgresAsync));
     var chosen = Option("--backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
     var records = new List<JsonObject>();
     var notes = new List<string>();
@@ -157,6 +176,11 @@ async Task SdkModeAsync()
     if (scale < 1)
     {
         notes.Add($"Every size was scaled by {scale.ToString(CultureInfo.InvariantCulture)} (--scale).");
+    }
+
+    if (server is not null)
+    {
+        await server.DisposeAsync();
     }
 
     var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
