@@ -111,7 +111,7 @@ async Task<JsonObject> SaveAsync(string id, string label, JsonObject figures, Js
 }
 
 // Mode sdk: W1 and W2 on the official runtime's backends and on this engine (SQLite), side by side in one run.
-// --backends a,b,... picks some (default: all of them); --azurestorage-scale scales Azure Storage's sizes apart.
+// --backends a,b,... picks some (default: all of them); --scale-<label> scales one backend's sizes apart.
 async Task SdkModeAsync()
 {
     // The test host's sidecar logs every work item at Information through the default host builder's console.
@@ -121,15 +121,12 @@ async Task SdkModeAsync()
         Sdk.AzureStorageBackend.PollingInterval = TimeSpan.FromSeconds(double.Parse(polling, CultureInfo.InvariantCulture));
     }
 
-    var inProcessScale = double.Parse(Option("--inprocesstesthost-scale") ?? scale.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-    var azureScale = double.Parse(Option("--azurestorage-scale") ?? scale.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-    int Size(int full, double factor) => Math.Max(10, (int)(full * factor));
+    // Sizes: BENCHMARKS.md's (W1 10,000, W2 5,000) times --scale, or times --scale-<label> for one backend.
     var backends = new List<Sdk.SdkBench.Backend>
     {
-        new("sdk-inprocesstesthost", Size(10_000, inProcessScale), Size(5_000, inProcessScale), Sdk.InProcessTestHostBackend.StartAsync,
-            inProcessScale < 1 ? $"InProcessTestHost ran {inProcessScale.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes: its in-memory service allows {Environment.ProcessorCount} orchestration and {Environment.ProcessorCount} activity work items at a time (one per core) and its sidecar, at that limit, looks again every 500 ms, so the full sizes would take hours here. It is a test host, not built for throughput." : null),
-        new("sdk-azurestorage-azurite", Size(10_000, azureScale), Size(5_000, azureScale), Sdk.AzureStorageBackend.StartAsync,
-            azureScale < 1 ? $"Azure Storage on Azurite ran {azureScale.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes: the full sizes would take well over 10 minutes on this machine." : null),
+        new("sdk-inprocesstesthost", Sdk.InProcessTestHostBackend.StartAsync,
+            $"its in-memory service allows {Environment.ProcessorCount} orchestration and {Environment.ProcessorCount} activity work items at a time (one per core) and its sidecar, at that limit, looks again every 500 ms, so the full sizes would take hours here (it is a test host, not built for throughput)"),
+        new("sdk-azurestorage-azurite", Sdk.AzureStorageBackend.StartAsync, "the full sizes would take well over 10 minutes each on this machine"),
     };
     Sdk.PostgresServer? server = null;
     async Task<string> PostgresAsync()
@@ -143,21 +140,36 @@ async Task SdkModeAsync()
         return server.ConnectionString;
     }
 
-    backends.InsertRange(0, Sdk.EmbeddedBackends.All(scale, PostgresAsync));
+    backends.InsertRange(0, Sdk.EmbeddedBackends.All(PostgresAsync));
+    double Factor(string label) => Option("--scale-" + label) is { } given ? double.Parse(given, CultureInfo.InvariantCulture) : scale;
+    int Size(int full, double factor) => Math.Max(10, (int)(full * factor));
+
     var chosen = Option("--backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
     var records = new List<JsonObject>();
     var notes = new List<string>();
+    void Scaled(string label, double factor, string? why)
+    {
+        if (factor < 1)
+        {
+            notes.Add($"{label} ran {factor.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes ({Size(10_000, factor)} W1, {Size(5_000, factor)} W2 instances){(why is null ? "" : ": " + why)}.");
+        }
+    }
+
     if (chosen is null || chosen.Contains("engine-sqlite"))
     {
         Console.WriteLine("running w1, w2 on engine-sqlite (this project's engine) ...");
-        records.Add(await SaveAsync("w1", "engine-sqlite", await HelloCitiesAsync(Size(10_000, scale))));
-        records.Add(await SaveAsync("w2", "engine-sqlite", await ReleaseShapedAsync(Size(5_000, scale))));
+        var factor = Factor("engine-sqlite");
+        records.Add(await SaveAsync("w1", "engine-sqlite", await HelloCitiesAsync(Size(10_000, factor))));
+        records.Add(await SaveAsync("w2", "engine-sqlite", await ReleaseShapedAsync(Size(5_000, factor))));
+        Scaled("engine-sqlite", factor, null);
     }
 
     foreach (var backend in backends.Where(b => chosen is null || chosen.Contains(b.Label)))
     {
         Console.WriteLine($"running w1, w2 on {backend.Label} ...");
-        foreach (var (id, count) in new[] { ("w1", backend.HelloCities), ("w2", backend.ReleaseShaped) })
+        var factor = Factor(backend.Label);
+        Scaled(backend.Label, factor, backend.WhyScaled);
+        foreach (var (id, count) in new[] { ("w1", Size(10_000, factor)), ("w2", Size(5_000, factor)) })
         {
             // A fresh backend per workload, as the engine runs have.
             await using var running = await backend.StartAsync();
@@ -167,15 +179,6 @@ async Task SdkModeAsync()
             records.Add(await SaveAsync(id, backend.Label, figures, running.Settings));
         }
 
-        if (backend.Note is not null)
-        {
-            notes.Add(backend.Note);
-        }
-    }
-
-    if (scale < 1)
-    {
-        notes.Add($"Every size was scaled by {scale.ToString(CultureInfo.InvariantCulture)} (--scale).");
     }
 
     if (server is not null)

@@ -13,8 +13,8 @@ namespace ReleaseFunctions.Bench.Sdk;
 /// </summary>
 internal static class SdkBench
 {
-    /// <summary>A backend to measure: its label (the results file's store), how many W1 and W2 instances, and how to start it.</summary>
-    public sealed record Backend(string Label, int HelloCities, int ReleaseShaped, Func<Task<ISdkBackend>> StartAsync, string? Note = null);
+    /// <summary>A backend to measure: its label (the results file's store), how to start it, and why it may need smaller sizes.</summary>
+    public sealed record Backend(string Label, Func<Task<ISdkBackend>> StartAsync, string? WhyScaled = null);
 
     public static async Task<JsonObject> HelloCitiesAsync(DurableTaskClient client, int count)
     {
@@ -124,6 +124,7 @@ internal static class SdkBench
             }
         }
 
+        Ratio("sdk-embedded-sqlite-small", "sdk-azurestorage-azurite");
         Ratio("sdk-embedded-sqlite", "sdk-azurestorage-azurite");
         Ratio("sdk-embedded-sqlite", "sdk-inprocesstesthost");
         Ratio("sdk-embedded-postgres-1", "sdk-azurestorage-azurite");
