@@ -285,11 +285,11 @@ internal static class Chaos
                     auditBroken++;
                 }
 
-                // A decision is one audit entry per (kind, stage, step, action); the same one twice is a decision doubled.
+                // A decision is one audit entry per (kind, stage, step, scope, action, round); the same one twice is a decision doubled.
                 var decisions = (timeline["events"]?.AsArray() ?? [])
                     .Select(e => e!)
                     .Where(e => (string?)e["kind"] is "release-received" or "gate-verdict" or "traffic-shifted" or "stage-promoted" or "promoted" or "rollback-started" or "rolled-back")
-                    .GroupBy(e => $"{e["kind"]} {e["evidence"]?["stage"]} {e["evidence"]?["step"]} {e["evidence"]?["action"]} {e["evidence"]?["round"]}");
+                    .GroupBy(e => $"{e["kind"]} {e["evidence"]?["stage"]} {e["evidence"]?["step"]} {e["evidence"]?["scope"]} {e["evidence"]?["action"]} {e["evidence"]?["round"]}");
                 foreach (var group in decisions.Where(g => g.Count() > 1))
                 {
                     decisionsDoubled += group.Count() - 1;

@@ -1,9 +1,15 @@
-// The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
-// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all|sdk|w7> [--scale 1.0]
+// The benchmark harness (workloads W1–W7 of ../shared/BENCHMARKS.md).
+// Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all> [--scale 1.0]
 //            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
 // Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
 // bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
 // connection pool and listener) on one fresh schema; the first also starts the instances and waits for them.
+//
+// ... -- sdk [--backends a,b] [--scale 1.0] [--scale-<backend> f] [--connection <Npgsql>]: W1 and W2 with the official
+// SDK worker, side by side in one run, on sdk-embedded-sqlite(-small), sdk-embedded-postgres-1/-2,
+// sdk-inprocesstesthost and sdk-azurestorage-azurite, plus engine-sqlite (this engine) for old versus new; writes
+// each <workload>-<backend>.json and bench/results/sdk-<date>.md/.json with the ratios (Sdk/SdkBench.cs).
+// ... -- w7 [--releases 50] [--kills 100] [--app <ReleaseFunctions.dll>]: chaos against the built app (Chaos.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
