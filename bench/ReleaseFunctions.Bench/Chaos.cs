@@ -81,29 +81,23 @@ internal static class Chaos
                 // One kill in five lands while the app is still starting; the others at a random moment of its work.
                 var inStartup = kill > 1 && random.NextDouble() < 0.2;
                 var upFor = TimeSpan.FromSeconds(inStartup ? 0.2 + random.NextDouble() * 2 : 0.5 + random.NextDouble() * (options.MaxUpSeconds - 0.5));
-                var until = Stopwatch.StartNew();
                 if (!inStartup)
                 {
                     timeToReady.Add(await app.WaitUntilReadyAsync());
-                    until.Restart();
                 }
 
-                while (until.Elapsed < upFor)
+                // The kill comes on its own clock, whatever the harness is doing: a delivery in flight is cut off and
+                // sent again later (same delivery id), as GitHub redelivers.
+                using (var working = new CancellationTokenSource())
                 {
-                    if (!inStartup)
-                    {
-                        await KeepInFlightAsync(app, merges, options.Releases, until, upFor);
-                    }
-
-                    var left = upFor - until.Elapsed;
-                    if (left > TimeSpan.Zero)
-                    {
-                        await Task.Delay(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
-                    }
+                    var work = inStartup ? Task.CompletedTask : WorkAsync(app, merges, options.Releases, working.Token);
+                    await Task.Delay(upFor);
+                    await app.KillAsync();
+                    await working.CancelAsync();
+                    await work;
                 }
 
                 killsDuringStartup += inStartup ? 1 : 0;
-                await app.KillAsync();
                 app.Dispose();
                 app = await ChaosApp.StartAsync(options.AppDll, data, settings, log, waitUntilReady: false);
                 restarts++;
@@ -147,31 +141,40 @@ internal static class Chaos
         }
     }
 
-    /// <summary>Acknowledges pending merges and tops the releases in flight up to <paramref name="target"/>.</summary>
-    private static async Task KeepInFlightAsync(ChaosApp app, List<Merge> merges, int target, Stopwatch until, TimeSpan upFor)
+    /// <summary>Until cancelled: acknowledges pending merges and tops the releases in flight up to <paramref name="target"/>.</summary>
+    private static async Task WorkAsync(ChaosApp app, List<Merge> merges, int target, CancellationToken cancellationToken)
     {
-        foreach (var merge in merges.Where(m => !m.Acknowledged))
+        try
         {
-            if (until.Elapsed >= upFor || !await DeliverAsync(app, merge))
+            while (!cancellationToken.IsCancellationRequested)
             {
-                return;
+                foreach (var merge in merges.Where(m => !m.Acknowledged).ToList())
+                {
+                    await DeliverAsync(app, merge, cancellationToken);
+                }
+
+                await RefreshAsync(app, merges, cancellationToken);
+                while (merges.Count(m => !m.Finished) < target && !cancellationToken.IsCancellationRequested)
+                {
+                    var merge = new Merge(merges.Count + 1);
+                    merges.Add(merge);
+                    if (!await DeliverAsync(app, merge, cancellationToken))
+                    {
+                        break;
+                    }
+                }
+
+                await Task.Delay(200, cancellationToken);
             }
         }
-
-        await RefreshAsync(app, merges);
-        while (merges.Count(m => !m.Finished) < target && until.Elapsed < upFor)
+        catch (OperationCanceledException)
         {
-            var merge = new Merge(merges.Count + 1);
-            merges.Add(merge);
-            if (!await DeliverAsync(app, merge))
-            {
-                return;
-            }
+            // killed
         }
     }
 
     /// <summary>Sends the merge's delivery (the same delivery id every time, as GitHub's redelivery); true once acknowledged.</summary>
-    private static async Task<bool> DeliverAsync(ChaosApp app, Merge merge)
+    private static async Task<bool> DeliverAsync(ChaosApp app, Merge merge, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -179,9 +182,9 @@ internal static class Chaos
             request.Headers.Add("X-GitHub-Event", "pull_request");
             request.Headers.Add("X-GitHub-Delivery", merge.DeliveryId);
             request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), Encoding.UTF8.GetBytes(merge.Body))));
-            using var response = await app.Http.SendAsync(request);
+            using var response = await app.Http.SendAsync(request, cancellationToken);
             merge.Attempts++;
-            var text = await response.Content.ReadAsStringAsync();
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 merge.LastAnswer = $"{(int)response.StatusCode} {text}";
@@ -197,7 +200,7 @@ internal static class Chaos
 
             return true;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException)
         {
             merge.Attempts++;
             merge.LastAnswer = ex.GetType().Name;
@@ -206,15 +209,15 @@ internal static class Chaos
     }
 
     /// <summary>Reads each unfinished release's state from the app's API (found by its repository when its id is unknown).</summary>
-    private static async Task RefreshAsync(ChaosApp app, List<Merge> merges)
+    private static async Task RefreshAsync(ChaosApp app, List<Merge> merges, CancellationToken cancellationToken = default)
     {
-        foreach (var merge in merges.Where(m => m.Acknowledged && !m.Finished))
+        foreach (var merge in merges.Where(m => m.Acknowledged && !m.Finished).ToList())
         {
             try
             {
                 if (merge.ReleaseId is null)
                 {
-                    var ids = await ReleasesOfAsync(app, merge.Repository);
+                    var ids = await ReleasesOfAsync(app, merge.Repository, cancellationToken);
                     merge.ReleaseId = ids.FirstOrDefault();
                     if (merge.ReleaseId is null)
                     {
@@ -222,26 +225,26 @@ internal static class Chaos
                     }
                 }
 
-                using var response = await app.Http.GetAsync($"/api/releases/{merge.ReleaseId}");
+                using var response = await app.Http.GetAsync($"/api/releases/{merge.ReleaseId}", cancellationToken);
                 if (response.IsSuccessStatusCode
-                    && JsonNode.Parse(await response.Content.ReadAsStringAsync())?["release"]?["status"]?.GetValue<string>() is { } status)
+                    && JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))?["release"]?["status"]?.GetValue<string>() is { } status)
                 {
                     merge.FinalStatus = status;
                     merge.Finished = EndStates.Contains(status);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException)
             {
                 return; // the app is down; next time
             }
         }
     }
 
-    private static async Task<List<string>> ReleasesOfAsync(ChaosApp app, string repository)
+    private static async Task<List<string>> ReleasesOfAsync(ChaosApp app, string repository, CancellationToken cancellationToken = default)
     {
-        using var response = await app.Http.GetAsync($"/api/releases?repository={Uri.EscapeDataString(repository)}&pageSize=500");
+        using var response = await app.Http.GetAsync($"/api/releases?repository={Uri.EscapeDataString(repository)}&pageSize=500", cancellationToken);
         response.EnsureSuccessStatusCode();
-        var list = JsonNode.Parse(await response.Content.ReadAsStringAsync())?["releases"]?.AsArray() ?? [];
+        var list = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))?["releases"]?.AsArray() ?? [];
         return list.Select(r => r?["instanceId"]?.GetValue<string>()).OfType<string>().ToList();
     }
 

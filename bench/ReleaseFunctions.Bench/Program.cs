@@ -5,10 +5,10 @@
 // bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
 // connection pool and listener) on one fresh schema; the first also starts the instances and waits for them.
 //
-// ... -- sdk [--backends a,b] [--scale 1.0] [--scale-<backend> f] [--connection <Npgsql>]: W1 and W2 with the official
+// ... -- sdk [--backends a,b] [--scale 1.0] [--scale-<backend> f] [--connection <Npgsql>] [--run-name x]: W1 and W2 with the official
 // SDK worker, side by side in one run, on sdk-embedded-sqlite(-small), sdk-embedded-postgres-1/-2,
 // sdk-inprocesstesthost and sdk-azurestorage-azurite, plus engine-sqlite (this engine) for old versus new; writes
-// each <workload>-<backend>.json and bench/results/sdk-<date>.md/.json with the ratios (Sdk/SdkBench.cs).
+// each <workload>-<backend>.json and bench/results/sdk-<date>[-x].md/.json with the ratios (Sdk/SdkBench.cs).
 // ... -- w7 [--releases 50] [--kills 100] [--app <ReleaseFunctions.dll>]: chaos against the built app (Chaos.cs).
 using System.Diagnostics;
 using System.Globalization;
@@ -194,7 +194,7 @@ async Task SdkModeAsync()
 
     var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
     notes.Add($"Load average at the end of the run: {load} (the machine is shared; see each row's 1-minute load at its start).");
-    await Sdk.SdkBench.WriteComparisonAsync(results, records, notes);
+    await Sdk.SdkBench.WriteComparisonAsync(results, records, notes, Option("--run-name"));
 }
 
 async Task<(IHost[] Hosts, DurableTaskClient Client, string Folder)> StartEngineAsync()

@@ -83,9 +83,9 @@ internal static class SdkBench
     /// Writes the dated side-by-side file (markdown and JSON) from this run's records: each backend's W1 and W2, and
     /// the ratios of the embedded backend on SQLite to Azure Storage on Azurite.
     /// </summary>
-    public static async Task WriteComparisonAsync(string folder, IReadOnlyList<JsonObject> records, IEnumerable<string> notes)
+    public static async Task WriteComparisonAsync(string folder, IReadOnlyList<JsonObject> records, IEnumerable<string> notes, string? runName = null)
     {
-        var day = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var day = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + (runName is null ? "" : "-" + runName);
         double? Figure(string workload, string store, string figure)
             => records.FirstOrDefault(r => (string?)r["workload"] == workload && (string?)r["store"] == store)?["figures"]?[figure]?.GetValue<double>();
 
