@@ -52,6 +52,9 @@ public sealed class EmbeddedBackendEndpoint : IHostedService, IAsyncDisposable
     /// </summary>
     public GrpcChannel Channel { get; }
 
+    /// <summary>The socket's path, in a directory only this user can open.</summary>
+    internal string SocketPath => _socketPath;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -225,10 +225,9 @@ internal sealed class WorkItemDispatcher : BackgroundService
             _signals.Activities.Set();
         }
 
-        if (commit.Messages.Count > 0 || commit.Children.Count > 0 || commit.ReplaceHistory)
-        {
-            _signals.Orchestrations.Set();
-        }
+        // Always: besides what this episode sent, messages may have reached the instance while it was leased, and
+        // the leaser that saw them then found the instance busy.
+        _signals.Orchestrations.Set();
 
         _signals.Completions.Set(); // clients waiting for a start or a completion look again
     }
@@ -238,6 +237,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
         try
         {
             await _store.AbandonOrchestrationAsync(item.Instance.InstanceId, item.LeaseToken, _time.GetUtcNow() + _options.ErrorBackoff, CancellationToken.None);
+            _signals.Orchestrations.Set();
         }
         catch (Exception ex)
         {
