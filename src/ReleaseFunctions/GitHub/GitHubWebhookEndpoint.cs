@@ -92,6 +92,7 @@ public static partial class GitHubWebhookEndpoint
                 ReleaseCommandReceived command => await SendCommandAsync(command, services, engine, cancellationToken),
                 DeploymentProtectionRuleRequested rule => await ReviewDeploymentAsync(rule, services, cancellationToken),
                 WebhookPong pong => Answer(pong.StatusCode, "pong", pong.Zen ?? "webhook reached ReleaseFunctions"),
+                WebhookDuplicate { Release: { } merge } duplicate => await EnsureReleaseAsync(duplicate, merge, services, engine, cancellationToken),
                 WebhookDuplicate duplicate => Answer(duplicate.StatusCode, "duplicate", $"delivery {duplicate.DeliveryId} was already handled"),
                 WebhookIgnored ignored => Answer(ignored.StatusCode, "ignored", ignored.Reason),
                 WebhookUnauthorized unauthorized => Answer(unauthorized.StatusCode, "unauthorized", unauthorized.Reason),
@@ -126,6 +127,22 @@ public static partial class GitHubWebhookEndpoint
 
     private static async Task<IResult> StartReleaseAsync(StartReleaseRequested start, WebhookServices services, DurableTaskClient engine, CancellationToken cancellationToken)
     {
+        var (request, _) = await StartOnceAsync(start, services, engine, cancellationToken);
+        return Answer(202, "started", $"release {start.Release.InstanceId} of {request.Service} {request.Version} started (or was already running)", start.Release.InstanceId);
+    }
+
+    /// <summary>A redelivered merge: the delivery was recorded, and its release is made sure of (started if a crash came between the two).</summary>
+    private static async Task<IResult> EnsureReleaseAsync(WebhookDuplicate duplicate, StartReleaseRequested merge, WebhookServices services, DurableTaskClient engine, CancellationToken cancellationToken)
+    {
+        var (_, started) = await StartOnceAsync(merge, services, engine, cancellationToken);
+        var id = merge.Release.InstanceId;
+        return Answer(duplicate.StatusCode, "duplicate", started
+            ? $"delivery {duplicate.DeliveryId} was already recorded but its release was missing; release {id} started now"
+            : $"delivery {duplicate.DeliveryId} was already handled; release {id} is there", id);
+    }
+
+    private static async Task<(ReleaseRequest Request, bool Started)> StartOnceAsync(StartReleaseRequested start, WebhookServices services, DurableTaskClient engine, CancellationToken cancellationToken)
+    {
         var id = start.Release;
         var request = new ReleaseRequest(id.Repository, id.PullRequest, id.MergeCommitSha, services.Routing.Value.ServiceOf(id.Repository),
             start.Title, start.Author, start.MergedAt, start.Labels, start.InstallationId);
@@ -136,7 +153,7 @@ public static partial class GitHubWebhookEndpoint
             Log.ReleaseStarted(services.Logger, id.InstanceId, request.Service, start.DeliveryId);
         }
 
-        return Answer(202, "started", $"release {id.InstanceId} of {request.Service} {request.Version} started (or was already running)", id.InstanceId);
+        return (request, started);
     }
 
     private static async Task<IResult> SendCommandAsync(ReleaseCommandReceived received, WebhookServices services, DurableTaskClient engine, CancellationToken cancellationToken)
@@ -217,6 +234,7 @@ public static partial class GitHubWebhookEndpoint
     private static string? DeliveryIdOf(WebhookOutcome outcome) => outcome switch
     {
         StartReleaseRequested start => start.DeliveryId,
+        WebhookDuplicate { Release: { } merge } => merge.DeliveryId,
         ReleaseCommandReceived command => command.DeliveryId,
         DeploymentProtectionRuleRequested rule => rule.DeliveryId,
         _ => null,

@@ -166,10 +166,15 @@ public sealed class GitHubWebhookHandlerTests
         var handler = WebhookTestKit.Handler(out _, deliveries: clock => log = new InMemoryWebhookDeliveryLog(clock));
         var body = WebhookTestKit.Payload("pull_request.closed.merged");
 
-        Assert.IsType<StartReleaseRequested>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body, delivery: "d-7"), default));
-        var duplicate = await handler.HandleAsync(WebhookTestKit.Request("pull_request", body, delivery: "d-7"), default);
-        Assert.Equal(new WebhookDuplicate("d-7"), duplicate);
+        var first = Assert.IsType<StartReleaseRequested>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body, delivery: "d-7"), default));
+        var duplicate = Assert.IsType<WebhookDuplicate>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body, delivery: "d-7"), default));
+        Assert.Equal("d-7", duplicate.DeliveryId);
         Assert.Equal(200, duplicate.StatusCode);
+        // A merge's redelivery names its release, so the app can make sure it was started (starting is idempotent).
+        Assert.Equal(first.Release, duplicate.Release!.Release);
+        var comment = WebhookTestKit.Payload("issue_comment.created");
+        await handler.HandleAsync(WebhookTestKit.Request("issue_comment", comment, delivery: "d-c"), default);
+        Assert.Null(Assert.IsType<WebhookDuplicate>(await handler.HandleAsync(WebhookTestKit.Request("issue_comment", comment, delivery: "d-c"), default)).Release);
 
         await log.ForgetAsync("d-7", default);
         Assert.IsType<StartReleaseRequested>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body, delivery: "d-7"), default));

@@ -57,6 +57,26 @@ public sealed class WebhookEndpointTests
     }
 
     [Fact]
+    public async Task A_redelivered_merge_whose_release_was_lost_to_a_crash_starts_it()
+    {
+        using var app = new ReleaseAppFactory();
+        // What a SIGKILL between recording the delivery and starting its release leaves: the id, and no release.
+        var log = app.Services.GetRequiredService<ReleaseFunctions.Integrations.GitHub.Webhooks.IWebhookDeliveryLog>();
+        Assert.True(await log.TryRecordAsync("d-killed", TestClock.At(2026, 11, 23, 14, 3, 10), default));
+
+        var redelivered = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-killed");
+        var again = await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"), "d-killed");
+
+        Assert.Equal(HttpStatusCode.OK, redelivered.StatusCode);
+        var answer = await Answer(redelivered);
+        Assert.Equal("duplicate", answer.GetProperty("status").GetString());
+        Assert.Contains("started now", answer.GetProperty("reason").GetString());
+        Assert.Contains("is there", (await Answer(again)).GetProperty("reason").GetString());
+        var instances = await app.Engine.ListAsync(new OrchestrationQuery(InstanceIdPrefix: "release-contoso.checkout-api-pr42-"), default);
+        Assert.Equal(ReleaseInstance, Assert.Single(instances).InstanceId);
+    }
+
+    [Fact]
     public async Task The_service_name_comes_from_settings_when_the_repository_is_mapped()
     {
         using var app = new ReleaseAppFactory(new Dictionary<string, string?> { ["ReleaseFunctions:GitHub:Services:0"] = "Contoso/Checkout-API=checkout" });

@@ -69,12 +69,12 @@ public sealed class GitHubWebhookHandler
             return new WebhookRejected(415, contentType);
         }
 
+        var context = GitHubWebhookJsonContext.Default;
         if (!await _deliveries.TryRecordAsync(deliveryId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            return new WebhookDuplicate(deliveryId);
+            return new WebhookDuplicate(deliveryId, eventName == "pull_request" ? RedeliveredMerge(body, context, deliveryId) : null);
         }
 
-        var context = GitHubWebhookJsonContext.Default;
         try
         {
             return eventName switch
@@ -106,6 +106,19 @@ public sealed class GitHubWebhookHandler
         {
             var what = e.Message.ReplaceLineEndings(" ");
             return new WebhookRejected(422, $"the {eventName} payload has a value outside what GitHub documents: {what}");
+        }
+    }
+
+    /// <summary>The release a redelivered merge asks for, or null when the delivery is not a merge that starts one (or no longer reads).</summary>
+    private StartReleaseRequested? RedeliveredMerge(ReadOnlyMemory<byte> body, GitHubWebhookJsonContext context, string deliveryId)
+    {
+        try
+        {
+            return Route(Read(body, context.PullRequestEvent), deliveryId) as StartReleaseRequested;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return null;
         }
     }
 

@@ -11,8 +11,13 @@ public abstract record WebhookOutcome(int StatusCode);
 /// <summary>401: the signature is missing or does not match any configured secret.</summary>
 public sealed record WebhookUnauthorized(string Reason) : WebhookOutcome(401);
 
-/// <summary>200: this delivery id was already handled; nothing more is done.</summary>
-public sealed record WebhookDuplicate(string DeliveryId) : WebhookOutcome(200);
+/// <summary>
+/// 200: this delivery id was already recorded, so its work is not done again. <paramref name="Release"/> is the release
+/// a merge delivery asks for: starting a release is idempotent (one instance per merge commit), so the app makes sure
+/// it exists. A process killed between recording a delivery and starting its release would otherwise lose the
+/// release, since GitHub's redelivery carries the same id.
+/// </summary>
+public sealed record WebhookDuplicate(string DeliveryId, StartReleaseRequested? Release = null) : WebhookOutcome(200);
 
 /// <summary>202: authentic and well-formed, but nothing for the release workflow to do; the reason says why.</summary>
 public sealed record WebhookIgnored(string Event, string Reason) : WebhookOutcome(202);
