@@ -62,7 +62,7 @@ internal sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ReleaseFunctions.dll"));
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         start.Environment["ReleaseFunctions__GitHub__WebhookSecrets__0"] = WebhookSecret;
         start.Environment["ReleaseFunctions__Operator__ApiKeys__0"] = $"{name}:{OperatorKey}";
         foreach (var (key, value) in settings)
