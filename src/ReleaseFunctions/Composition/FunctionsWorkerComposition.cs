@@ -1,5 +1,10 @@
+using System.Text.Json;
+using Azure.Core.Serialization;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.DurableTask.Worker;
 using ReleaseFunctions.Hosting;
+using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Composition;
 
@@ -18,6 +23,12 @@ public static class FunctionsWorkerComposition
         builder.AddFunctionsHost();
         builder.AddReleaseFunctions();
 
+        // The release workflow's orchestrators and activities, as the Durable extension's functions (it lists them to
+        // the host from the registry at start, beside the [Function]s of functions.metadata). Their payloads are the
+        // workflow's JSON (web defaults, camelCase), which the extension takes from the worker's serializer.
+        builder.ConfigureDurableWorker().AddTasks(tasks => tasks.AddReleaseWorkflow());
+        builder.Services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+
         // The OpenAPI document describes the app's minimal API definitions, as standalone. Here they are built into the
         // endpoint data source that ApiExplorer (and link generation) read, never into the worker's routing, whose
         // only endpoints are the functions' (routing reads the route builder's own data sources, not this service).
@@ -34,7 +45,7 @@ public static class FunctionsWorkerComposition
     /// Parameters of the handlers that the standalone app resolves as services and a function gets from its bindings
     /// (the workflow's client: <c>[DurableClient]</c>); for the description they are services, not a body.
     /// </summary>
-    private static readonly Type[] BoundByFunctions = [typeof(ReleaseFunctions.Durable.DurableTaskClient)];
+    private static readonly Type[] BoundByFunctions = [typeof(Microsoft.DurableTask.Client.DurableTaskClient)];
 
     /// <summary>A route builder whose endpoints are only described, never routed to.</summary>
     private sealed class DescribedEndpoints(IServiceProvider services) : IEndpointRouteBuilder, IServiceProvider, IServiceProviderIsService
