@@ -26,6 +26,9 @@ public static class FunctionsWorkerComposition
         // The release workflow's orchestrators and activities, as the Durable extension's functions (it lists them to
         // the host from the registry at start, beside the [Function]s of functions.metadata). Their payloads are the
         // workflow's JSON (web defaults, camelCase), which the extension takes from the worker's serializer.
+        // ConfigureDurableExtension is what the extension's own startup code does when the worker runs from this
+        // assembly; it is idempotent, and calling it here keeps the composition whole wherever it is built (tests).
+        builder.ConfigureDurableExtension();
         builder.ConfigureDurableWorker().AddTasks(tasks => tasks.AddReleaseWorkflow());
         builder.Services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
 

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Durable;
-using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Releases;
 using Xunit.Abstractions;
 

@@ -2,11 +2,13 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
 using ReleaseFunctions.Hosting;
+using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Tests.Functions;
 
@@ -42,7 +44,7 @@ public sealed class FunctionsWorkerTests
 
         Assert.DoesNotContain(hosted, name => name!.Contains("TimerFunctionScheduler", StringComparison.Ordinal));
         Assert.DoesNotContain(hosted, name => name!.StartsWith("ReleaseFunctions.Durable.", StringComparison.Ordinal));
-        Assert.Null(app.Services.GetService<ReleaseFunctions.Durable.DurableTaskClient>());
+        Assert.DoesNotContain(hosted, name => name!.StartsWith("Microsoft.DurableTask.Worker.Grpc", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -61,6 +63,29 @@ public sealed class FunctionsWorkerTests
         Assert.Contains("/api/github/webhook", paths);
         Assert.DoesNotContain("/readyz", paths);
         Assert.True(json.RootElement.GetProperty("paths").GetProperty("/api/releases").GetProperty("get").GetProperty("security")[0].TryGetProperty("operatorKey", out _));
+    }
+
+    [Fact]
+    public void The_durable_extension_lists_the_workflows_orchestrators_and_activities_to_the_host()
+    {
+        using var app = new FunctionsWorkerApp();
+        var functions = new List<IFunctionMetadata>();
+
+        var transformers = app.Services.GetServices<IFunctionMetadataTransformer>().ToArray();
+        foreach (var transformer in transformers)
+        {
+            transformer.Transform(functions);
+        }
+
+        Assert.NotEmpty(transformers);
+
+        var triggers = functions.ToDictionary(f => f.Name!, f => Assert.Single(f.RawBindings!, b => b.Contains("Trigger", StringComparison.Ordinal)));
+        Assert.Contains("orchestrationTrigger", triggers[ReleaseWorkflow.OrchestratorName], StringComparison.Ordinal);
+        Assert.Contains("orchestrationTrigger", triggers[ReleaseLaneOrchestrator.Name], StringComparison.Ordinal);
+        foreach (var (name, _) in ReleaseWorkflow.Activities)
+        {
+            Assert.Contains("activityTrigger", triggers[name], StringComparison.Ordinal);
+        }
     }
 
     [Theory]

@@ -1,8 +1,5 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ReleaseFunctions.Hosting;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Hosting.Timers;
 
