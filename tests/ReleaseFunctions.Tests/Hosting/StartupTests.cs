@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace ReleaseFunctions.Tests.Hosting;
 
-/// <summary>The built app as a real process: how it stops on bad settings.</summary>
+/// <summary>The built app as a real process, standalone and as the Functions worker: how it stops on bad settings.</summary>
 public sealed class StartupTests
 {
     [Fact]
@@ -20,6 +20,19 @@ public sealed class StartupTests
         Assert.Contains("ReleaseFunctions cannot start because of its settings:", error, StringComparison.Ordinal);
         Assert.Contains("  - ReleaseFunctions__Store__Provider is 'mysql'; expected 'sqlite' or 'postgres'.", error, StringComparison.Ordinal);
         Assert.Contains("  - ReleaseFunctions__Sandbox__Enabled is 'maybe'; expected 'true' or 'false'.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Launched_by_the_Functions_host_the_worker_checks_the_same_settings_before_it_connects()
+    {
+        // The host's launch arguments; nothing listens there, and the settings stop the worker before it would connect.
+        var (exitCode, output, error) = await RunAppAsync(
+            ["--functions-uri", "http://127.0.0.1:9/", "--functions-worker-id", "w1", "--functions-request-id", "r1", "--functions-grpc-max-message-length", "2147483647"],
+            new Dictionary<string, string> { ["ReleaseFunctions__Store__Provider"] = "mysql" });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("  - ReleaseFunctions__Store__Provider is 'mysql'; expected 'sqlite' or 'postgres'.", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
