@@ -5,10 +5,17 @@
 // The durability tests kill it with SIGKILL at several points and start it again on the same files; the scale-out
 // tests run two of it on one PostgreSQL schema. The effects ledger is a SQLite file; each row records the process id.
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable;
+using ReleaseFunctions.Durable.Storage;
+using DurableTaskClient = Microsoft.DurableTask.Client.DurableTaskClient;
+using TaskActivityContext = Microsoft.DurableTask.TaskActivityContext;
+using TaskOrchestrationContext = Microsoft.DurableTask.TaskOrchestrationContext;
 
 var postgres = args.Length == 5 && args[0] == "postgres";
 if (!postgres && args.Length != 3)
@@ -23,9 +30,8 @@ var count = int.Parse(postgres ? args[4] : args[2], System.Globalization.Culture
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders();
 builder.Services.AddSingleton(new EffectLedger(effectsPath));
-builder.Services.AddDurableTask(d =>
+builder.Services.AddEmbeddedDurableTaskBackend(d =>
 {
-    d.Registry.AddOrchestrator<CrashRelease>().AddActivity<ApplyStep>();
     if (postgres)
     {
         d.UsePostgres(o =>
@@ -41,15 +47,23 @@ builder.Services.AddDurableTask(d =>
         d.UseSqlite(o => o.Path = args[0]);
     }
 
-    d.Worker.ActivityLease = TimeSpan.FromSeconds(2);
-    d.Worker.OrchestrationLease = TimeSpan.FromSeconds(5);
+    d.Options.ActivityLease = TimeSpan.FromSeconds(2);
+    d.Options.OrchestrationLease = TimeSpan.FromSeconds(5);
 });
+builder.Services.AddDurableTaskWorker(w =>
+{
+    w.AddTasks(r => r.AddOrchestrator<CrashRelease>().AddActivity<ApplyStep>());
+    w.UseEmbeddedBackend();
+});
+builder.Services.AddDurableTaskClient(c => c.UseEmbeddedBackend());
 using var host = builder.Build();
 await host.StartAsync();
 var client = host.Services.GetRequiredService<DurableTaskClient>();
+var store = host.Services.GetRequiredService<IOrchestrationStore>();
 for (var i = 0; i < count; i++)
 {
-    await client.ScheduleNewOrchestrationInstanceAsync(nameof(CrashRelease), i, new StartOrchestrationOptions($"crash-{i}"));
+    // Started once: a restarted process finds the ids it started before and leaves them be.
+    await client.StartOnceAsync(nameof(CrashRelease), $"crash-{i}", i);
 }
 
 Console.WriteLine("STARTED");
@@ -58,7 +72,7 @@ while (true)
     int completed;
     try
     {
-        completed = (await client.QueryInstancesAsync(new InstanceQuery([OrchestrationRuntimeStatus.Completed], PageSize: 1000))).Instances.Count;
+        completed = (await store.QueryInstancesAsync(new InstanceQuery([ReleaseFunctions.Durable.OrchestrationRuntimeStatus.Completed], PageSize: 1000), CancellationToken.None)).Instances.Count;
     }
     catch (DurableStoreException ex)
     {
@@ -83,28 +97,32 @@ await host.StopAsync();
 return 0;
 
 /// <summary>Three traffic steps with a soak timer between the first and second, like a small canary release.</summary>
-public sealed class CrashRelease : TaskOrchestrator<int, string>
+public sealed class CrashRelease : Microsoft.DurableTask.TaskOrchestrator<int, string>
 {
     public override async Task<string> RunAsync(TaskOrchestrationContext context, int release)
     {
-        await context.CallActivityAsync<string>(nameof(ApplyStep), new Step(release, 5));
-        await context.CreateTimer(TimeSpan.FromMilliseconds(1500));
-        await context.CallActivityAsync<string>(nameof(ApplyStep), new Step(release, 50));
-        await context.CallActivityAsync<string>(nameof(ApplyStep), new Step(release, 100));
+        await context.CallActivityAsync<string>(nameof(ApplyStep), Step.For(context, release, 5));
+        await context.CreateTimer(TimeSpan.FromMilliseconds(1500), CancellationToken.None);
+        await context.CallActivityAsync<string>(nameof(ApplyStep), Step.For(context, release, 50));
+        await context.CallActivityAsync<string>(nameof(ApplyStep), Step.For(context, release, 100));
         return "promoted";
     }
 }
 
-public sealed record Step(int Release, int Weight);
+/// <param name="IdempotencyKey">Derived by the orchestrator (the SDK's activity context has none): the same on every delivery of the step.</param>
+public sealed record Step(int Release, int Weight, string IdempotencyKey)
+{
+    public static Step For(TaskOrchestrationContext context, int release, int weight) => new(release, weight, $"{context.InstanceId}/weight-{weight}");
+}
 
 /// <summary>A side effect applied once per idempotency key, however often the activity is delivered.</summary>
-public sealed class ApplyStep(EffectLedger ledger) : TaskActivity<Step, string>
+public sealed class ApplyStep(EffectLedger ledger) : Microsoft.DurableTask.TaskActivity<Step, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, Step step, CancellationToken cancellationToken)
+    public override async Task<string> RunAsync(TaskActivityContext context, Step step)
     {
-        ledger.RecordAttempt(context.IdempotencyKey);
-        await Task.Delay(150, cancellationToken); // long enough to be killed mid-activity
-        ledger.ApplyOnce(context.IdempotencyKey, $"release {step.Release} -> {step.Weight}%");
+        ledger.RecordAttempt(step.IdempotencyKey);
+        await Task.Delay(150); // long enough to be killed mid-activity
+        ledger.ApplyOnce(step.IdempotencyKey, $"release {step.Release} -> {step.Weight}%");
         return "applied";
     }
 }

@@ -1,7 +1,12 @@
-using Microsoft.Extensions.DependencyInjection;
-using ReleaseFunctions.Durable.Tests.Support;
-
 namespace ReleaseFunctions.Durable.Tests;
+
+// Inside the namespace, so the SDK's types win over same-named ones in ReleaseFunctions.Durable.
+using Grpc.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseFunctions.Durable.Embedded;
+using ReleaseFunctions.Durable.Tests.Support;
 
 public sealed class BadInputTests
 {
@@ -15,12 +20,13 @@ public sealed class BadInputTests
         .AddActivity<Greet>().AddOrchestrator<SequenceOrchestrator>().AddOrchestrator<CallsMissingActivity>());
 
     [Fact]
-    public async Task Starting_an_unknown_orchestrator_names_it_and_lists_the_registered_ones()
+    public async Task Starting_an_unknown_orchestrator_fails_the_instance_naming_it()
     {
         await using var engine = await Engine();
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => engine.Client.ScheduleNewOrchestrationInstanceAsync("ReleaseOrchestratr"));
-        Assert.Contains("'ReleaseOrchestratr'", error.Message);
-        Assert.Contains("SequenceOrchestrator", error.Message);
+        var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync("ReleaseOrchestratr");
+        var done = await engine.Completion(id);
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        Assert.Contains("ReleaseOrchestratr", done.FailureDetails!.ErrorMessage);
     }
 
     [Fact]
@@ -30,17 +36,16 @@ public sealed class BadInputTests
         var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(CallsMissingActivity));
         var done = await engine.Completion(id);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
-        Assert.Contains("No activity named 'NoSuchActivity'", done.FailureDetails!.ErrorMessage);
-        Assert.Contains("Greet", done.FailureDetails.ErrorMessage);
+        Assert.Contains("NoSuchActivity", done.FailureDetails!.ErrorMessage);
     }
 
     [Fact]
     public async Task An_event_for_an_instance_that_does_not_exist_is_refused()
     {
         await using var engine = await Engine();
-        var error = await Assert.ThrowsAsync<OrchestrationInstanceNotFoundException>(() => engine.Client.RaiseEventAsync("release-missing", "approve", "alice"));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => engine.Client.RaiseEventAsync("release-missing", "approve", "alice"));
         Assert.Contains("'release-missing'", error.Message);
-        await Assert.ThrowsAsync<OrchestrationInstanceNotFoundException>(() => engine.Client.TerminateInstanceAsync("release-missing"));
+        await Assert.ThrowsAnyAsync<Exception>(() => engine.Client.TerminateInstanceAsync("release-missing"));
     }
 
     [Fact]
@@ -50,36 +55,48 @@ public sealed class BadInputTests
         var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(SequenceOrchestrator), new { cities = 3 });
         var done = await engine.Completion(id);
         Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
-        Assert.Contains("could not be read as String[]", done.FailureDetails!.ErrorMessage);
-        Assert.Contains(nameof(SequenceOrchestrator), done.FailureDetails.ErrorMessage);
+        Assert.Contains("String[]", done.FailureDetails!.ErrorMessage);
     }
 
     [Theory]
-    [InlineData("")]
     [InlineData("has space")]
     [InlineData("line\nbreak")]
     public async Task A_malformed_instance_id_is_refused(string instanceId)
     {
         await using var engine = await Engine();
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(SequenceOrchestrator), options: new StartOrchestrationOptions(instanceId)));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(SequenceOrchestrator), new StartOrchestrationOptions(instanceId)));
         Assert.Contains("instance id", error.Message);
     }
 
     [Fact]
-    public void Worker_options_are_validated_when_the_engine_is_added()
+    public void Backend_options_are_validated_when_the_backend_is_added()
     {
-        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddDurableTask(b => b.Worker.MaxConcurrentActivities = 0));
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddEmbeddedDurableTaskBackend(b => b.Options.MaxConcurrentActivities = 0));
         Assert.Contains("MaxConcurrentActivities", error.Message);
     }
 
     [Fact]
-    public void A_retry_policy_with_impossible_values_is_refused()
+    public async Task Work_items_without_this_process_s_key_are_refused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy(0, TimeSpan.FromSeconds(1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy(3, TimeSpan.Zero));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RetryPolicy(3, TimeSpan.FromSeconds(1), 0.5));
-        var policy = new RetryPolicy(5, TimeSpan.FromSeconds(10), 3, TimeSpan.FromSeconds(60));
-        Assert.Equal([10, 30, 60, 60], Enumerable.Range(2, 4).Select(a => policy.DelayBeforeAttempt(a).TotalSeconds));
+        await using var engine = await Engine();
+        var endpoint = engine.Services.GetRequiredService<EmbeddedBackendEndpoint>();
+        // The socket, reached without the key: what another local program would try.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://embedded-backend", new Grpc.Net.Client.GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, ct) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(endpoint.SocketPath), ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                },
+            },
+        });
+        var keyless = new Microsoft.DurableTask.Protobuf.TaskHubSidecarService.TaskHubSidecarServiceClient(channel);
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await keyless.StartInstanceAsync(new Microsoft.DurableTask.Protobuf.CreateInstanceRequest { InstanceId = "x", Name = nameof(SequenceOrchestrator) }));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Null(await engine.Client.GetInstanceAsync("x"));
     }
 
     [Fact]
@@ -88,11 +105,15 @@ public sealed class BadInputTests
         await using var engine = await Engine();
         var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(SequenceOrchestrator), new[] { "Rome" });
         await engine.Completion(id);
-        var page = await engine.Client.QueryInstancesAsync(new InstanceQuery([OrchestrationRuntimeStatus.Completed]));
-        Assert.Equal(id, Assert.Single(page.Instances).InstanceId);
+        var completed = new List<string>();
+        await foreach (var instance in engine.Client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Completed] }))
+        {
+            completed.Add(instance.InstanceId);
+        }
 
-        Assert.True(await engine.Client.PurgeInstanceAsync(id));
+        Assert.Equal(id, Assert.Single(completed));
+        Assert.Equal(1, (await engine.Client.PurgeInstanceAsync(id)).PurgedInstanceCount);
         Assert.Null(await engine.Client.GetInstanceAsync(id));
-        await Assert.ThrowsAsync<OrchestrationInstanceNotFoundException>(() => engine.Client.GetHistoryAsync(id));
+        Assert.Empty(await engine.HistoryAsync(id));
     }
 }

@@ -1,9 +1,13 @@
+namespace ReleaseFunctions.Durable.Tests;
+
+// Inside the namespace, so the SDK's types win over same-named ones in ReleaseFunctions.Durable.
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ReleaseFunctions.Durable.Storage;
 using ReleaseFunctions.Durable.Tests.Support;
-
-namespace ReleaseFunctions.Durable.Tests;
 
 /// <summary>
 /// Two app instances in one test process, each with its own engine (<c>UsePostgres</c>) on one schema: one only
@@ -31,23 +35,31 @@ public sealed class ScaleOutWakeUpTests : IAsyncLifetime
         }
     }
 
-    private async Task<DurableTaskClient> AppInstanceAsync(bool runWorker)
+    private async Task<(DurableTaskClient Client, IOrchestrationStore Store)> AppInstanceAsync(bool runWorker)
     {
         var connectionString = await PostgresTestServer.ConnectionStringAsync();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<TimeProvider>(_clock);
-        services.AddDurableTask(d =>
+        services.AddEmbeddedDurableTaskBackend(d =>
         {
-            d.Registry.AddActivity<Greet>().AddOrchestrator<SequenceOrchestrator>().AddOrchestrator<SoakOrchestrator>();
             d.UsePostgres(o =>
             {
                 o.ConnectionString = connectionString;
                 o.Schema = _schema;
             });
-            d.RunWorker = runWorker;
-            d.Worker.MaxIdleWait = TimeSpan.FromHours(1);
+            d.Options.MaxIdleWait = TimeSpan.FromHours(1);
         });
+        if (runWorker)
+        {
+            services.AddDurableTaskWorker(w =>
+            {
+                w.AddTasks(r => r.AddActivity<Greet>().AddOrchestrator<SequenceOrchestrator>().AddOrchestrator<SoakOrchestrator>());
+                w.UseEmbeddedBackend();
+            });
+        }
+
+        services.AddDurableTaskClient(c => c.UseEmbeddedBackend());
         var app = services.BuildServiceProvider();
         _apps.Add(app);
         foreach (var hosted in app.GetServices<IHostedService>())
@@ -55,14 +67,14 @@ public sealed class ScaleOutWakeUpTests : IAsyncLifetime
             await hosted.StartAsync(CancellationToken.None);
         }
 
-        return app.GetRequiredService<DurableTaskClient>();
+        return (app.GetRequiredService<DurableTaskClient>(), app.GetRequiredService<IOrchestrationStore>());
     }
 
     [Fact]
     public async Task Work_started_in_one_app_instance_is_run_promptly_by_the_worker_in_another()
     {
-        var front = await AppInstanceAsync(runWorker: false);
-        var worker = await AppInstanceAsync(runWorker: true);
+        var (front, _) = await AppInstanceAsync(runWorker: false);
+        var (_, worker) = await AppInstanceAsync(runWorker: true);
 
         // One after another, so each start finds the worker idle and only a notification can wake it.
         for (var i = 0; i < 3; i++)
@@ -75,7 +87,7 @@ public sealed class ScaleOutWakeUpTests : IAsyncLifetime
 
         // Timers are found by the worker's own sleep until the nearest due time, not by notifications.
         var soak = await front.ScheduleNewOrchestrationInstanceAsync(nameof(SoakOrchestrator), 30);
-        await EngineHarness.Eventually(async () => (await worker.GetHistoryAsync(soak)).OfType<TimerCreatedEvent>().Any(), "the soak timer to be created");
+        await EngineHarness.Eventually(async () => (await worker.GetHistoryAsync(soak, default)).OfType<TimerCreatedEvent>().Any(), "the soak timer to be created");
         _clock.Advance(TimeSpan.FromMinutes(30));
         await EngineHarness.Eventually(async () => (await front.GetInstanceAsync(soak))?.RuntimeStatus == OrchestrationRuntimeStatus.Completed, "the soak to end when due");
     }

@@ -31,4 +31,19 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Error, Message = "The store failed; the dispatcher retries after {RetryAfter}")]
     public static partial void StoreError(ILogger logger, TimeSpan retryAfter, Exception exception);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Embedded Durable Task backend listening for this process's worker and client (store {Store})")]
+    public static partial void BackendStarted(ILogger logger, string store);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Information, Message = "A Durable Task worker connected: up to {Orchestrations} orchestration and {Activities} activity work items at once")]
+    public static partial void WorkerConnected(ILogger logger, int orchestrations, int activities);
+
+    [LoggerMessage(EventId = 1032, Level = LogLevel.Information, Message = "A Durable Task worker disconnected")]
+    public static partial void WorkerDisconnected(ILogger logger);
+
+    [LoggerMessage(EventId = 1033, Level = LogLevel.Warning, Message = "The {Kind} work item of {InstanceId} went back unanswered ({Why}); it runs again after {RetryAfter}")]
+    public static partial void WorkItemAbandoned(ILogger logger, string kind, string instanceId, string why, TimeSpan retryAfter);
+
+    [LoggerMessage(EventId = 1034, Level = LogLevel.Warning, Message = "A call to the embedded backend was refused: {Why}")]
+    public static partial void CallRefused(ILogger logger, string why);
 }

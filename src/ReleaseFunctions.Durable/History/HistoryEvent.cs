@@ -16,6 +16,7 @@ namespace ReleaseFunctions.Durable;
 [JsonDerivedType(typeof(TimerCreatedEvent), "TimerCreated")]
 [JsonDerivedType(typeof(TimerFiredEvent), "TimerFired")]
 [JsonDerivedType(typeof(EventRaisedEvent), "EventRaised")]
+[JsonDerivedType(typeof(EventSentEvent), "EventSent")]
 [JsonDerivedType(typeof(SubOrchestrationCreatedEvent), "SubOrchestrationCreated")]
 [JsonDerivedType(typeof(SubOrchestrationCompletedEvent), "SubOrchestrationCompleted")]
 [JsonDerivedType(typeof(SubOrchestrationFailedEvent), "SubOrchestrationFailed")]
@@ -69,6 +70,9 @@ public sealed record TimerFiredEvent(int TimerId, DateTimeOffset FireAt) : Histo
 }
 
 public sealed record EventRaisedEvent(string Name, string? Input) : HistoryEvent;
+
+/// <summary>An event this orchestration sent to another instance; replay matches it with the send.</summary>
+public sealed record EventSentEvent(int TaskId, string InstanceId, string Name, string? Input) : HistoryEvent;
 
 public sealed record SubOrchestrationCreatedEvent(int TaskId, string Name, string InstanceId, string? Input) : HistoryEvent;
 

@@ -1,12 +1,19 @@
+namespace ReleaseFunctions.Durable.Tests.Support;
+
+// Inside the namespace, so the SDK's types win over same-named ones in ReleaseFunctions.Durable.
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-
-namespace ReleaseFunctions.Durable.Tests.Support;
+using ReleaseFunctions.Durable.Embedded;
+using ReleaseFunctions.Durable.Storage;
 
 /// <summary>
-/// A real engine on a fresh SQLite file in a temp folder, with a manual clock. Each test gets its own, so tests
-/// share no data.
+/// The official SDK worker and client on the embedded backend, on a fresh SQLite file in a temp folder, with a
+/// fake clock. Each test gets its own, so tests share no data. History is read from the store: the SDK's client
+/// has no history call.
 /// </summary>
 public sealed class EngineHarness : IAsyncDisposable
 {
@@ -21,6 +28,7 @@ public sealed class EngineHarness : IAsyncDisposable
         Folder = folder;
         Time = time;
         Client = services.GetRequiredService<DurableTaskClient>();
+        Store = services.GetRequiredService<IOrchestrationStore>();
         _hosted = services.GetServices<IHostedService>().ToList();
     }
 
@@ -28,6 +36,7 @@ public sealed class EngineHarness : IAsyncDisposable
     public string DatabasePath => Path.Combine(Folder, "engine.db");
     public FakeTimeProvider Time { get; }
     public DurableTaskClient Client { get; }
+    public IOrchestrationStore Store { get; }
     public IServiceProvider Services => _services;
 
     /// <summary>Waits (on real time, with a bound) for a condition the engine makes true. Not a wait on a durable timer.</summary>
@@ -45,20 +54,36 @@ public sealed class EngineHarness : IAsyncDisposable
         }
     }
 
-    public static async Task<EngineHarness> StartAsync(Action<TaskRegistry> register, Action<IServiceCollection>? services = null, string? folder = null, Action<DurableTaskWorkerOptions>? worker = null)
+    public static async Task<EngineHarness> StartAsync(
+        Action<DurableTaskRegistry> register,
+        Action<IServiceCollection>? services = null,
+        string? folder = null,
+        Action<EmbeddedBackendOptions>? backend = null,
+        Action<DurableTaskWorkerOptions>? worker = null)
     {
         folder ??= Directory.CreateTempSubdirectory("rf-durable-").FullName;
         var time = new FakeTimeProvider(Start);
         var collection = new ServiceCollection();
         collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         collection.AddSingleton<TimeProvider>(time);
+        // camelCase JSON, as the app uses: payloads read by either side whatever the casing of their types.
+        collection.AddSingleton<Microsoft.DurableTask.DataConverter>(new Microsoft.DurableTask.Converters.JsonDataConverter(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
         services?.Invoke(collection);
-        collection.AddDurableTask(b =>
+        collection.AddEmbeddedDurableTaskBackend(b =>
         {
-            register(b.Registry);
             b.UseSqlite(o => o.Path = Path.Combine(folder, "engine.db"));
-            worker?.Invoke(b.Worker);
+            backend?.Invoke(b.Options);
         });
+        collection.AddDurableTaskWorker(w =>
+        {
+            w.AddTasks(register);
+            w.UseEmbeddedBackend();
+            if (worker is not null)
+            {
+                w.Configure(worker);
+            }
+        });
+        collection.AddDurableTaskClient(c => c.UseEmbeddedBackend());
         var provider = collection.BuildServiceProvider();
         var harness = new EngineHarness(provider, folder, time);
         foreach (var hosted in harness._hosted)
@@ -69,19 +94,12 @@ public sealed class EngineHarness : IAsyncDisposable
         return harness;
     }
 
+    public Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) => Store.GetHistoryAsync(instanceId, CancellationToken.None);
+
     /// <summary>Waits until the instance's history holds an event of type <typeparamref name="T"/> that matches.</summary>
     public Task WaitForHistory<T>(string instanceId, Func<T, bool>? match = null, int count = 1) where T : HistoryEvent
-        => Eventually(async () =>
-        {
-            var instance = await Client.GetInstanceAsync(instanceId);
-            if (instance is null)
-            {
-                return false;
-            }
-
-            var history = await Client.GetHistoryAsync(instanceId);
-            return history.OfType<T>().Count(e => match?.Invoke(e) ?? true) >= count;
-        }, $"{typeof(T).Name} x{count} in the history of {instanceId}");
+        => Eventually(async () => (await HistoryAsync(instanceId)).OfType<T>().Count(e => match?.Invoke(e) ?? true) >= count,
+            $"{typeof(T).Name} x{count} in the history of {instanceId}");
 
     public Task WaitForStatus(string instanceId, OrchestrationRuntimeStatus status)
         => Eventually(async () => (await Client.GetInstanceAsync(instanceId))?.RuntimeStatus == status, $"{instanceId} to be {status}");
@@ -94,9 +112,9 @@ public sealed class EngineHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var hosted in _hosted)
+        for (var i = _hosted.Count - 1; i >= 0; i--)
         {
-            await hosted.StopAsync(CancellationToken.None);
+            await _hosted[i].StopAsync(CancellationToken.None);
         }
 
         await _services.DisposeAsync();

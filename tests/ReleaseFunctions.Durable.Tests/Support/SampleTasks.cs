@@ -1,20 +1,29 @@
-using System.Collections.Concurrent;
-
 namespace ReleaseFunctions.Durable.Tests.Support;
+
+// Inside the namespace, so the SDK's types win over same-named ones in ReleaseFunctions.Durable.
+using System.Collections.Concurrent;
+using Microsoft.DurableTask;
+
+// Sample orchestrations and activities on the Durable Task SDK. The SDK's activity context has no idempotency key:
+// an orchestrator that needs one derives it and passes it in the input, as the release workflow does.
 
 public sealed class Greet : TaskActivity<string, string>
 {
-    public override Task<string> RunAsync(TaskActivityContext context, string input, CancellationToken cancellationToken)
+    public override Task<string> RunAsync(TaskActivityContext context, string input)
         => Task.FromResult($"Hello, {input}!");
 }
 
-/// <summary>Fails the first N deliveries of each call (by idempotency key), then succeeds; counts attempts.</summary>
-public sealed class Flaky(FlakyState state) : TaskActivity<int, string>
+/// <summary>A call the orchestrator keys: how often it fails before it succeeds, and its idempotency key.</summary>
+public sealed record FlakyCall(int Failures, string IdempotencyKey);
+
+/// <summary>Fails the first N deliveries of each call (by the key the orchestrator gave it), then succeeds; counts attempts.</summary>
+public sealed class Flaky(FlakyState state) : TaskActivity<FlakyCall, string>
 {
-    public override Task<string> RunAsync(TaskActivityContext context, int failures, CancellationToken cancellationToken)
+    public override Task<string> RunAsync(TaskActivityContext context, FlakyCall call)
     {
-        var attempt = state.Attempts.AddOrUpdate(context.IdempotencyKey, 1, (_, n) => n + 1);
-        state.Keys.Add(context.IdempotencyKey);
+        var failures = call.Failures;
+        var attempt = state.Attempts.AddOrUpdate(call.IdempotencyKey, 1, (_, n) => n + 1);
+        state.Keys.Add(call.IdempotencyKey);
         if (attempt <= failures)
         {
             throw new InvalidOperationException($"transient failure {attempt}");
@@ -58,7 +67,7 @@ public sealed class SoakOrchestrator : TaskOrchestrator<int, string>
     public override async Task<string> RunAsync(TaskOrchestrationContext context, int minutes)
     {
         var before = context.CurrentUtcDateTime;
-        await context.CreateTimer(TimeSpan.FromMinutes(minutes));
+        await context.CreateTimer(TimeSpan.FromMinutes(minutes), CancellationToken.None);
         var after = context.CurrentUtcDateTime;
         return $"{before:O}|{after:O}";
     }
@@ -73,7 +82,7 @@ public sealed class ApprovalOrchestrator : TaskOrchestrator<int, string>
             var who = await context.WaitForExternalEvent<string>("approve", TimeSpan.FromMinutes(timeoutMinutes));
             return $"approved by {who}";
         }
-        catch (TimeoutException)
+        catch (TaskCanceledException)
         {
             return "timed out";
         }
@@ -101,7 +110,8 @@ public sealed class RetryOrchestrator : TaskOrchestrator<int, string>
         var policy = new RetryPolicy(3, TimeSpan.FromSeconds(10), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1));
         try
         {
-            return await context.CallActivityAsync<string>(nameof(Flaky), failures, TaskOptions.WithRetry(policy));
+            // One key for the call, whatever the attempt: derived from the instance and the call's place in it.
+            return await context.CallActivityAsync<string>(nameof(Flaky), new FlakyCall(failures, $"{context.InstanceId}/flaky/1"), TaskOptions.FromRetryPolicy(policy));
         }
         catch (TaskFailedException ex)
         {
@@ -117,7 +127,7 @@ public sealed class CounterOrchestrator : TaskOrchestrator<int, int>
         context.SetCustomStatus(new { value });
         if (value < 3)
         {
-            await context.CreateTimer(TimeSpan.FromSeconds(1));
+            await context.CreateTimer(TimeSpan.FromSeconds(1), CancellationToken.None);
             context.ContinueAsNew(value + 1);
             return value;
         }
@@ -151,18 +161,31 @@ public sealed class GuidOrchestrator : TaskOrchestrator<string?, string>
     public override async Task<string> RunAsync(TaskOrchestrationContext context, string? input)
     {
         var first = context.NewGuid();
-        await context.CreateTimer(TimeSpan.FromSeconds(5));
+        await context.CreateTimer(TimeSpan.FromSeconds(5), CancellationToken.None);
         var second = context.NewGuid();
         return $"{first}|{second}";
     }
 }
 
-/// <summary>Schedules a different activity on replay when the flag flips: a code change that breaks determinism.</summary>
-public sealed class ChangingOrchestrator(ChangeFlag flag) : TaskOrchestrator<string?, string>
+/// <summary>
+/// Schedules a different activity on replay when the flag flips: a code change that breaks determinism. The SDK
+/// builds orchestrators without dependency injection (they must not reach services), so the flag is static.
+/// </summary>
+public sealed class ChangingOrchestrator : TaskOrchestrator<string?, string>
 {
+    public static readonly ChangeFlag Flag = new();
+
     public override async Task<string> RunAsync(TaskOrchestrationContext context, string? input)
     {
-        await context.CallActivityAsync<string>(flag.Changed ? nameof(Flaky) : nameof(Greet), flag.Changed ? 0 : "a");
+        if (Flag.Changed)
+        {
+            await context.CallActivityAsync<string>(nameof(Flaky), new FlakyCall(0, "changed"));
+        }
+        else
+        {
+            await context.CallActivityAsync<string>(nameof(Greet), "a");
+        }
+
         await context.WaitForExternalEvent<string>("continue");
         return "done";
     }
@@ -205,9 +228,9 @@ public sealed class ConcurrencyGate
 
 public sealed class Gated(ConcurrencyGate gate) : TaskActivity<int, int>
 {
-    public override async Task<int> RunAsync(TaskActivityContext context, int input, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(TaskActivityContext context, int input)
     {
-        await gate.PassAsync(cancellationToken);
+        await gate.PassAsync(CancellationToken.None);
         return input;
     }
 }
