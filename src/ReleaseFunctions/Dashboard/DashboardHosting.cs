@@ -38,6 +38,22 @@ public static class DashboardHosting
     }
 
     /// <summary>
+    /// The dashboard's files: the web root's when it has them, else the <c>wwwroot</c> published beside the executable
+    /// (so <c>dotnet run</c> serves them whatever the working directory).
+    /// </summary>
+    internal static IFileProvider Files(IWebHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment.WebRootFileProvider.GetFileInfo(IndexFile).Exists)
+        {
+            return environment.WebRootFileProvider;
+        }
+
+        var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        return Directory.Exists(beside) ? new PhysicalFileProvider(beside) : environment.WebRootFileProvider;
+    }
+
+    /// <summary>
     /// The dashboard file at <paramref name="path"/> (the folder's index.html for an empty path or one ending in '/'),
     /// with the headers the standalone app sends with it, or 404.
     /// </summary>
@@ -86,7 +102,7 @@ public static class DashboardHosting
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
-            var files = environment.WebRootFileProvider;
+            var files = Files(environment);
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions
             {

@@ -31,5 +31,5 @@ public sealed class HostFunctions(HealthCheckService health, IWebHostEnvironment
     [Function(DashboardHosting.FunctionName)]
     public IActionResult Dashboard(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "{*path}")] HttpRequest request, string? path, FunctionContext context)
-        => DashboardHosting.Serve(environment.WebRootFileProvider, path).AsAction();
+        => DashboardHosting.Serve(DashboardHosting.Files(environment), path).AsAction();
 }
