@@ -24,8 +24,10 @@ internal sealed class FunctionsWorkerApp : IDisposable
 {
     public const string OperatorKey = "alice-0123456789abcdef0123";
 
-    public FunctionsWorkerApp(IDictionary<string, string?>? settings = null)
+    /// <param name="time">The app's clock; a <see cref="FakeTimeProvider"/> at <see cref="Support.ReleaseAppFactory.Start"/> by default.</param>
+    public FunctionsWorkerApp(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
+        Time = time ?? new FakeTimeProvider(Support.ReleaseAppFactory.Start);
         ContentRoot = Directory.CreateTempSubdirectory("releasefunctions-worker-").FullName;
         CopyDirectory(Path.Combine(AppContext.BaseDirectory, "dashboard-wwwroot"), Path.Combine(ContentRoot, "wwwroot"));
         var builder = FunctionsApplication.CreateBuilder(["--contentRoot", ContentRoot]);
@@ -58,7 +60,7 @@ internal sealed class FunctionsWorkerApp : IDisposable
 
     public string ContentRoot { get; }
 
-    public FakeTimeProvider Time { get; } = new(Support.ReleaseAppFactory.Start);
+    public TimeProvider Time { get; }
 
     public IHost Host { get; }
 
