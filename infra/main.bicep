@@ -1,12 +1,14 @@
-// ReleaseFunctions on Azure: a Linux function app running the app as a custom handler, with its storage,
+// ReleaseFunctions on Azure: a Linux function app running the app as a .NET isolated worker (dotnet-isolated, .NET 10)
+// on an Elastic Premium plan (README, "Deploy to Azure": why not Flex Consumption), with its storage (the Durable
+// extension's Azure Storage backend and the host's own, over the managed identity),
 // Log Analytics + Application Insights, a user-assigned managed identity holding the roles the SLI queries and
 // traffic shifts need, Key Vault references for the GitHub secrets, and optionally a PostgreSQL flexible server
 // for the engine's store (several instances share the work).
 //
 //   az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix> githubAppId=<id> ...
 //
-// Publish the app with `dotnet publish src/ReleaseFunctions -c Release -r linux-x64 -o publish` (which writes
-// host.json and one function.json per function) and zip-deploy the publish folder.
+// Publish the app with `dotnet publish src/ReleaseFunctions -c Release -o publish` (which writes host.json,
+// functions.metadata, worker.config.json, extensions.json and .azurefunctions/) and zip-deploy the publish folder.
 
 targetScope = 'resourceGroup'
 
@@ -64,8 +66,10 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
 
-// The host's storage (AzureWebJobsStorage over the managed identity): blobs (leases, keys, the Durable backend's
-// payloads), queues and tables (the Durable backend's work items and history, the ledger).
+// The host's storage (AzureWebJobsStorage over the managed identity): blobs (the host's keys and timer leases, the
+// Durable backend's partition leases and large payloads: Blob Data Owner), queues (the Durable backend's control and
+// work-item queues: Queue Data Contributor) and tables (the Durable backend's history and instances tables: Table
+// Data Contributor). The Durable extension reads the same connection (host.json: connectionName AzureWebJobsStorage).
 var storageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor
@@ -127,6 +131,8 @@ var secretNames = [
   'operator-api-key'
 ]
 
+// Elastic Premium: always one warm instance (a webhook is answered at once, soaks and timers wake on time), the
+// Durable backend's queues drive scale-out, and /home is the app's persistent file share (the SQLite ledger).
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: '${name}-plan'
   location: location
@@ -134,6 +140,7 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   sku: { name: 'EP1', tier: 'ElasticPremium' }
   properties: {
     reserved: true // Linux
+    maximumElasticWorkerCount: 4
   }
 }
 
@@ -191,12 +198,16 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
     siteConfig: {
-      linuxFxVersion: ''
+      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
+      minimumElasticInstanceCount: 1
+      // The host itself reports the Durable backend's load to the scale controller: it reads storage with the
+      // managed identity, which the platform's scale controller could not.
+      functionsRuntimeScaleMonitoringEnabled: true
       appSettings: concat([
         { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
+        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
         { name: 'AzureWebJobsStorage__accountName', value: storage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }

@@ -1,18 +1,39 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using ReleaseFunctions.Hosting.Functions;
 
 namespace ReleaseFunctions.Api;
 
-/// <summary>The OpenAPI document at <c>/openapi/v1.json</c>, with the operator key as its bearer scheme on the endpoints that need it.</summary>
+/// <summary>
+/// The OpenAPI document at <c>/openapi/v1.json</c>, with the operator key as its bearer scheme on the endpoints that
+/// need it. Both hosts answer through <see cref="GetDocumentAsync"/>, from the app's minimal API definitions (under the
+/// Functions host they are built for description only: <see cref="Composition.FunctionsWorkerComposition"/>).
+/// </summary>
 internal static class OperatorApiDocument
 {
+    public const string DocumentName = "v1";
+    public const string Route = "/openapi/v1.json";
     private const string SchemeName = "operatorKey";
+
+    public static IEndpointRouteBuilder MapOperatorApiDocument(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(Route, GetDocumentAsync).WithTags("OpenAPI").ExcludeFromDescription();
+        return endpoints;
+    }
+
+    /// <summary>The document as JSON, in the OpenAPI version its options name.</summary>
+    internal static async Task<IResult> GetDocumentAsync(HttpContext http, CancellationToken cancellationToken)
+    {
+        var services = http.RequestServices;
+        var document = await services.GetRequiredKeyedService<IOpenApiDocumentProvider>(DocumentName).GetOpenApiDocumentAsync(cancellationToken);
+        var version = services.GetRequiredService<IOptionsMonitor<OpenApiOptions>>().Get(DocumentName).OpenApiVersion;
+        var json = await document.SerializeAsJsonAsync(version, cancellationToken);
+        return TypedResults.Text(json, "application/json; charset=utf-8");
+    }
 
     public static IServiceCollection AddOperatorApiDocument(this IServiceCollection services)
     {
-        services.AddHttpFunction("OpenApiDocument", "openapi/v1.json", "GET");
         return services.AddOpenApi(options =>
         {
             options.AddDocumentTransformer((document, _, _) =>

@@ -25,6 +25,23 @@ internal sealed class OperatorKeyAuthenticationHandler(
     public const string ApiKeyHeader = "X-Api-Key";
     private const string FailureReasonKey = "operator-auth-failure";
 
+    /// <summary>
+    /// What <c>RequireAuthorization(OperatorPolicy)</c> does for a minimal API endpoint, for an HTTP function: null with
+    /// <see cref="HttpContext.User"/> set to the operator, or the 401 challenge (a problem naming what was wrong).
+    /// </summary>
+    public static async Task<IResult?> ChallengeUnlessOperatorAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var result = await http.AuthenticateAsync(SchemeName);
+        if (result.Succeeded)
+        {
+            http.User = result.Principal;
+            return null;
+        }
+
+        return TypedResults.Challenge(authenticationSchemes: [SchemeName]);
+    }
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var presented = Presented(out var problem);

@@ -9,7 +9,6 @@ using ReleaseFunctions.Core.Dora;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Dora;
-using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Releases;
 
@@ -51,10 +50,6 @@ public static partial class ReleasesApi
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ReleasesApiJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, SandboxApiJsonContext.Default);
         });
-        services.AddHttpFunction("ReleasesList", "api/releases", "GET");
-        services.AddHttpFunction("Releases", "api/releases/{*path}", "GET", "POST");
-        services.AddHttpFunction("DoraMetrics", "api/dora", "GET");
-        services.AddHttpFunction("DoraSummaries", "api/dora/summaries", "GET");
         return services;
     }
 

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReleaseFunctions.Composition;
 using ReleaseFunctions.Core.Ports;
-using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Integrations.Sandbox;
 
 namespace ReleaseFunctions.Api;
@@ -15,9 +14,6 @@ namespace ReleaseFunctions.Api;
 /// </summary>
 internal static class SandboxApi
 {
-    public static IServiceCollection AddSandboxApi(this IServiceCollection services)
-        => services.AddHttpFunction("SandboxCandidate", "api/sandbox/candidate", "PUT");
-
     public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPut("/api/sandbox/candidate", SetCandidateBehaviourAsync).WithTags("Sandbox").WithName("SetSandboxCandidateBehaviour")

@@ -6,6 +6,7 @@ using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Dora;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Health;
+using Microsoft.Azure.Functions.Worker.Builder;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Hosting.Settings;
 using ReleaseFunctions.Integrations.AzureMonitor;
@@ -20,21 +21,28 @@ using ReleaseFunctions.Reviews;
 namespace ReleaseFunctions.Composition;
 
 /// <summary>
-/// Puts the release app together: <c>builder.AddReleaseFunctions()</c> registers the engine with the release workflow,
-/// the ledger, the ports the workflow's activities need, GitHub, the review and DORA timers, the operator API, health
-/// checks and the OpenAPI document; <c>app.MapReleaseFunctions()</c> maps the endpoints.
+/// Puts the release app together, for both hosts: <c>builder.AddReleaseFunctions()</c> registers the ledger, the ports
+/// the workflow's activities need, GitHub, the review and DORA timers, the operator API, health checks and the OpenAPI
+/// document, and, standalone, the engine that runs the release workflow (under the Functions host the Durable
+/// extension runs it: see <see cref="FunctionsWorkerComposition"/>); <c>app.MapReleaseFunctions()</c> maps the
+/// standalone app's endpoints.
 /// </summary>
 public static class ReleaseFunctionsComposition
 {
-    public static WebApplicationBuilder AddReleaseFunctions(this WebApplicationBuilder builder)
+    public static TBuilder AddReleaseFunctions<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        var standalone = builder is not FunctionsApplicationBuilder;
 
         // The engine's store is chosen here, when it is registered, from the same settings the host validates at start.
         var settings = new ReleaseFunctionsOptions();
         new ReleaseFunctionsOptionsSetup(builder.Configuration).Configure(settings);
-        services.AddReleaseEngine(settings, builder.Environment.ContentRootPath);
+        if (standalone)
+        {
+            services.AddReleaseEngine(settings, builder.Environment.ContentRootPath);
+        }
 
         // An engine whose store cannot be reached stops its worker, not the app: the webhook keeps answering (429, so
         // GitHub redelivers) and /readyz names the failure, instead of the process exiting in a restart loop.
@@ -84,28 +92,28 @@ public static class ReleaseFunctionsComposition
         services.AddSliSources(endpoints);
 
         services.AddOperatorApi();
-        services.AddReleaseHealthChecks();
+        services.AddReleaseHealthChecks(engineChecks: standalone);
         services.AddOperatorApiDocument();
-        services.AddHttpFunction(GitHubWebhookEndpoint.FunctionName, GitHubWebhookEndpoint.Route.TrimStart('/'), "POST");
         return builder;
     }
 
-    public static WebApplication MapReleaseFunctions(this WebApplication app)
+    public static TEndpoints MapReleaseFunctions<TEndpoints>(this TEndpoints endpoints)
+        where TEndpoints : IEndpointRouteBuilder
     {
-        ArgumentNullException.ThrowIfNull(app);
-        app.MapGitHubWebhook();
-        app.MapReleasesApi();
-        if (app.Services.GetRequiredService<IServiceProviderIsService>().IsService(typeof(SandboxRuntime)))
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGitHubWebhook();
+        endpoints.MapReleasesApi();
+        if (endpoints.ServiceProvider.GetRequiredService<IServiceProviderIsService>().IsService(typeof(SandboxRuntime)))
         {
-            app.MapSandboxApi();
+            endpoints.MapSandboxApi();
         }
 
-        app.MapReleaseHealthChecks();
-        app.MapOpenApi();
-        return app;
+        endpoints.MapReleaseHealthChecks();
+        endpoints.MapOperatorApiDocument();
+        return endpoints;
     }
 
-    /// <summary>The post-release review and the weekly DORA summary, run from their schedules standalone and by the Functions host in Azure.</summary>
+    /// <summary>The post-release review and the weekly DORA summary, run from their schedules standalone and by their timer triggers in Azure.</summary>
     private static void AddTimers(IServiceCollection services, ReleaseFunctionsOptions settings)
     {
         services.AddSingleton<ReleaseReviewer>();
@@ -126,7 +134,6 @@ public static class ReleaseFunctionsComposition
         services.AddHostedService(sp => sp.GetRequiredService<SandboxRuntime>());
         services.AddSingleton<IDeploymentTarget, SandboxDeploymentTarget>();
         services.AddSingleton<ISliSource, SandboxSlis>();
-        services.AddSandboxApi();
     }
 
 

@@ -1,18 +1,18 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker.Hosting;
-using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Ledger;
 
 namespace ReleaseFunctions.Health;
 
 /// <summary>
 /// <c>/healthz</c>: the process is up and serving (no dependency is checked, so a restart is never caused by a
-/// store outage). <c>/readyz</c>: the app can do its work: the engine's store answers a query, the engine's worker
-/// is running, and the release ledger answers a read. 200 with each check's status, or 503 naming what is not ready.
+/// store outage). <c>/readyz</c>: the app can do its work: the release ledger answers a read and, standalone, the
+/// engine's store answers a query and the engine's worker is running (under the Functions host the Durable extension's
+/// backend is the host's). 200 with each check's status, or 503 naming what is not ready. Both hosts answer through
+/// <see cref="CheckAsync"/>.
 /// </summary>
 public static class ReleaseHealthChecks
 {
@@ -20,47 +20,66 @@ public static class ReleaseHealthChecks
     public const string ReadinessRoute = "/readyz";
     private const string ReadyTag = "ready";
 
-    public static IServiceCollection AddReleaseHealthChecks(this IServiceCollection services)
+    public static IServiceCollection AddReleaseHealthChecks(this IServiceCollection services, bool engineChecks = true)
     {
-        services.AddHealthChecks()
-            .AddCheck<EngineStoreHealthCheck>("engine-store", tags: [ReadyTag])
-            .AddCheck<EngineWorkerHealthCheck>("engine-worker", tags: [ReadyTag])
-            .AddCheck<ReleaseLedgerHealthCheck>("release-ledger", tags: [ReadyTag]);
-        services.AddHttpFunction("Healthz", LivenessRoute.TrimStart('/'), "GET");
-        services.AddHttpFunction("Readyz", ReadinessRoute.TrimStart('/'), "GET");
+        var checks = services.AddHealthChecks();
+        if (engineChecks)
+        {
+            checks.AddCheck<EngineStoreHealthCheck>("engine-store", tags: [ReadyTag])
+                .AddCheck<EngineWorkerHealthCheck>("engine-worker", tags: [ReadyTag]);
+        }
+
+        checks.AddCheck<ReleaseLedgerHealthCheck>("release-ledger", tags: [ReadyTag]);
         return services;
     }
 
     public static IEndpointRouteBuilder MapReleaseHealthChecks(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks(LivenessRoute, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).WithTags("Health");
-        endpoints.MapHealthChecks(ReadinessRoute, new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync }).WithTags("Health");
+        endpoints.MapGet(LivenessRoute, (HealthCheckService health, CancellationToken cancellationToken) => CheckAsync(health, readiness: false, cancellationToken))
+            .WithTags("Health").ExcludeFromDescription();
+        endpoints.MapGet(ReadinessRoute, (HealthCheckService health, CancellationToken cancellationToken) => CheckAsync(health, readiness: true, cancellationToken))
+            .WithTags("Health").ExcludeFromDescription();
         return endpoints;
     }
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    /// <summary>Runs no check (liveness) or the readiness checks, and answers 200, or 503 when one is unhealthy.</summary>
+    internal static async Task<IResult> CheckAsync(HealthCheckService health, bool readiness, CancellationToken cancellationToken)
     {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        var buffer = new MemoryStream();
-        // Relaxed escaping: the report is JSON for operators and probes, never embedded in HTML.
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var report = await health.CheckHealthAsync(check => readiness && check.Tags.Contains(ReadyTag), cancellationToken);
+        return new HealthReportResult(report);
+    }
+
+    /// <summary>The report as JSON, never cached (a probe must see the state of now).</summary>
+    private sealed class HealthReportResult(HealthReport report) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
         {
-            json.WriteStartObject();
-            json.WriteString("status", Name(report.Status));
-            json.WriteStartObject("checks");
-            foreach (var (name, entry) in report.Entries)
+            var response = context.Response;
+            response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+            response.Headers.CacheControl = "no-store, no-cache";
+            response.Headers.Pragma = "no-cache";
+            response.ContentType = "application/json; charset=utf-8";
+            var buffer = new MemoryStream();
+            // Relaxed escaping: the report is JSON for operators and probes, never embedded in HTML.
+            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
-                json.WriteStartObject(name);
-                json.WriteString("status", Name(entry.Status));
-                json.WriteString("description", entry.Description ?? entry.Exception?.Message ?? "");
+                json.WriteStartObject();
+                json.WriteString("status", Name(report.Status));
+                json.WriteStartObject("checks");
+                foreach (var (name, entry) in report.Entries)
+                {
+                    json.WriteStartObject(name);
+                    json.WriteString("status", Name(entry.Status));
+                    json.WriteString("description", entry.Description ?? entry.Exception?.Message ?? "");
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndObject();
                 json.WriteEndObject();
             }
 
-            json.WriteEndObject();
-            json.WriteEndObject();
+            return response.Body.WriteAsync(buffer.ToArray(), context.RequestAborted).AsTask();
         }
-
-        return context.Response.Body.WriteAsync(buffer.ToArray(), context.RequestAborted).AsTask();
     }
 
     private static string Name(HealthStatus status) => status switch

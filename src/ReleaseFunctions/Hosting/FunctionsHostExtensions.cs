@@ -1,31 +1,53 @@
-using System.Net;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using ReleaseFunctions.Hosting.CustomHandler;
 using ReleaseFunctions.Hosting.Functions;
-using ReleaseFunctions.Hosting.Publish;
 using ReleaseFunctions.Hosting.Settings;
 using ReleaseFunctions.Hosting.Timers;
 
 namespace ReleaseFunctions.Hosting;
 
 /// <summary>
-/// Makes the app both a standalone ASP.NET Core app and an Azure Functions custom handler:
-/// <c>builder.AddFunctionsHost()</c>, then <c>app.MapFunctionsHost()</c>, then <c>return await app.RunFunctionsHostAsync(args)</c>.
+/// What both hosts of the app share: <c>builder.AddFunctionsHost()</c> (settings from local.settings.json below the
+/// environment, <see cref="ReleaseFunctionsOptions"/> validated on start; standalone, the timer scheduler too) and
+/// <c>return await app.RunFunctionsHostAsync()</c>, which turns invalid settings into exit code 1 and a list.
 /// </summary>
 public static class FunctionsHostExtensions
 {
-    /// <summary>The command-line switch that writes function.json files instead of running: <c>--emit-functions DIR</c>.</summary>
-    public const string EmitFunctionsSwitch = "--emit-functions";
+    /// <summary>The configuration key the isolated worker reads the Functions host's gRPC endpoint from.</summary>
+    public const string HostEndpointKey = "Functions:Worker:HostEndpoint";
+
+    /// <summary>The command-line switch the Functions host passes that endpoint with (the worker maps it to <see cref="HostEndpointKey"/>).</summary>
+    public const string HostEndpointSwitch = "--functions-uri";
 
     /// <summary>
-    /// Loads local.settings.json Values (below environment variables), registers and validates
-    /// <see cref="ReleaseFunctionsOptions"/>, the function catalogue and the standalone timer scheduler, and, when
-    /// <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> is set, listens on 127.0.0.1 at that port, where the Functions host calls.
+    /// Whether the Functions host launched this process as its .NET isolated worker: the host passes its gRPC endpoint
+    /// as <c>--functions-uri</c> (with <c>--functions-worker-id</c>, <c>--functions-request-id</c>), and FunctionsNetHost
+    /// (placeholder mode) sets <c>Functions:Worker:HostEndpoint</c> in the environment instead; the worker reads one or
+    /// the other and cannot start without them. <c>FUNCTIONS_WORKER_RUNTIME</c> alone proves nothing: it is in every
+    /// local.settings.json, which <c>dotnet run</c> reads too.
     /// </summary>
-    public static WebApplicationBuilder AddFunctionsHost(this WebApplicationBuilder builder)
+    public static bool IsLaunchedByFunctionsHost(IReadOnlyList<string> args, IConfiguration? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Any(arg => arg == HostEndpointSwitch || arg.StartsWith(HostEndpointSwitch + "=", StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        environment ??= new ConfigurationBuilder().AddEnvironmentVariables().AddEnvironmentVariables("AZURE_FUNCTIONS_").Build();
+        return !string.IsNullOrWhiteSpace(environment[HostEndpointKey]);
+    }
+
+    /// <summary>
+    /// Loads local.settings.json Values (below environment variables) and registers and validates
+    /// <see cref="ReleaseFunctionsOptions"/>; standalone (any builder but a <see cref="FunctionsApplicationBuilder"/>) it
+    /// also registers the scheduler that runs the timer functions, which the Functions host triggers itself.
+    /// </summary>
+    public static TBuilder AddFunctionsHost<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         var problems = new HostStartupProblems();
@@ -41,63 +63,29 @@ public static class FunctionsHostExtensions
             InsertBelowEnvironmentVariables(builder.Configuration, new MemoryConfigurationSource { InitialData = localSettings.Values });
         }
 
-        FunctionsHostMode mode;
-        try
-        {
-            mode = FunctionsHostMode.FromConfiguration(builder.Configuration);
-        }
-        catch (FunctionsHostConfigurationException ex)
-        {
-            problems.Add(ex.Message);
-            mode = FunctionsHostMode.Standalone;
-        }
-
-        if (mode.CustomHandlerPort is int port)
-        {
-            // The host calls the handler on 127.0.0.1 only; nothing else should reach this port.
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        }
-
         var services = builder.Services;
         services.AddSingleton(problems);
-        services.AddSingleton(mode);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FunctionCatalog>();
-        services.AddSingleton<TimerFunctionRunner>();
-        services.AddHostedService<TimerFunctionScheduler>();
+        if (builder is not FunctionsApplicationBuilder)
+        {
+            services.AddSingleton<TimerFunctionRunner>();
+            services.AddHostedService<TimerFunctionScheduler>();
+        }
+
         services.AddSingleton<IConfigureOptions<ReleaseFunctionsOptions>, ReleaseFunctionsOptionsSetup>();
         services.AddSingleton<IValidateOptions<ReleaseFunctionsOptions>, ReleaseFunctionsOptionsValidator>();
         services.AddOptions<ReleaseFunctionsOptions>().ValidateOnStart();
         return builder;
     }
 
-    /// <summary>Maps the custom handler's timer invocation endpoint when running under the Functions host.</summary>
-    public static WebApplication MapFunctionsHost(this WebApplication app)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        if (app.Services.GetRequiredService<FunctionsHostMode>().IsCustomHandler)
-        {
-            app.MapCustomHandlerInvocations();
-        }
-
-        return app;
-    }
-
     /// <summary>
     /// Runs the app and returns its exit code: 0 after a normal stop; 1 when settings (every options type validated on
-    /// start) are invalid, after writing each problem to standard error, without a stack trace. With <c>--emit-functions DIR</c> it writes the function.json files
-    /// into DIR and exits instead of serving.
+    /// start) are invalid, after writing each problem to standard error, without a stack trace.
     /// </summary>
-    public static async Task<int> RunFunctionsHostAsync(this WebApplication app, string[] args)
+    public static async Task<int> RunFunctionsHostAsync(this IHost app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        ArgumentNullException.ThrowIfNull(args);
-        var emit = Array.IndexOf(args, EmitFunctionsSwitch);
-        if (emit >= 0)
-        {
-            return EmitFunctions(app, args, emit);
-        }
-
         try
         {
             // Validating before the host starts keeps the host from logging the failure with a stack trace.
@@ -116,28 +104,6 @@ public static class FunctionsHostExtensions
 
         await app.RunAsync().ConfigureAwait(false);
         return 0;
-    }
-
-    private static int EmitFunctions(WebApplication app, string[] args, int switchIndex)
-    {
-        if (switchIndex + 1 >= args.Length || args[switchIndex + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            Console.Error.WriteLine($"{EmitFunctionsSwitch} needs a directory; expected '{EmitFunctionsSwitch} <publish folder>'.");
-            return 2;
-        }
-
-        var directory = Path.GetFullPath(args[switchIndex + 1]);
-        try
-        {
-            var written = FunctionMetadataWriter.Write(app.Services.GetRequiredService<FunctionCatalog>(), directory);
-            Console.Out.WriteLine($"Wrote {written.Count} function.json file(s) to {directory}.");
-            return 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"Cannot write function.json files to {directory}: {ex.Message}");
-            return 1;
-        }
     }
 
     private static IReadOnlyList<string> SettingsProblems(Exception exception) => exception switch

@@ -123,7 +123,7 @@ public sealed class DoraSummaryTests
         return release;
     }
 
-    /// <summary>Runs a timer function the way the scheduler and the custom handler do: resolved in its own scope.</summary>
+    /// <summary>Runs a timer function the way the standalone scheduler does: resolved in its own scope.</summary>
     private static async Task FireAsync(ReleaseAppFactory app, string name)
     {
         var declaration = app.Services.GetRequiredService<FunctionCatalog>().All.OfType<TimerFunctionDeclaration>().Single(t => t.Name == name);

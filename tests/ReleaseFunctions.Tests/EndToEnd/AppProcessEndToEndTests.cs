@@ -1,16 +1,20 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseFunctions.Functions;
+using ReleaseFunctions.Tests.Functions;
 using ReleaseFunctions.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ReleaseFunctions.Tests.EndToEnd;
 
 /// <summary>
-/// The built app as a real process with its embedded defaults (SQLite, the sandbox target and SLI source), run as the
-/// Functions host runs it. Signed merge webhooks go in; a healthy candidate is promoted, a misbehaving one rolled
-/// back, and the review timer, invoked as the host invokes it, writes both reviews. The app runs on the real clock
+/// The built app as a real process with its embedded defaults (SQLite, the sandbox target and SLI source), run
+/// standalone. Signed merge webhooks go in; a healthy candidate is promoted, a misbehaving one rolled back, and the
+/// review timer, invoked as the Functions host invokes it (the worker's PostReleaseReview function, on the same
+/// ledger), writes both reviews. The app runs on the real clock
 /// with a default policy of seconds, so the test polls.
 /// </summary>
 public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
@@ -18,14 +22,16 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("releasefunctions-e2e-");
     private AppProcess _app = null!;
 
-    public async Task InitializeAsync() => _app = await AppProcess.StartAsync("e2e", _folder.FullName, new Dictionary<string, string>
+    private static readonly Dictionary<string, string> Settings = new()
     {
         ["ReleaseFunctions__DefaultPolicy__CanarySteps"] = "10,50",
         ["ReleaseFunctions__DefaultPolicy__Soak"] = "2s",
         ["ReleaseFunctions__DefaultPolicy__AnalysisInterval"] = "2s",
         ["ReleaseFunctions__DefaultPolicy__AnalysisCount"] = "2",
         ["ReleaseFunctions__DefaultPolicy__ReviewDelay"] = "1s",
-    });
+    };
+
+    public async Task InitializeAsync() => _app = await AppProcess.StartAsync("e2e", _folder.FullName, Settings);
 
     public async Task DisposeAsync()
     {
@@ -62,9 +68,12 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
         Assert.True(timeline.GetProperty("audit").GetProperty("isIntact").GetBoolean());
 
         // The review timer as the Functions host fires it; the reviews' delay (1 s) has passed once both are written.
+        var workerSettings = Settings.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value);
+        workerSettings["ReleaseFunctions:Store:LedgerPath"] = Path.Combine(_folder.FullName, "data", "releases.db");
+        using var worker = new FunctionsWorkerApp(workerSettings, AppProcess.Clock);
         var reviews = await Eventually.ReturnsAsync(async () =>
         {
-            await FireReviewTimerAsync();
+            await FireReviewTimerAsync(worker);
             var first = (await _app.GetJsonAsync($"/api/releases/{Id(good)}")).GetProperty("review");
             var second = (await _app.GetJsonAsync($"/api/releases/{Id(bad)}")).GetProperty("review");
             return first.ValueKind == JsonValueKind.Object && second.ValueKind == JsonValueKind.Object ? new[] { first, second } : null;
@@ -81,25 +90,15 @@ public sealed class AppProcessEndToEndTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(0.5, metrics.GetProperty("changeFailureRate").GetDouble());
     }
 
-    private async Task FireReviewTimerAsync()
+    private static async Task FireReviewTimerAsync(FunctionsWorkerApp worker)
     {
         var now = AppProcess.Clock.GetUtcNow();
-        var invocation = new JsonObject
+        using var scope = worker.Services.CreateScope();
+        var timer = new TimerInfo
         {
-            ["Data"] = new JsonObject
-            {
-                ["timer"] = new JsonObject
-                {
-                    ["ScheduleStatus"] = new JsonObject { ["Last"] = now.AddMinutes(-15), ["Next"] = now, ["LastUpdated"] = now.AddMinutes(-15) },
-                    ["IsPastDue"] = false,
-                },
-            },
-            ["Metadata"] = new JsonObject { ["sys"] = new JsonObject { ["MethodName"] = "PostReleaseReview", ["UtcNow"] = now } },
+            ScheduleStatus = new ScheduleStatus { Last = now.AddMinutes(-15).UtcDateTime, Next = now.UtcDateTime, LastUpdated = now.AddMinutes(-15).UtcDateTime },
         };
-        using var response = await _app.Http.PostAsync("/PostReleaseReview", Json(invocation.ToJsonString()));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(body).RootElement.GetProperty("Logs").ValueKind);
+        await worker.Function<TimerFunctions>(scope).PostReleaseReviewAsync(timer, FunctionsWorkerApp.Context(scope).Object);
     }
 
     private static string Id(JsonElement detail) => detail.GetProperty("instanceId").GetString()!;

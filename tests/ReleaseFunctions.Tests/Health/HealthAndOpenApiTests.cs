@@ -77,32 +77,6 @@ public sealed class HealthAndOpenApiTests
     }
 
     [Fact]
-    public void Every_endpoint_is_declared_as_an_http_function_so_the_Functions_host_forwards_it()
-    {
-        using var app = new ReleaseAppFactory();
-
-        var functions = app.Services.GetRequiredService<ReleaseFunctions.Hosting.Functions.FunctionCatalog>().All
-            .OfType<ReleaseFunctions.Hosting.Functions.HttpFunctionDeclaration>()
-            .Select(f => $"{f.Name} {f.Route} {string.Join(",", f.Methods)}")
-            .Order(StringComparer.Ordinal);
-
-        Assert.Equal(
-            [
-                "Dashboard {*path} GET",
-                "DoraMetrics api/dora GET",
-                "DoraSummaries api/dora/summaries GET",
-                "GitHubWebhooks api/github/webhook POST",
-                "Healthz healthz GET",
-                "OpenApiDocument openapi/v1.json GET",
-                "Readyz readyz GET",
-                "Releases api/releases/{*path} GET,POST",
-                "ReleasesList api/releases GET",
-                "SandboxCandidate api/sandbox/candidate PUT",
-            ],
-            functions);
-    }
-
-    [Fact]
     public async Task The_OpenAPI_document_lists_the_api_routes()
     {
         using var app = new ReleaseAppFactory();

@@ -12,39 +12,34 @@ public sealed class FunctionCatalogTests
         using var provider = new ServiceCollection()
             .AddSingleton(new TimerProbe())
             .AddTimerFunction<ProbeFunction>("PostReleaseReview", "0 */15 * * * *", runOnStartup: true)
-            .AddHttpFunction("GitHubWebhook", "api/github/webhook", "POST", "post")
+            .AddTimerFunction<ProbeFunction>("DoraSummary", "0 0 6 * * MON")
             .BuildServiceProvider();
 
         var catalog = provider.GetRequiredService<FunctionCatalog>();
 
-        Assert.Equal(["PostReleaseReview", "GitHubWebhook"], catalog.All.Select(f => f.Name));
+        Assert.Equal(["PostReleaseReview", "DoraSummary"], catalog.All.Select(f => f.Name));
         var timer = Assert.IsType<TimerFunctionDeclaration>(catalog.Find("postreleasereview"));
         Assert.True(timer.RunOnStartup);
         Assert.Equal(typeof(ProbeFunction), timer.FunctionType);
-        Assert.Equal(["POST"], Assert.Single(catalog.Http).Methods);
         Assert.Null(catalog.Find("Other"));
     }
 
     [Fact]
     public void A_name_can_be_declared_once()
     {
-        var services = new ServiceCollection().AddHttpFunction("Releases", "api/releases", "GET");
+        var services = new ServiceCollection().AddTimerFunction<ProbeFunction>("Releases", "0 0 * * * *");
 
         var error = Assert.Throws<InvalidOperationException>(() => services.AddTimerFunction<ProbeFunction>("releases", "0 * * * * *"));
 
         Assert.Equal("Function 'releases' is already declared; expected unique names (case-insensitive).", error.Message);
     }
 
-    [Theory]
-    [InlineData("1stFunction", "api/x", "GET", "Function name '1stFunction' is not valid; expected a letter followed by")]
-    [InlineData("Api", "/api/x", "GET", "Route '/api/x' of HTTP function 'Api' is not valid; expected a non-empty path without a leading or trailing '/'")]
-    [InlineData("Api", "admin/host/status", "GET", "Route 'admin/host/status' of HTTP function 'Api' starts with 'admin', which the Functions host reserves")]
-    [InlineData("Api", "api/x", "FETCH", "HTTP function 'Api' has method 'FETCH'; expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, TRACE.")]
-    public void Invalid_http_declarations_say_what_is_expected(string name, string route, string method, string message)
+    [Fact]
+    public void A_function_name_must_be_an_azure_functions_name()
     {
-        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddHttpFunction(name, route, method));
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddTimerFunction<ProbeFunction>("1stFunction", "0 * * * * *"));
 
-        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Function name '1stFunction' is not valid; expected a letter followed by", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace ReleaseFunctions.Tests.Hosting;
 
-/// <summary>The built app as a real process: how it stops on bad settings, and its publish mode.</summary>
+/// <summary>The built app as a real process, standalone and as the Functions worker: how it stops on bad settings.</summary>
 public sealed class StartupTests
 {
     [Fact]
@@ -14,45 +14,26 @@ public sealed class StartupTests
             {
                 ["ReleaseFunctions__Store__Provider"] = "mysql",
                 ["ReleaseFunctions__Sandbox__Enabled"] = "maybe",
-                ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "70000",
             });
 
         Assert.Equal(1, exitCode);
         Assert.Contains("ReleaseFunctions cannot start because of its settings:", error, StringComparison.Ordinal);
         Assert.Contains("  - ReleaseFunctions__Store__Provider is 'mysql'; expected 'sqlite' or 'postgres'.", error, StringComparison.Ordinal);
         Assert.Contains("  - ReleaseFunctions__Sandbox__Enabled is 'maybe'; expected 'true' or 'false'.", error, StringComparison.Ordinal);
-        Assert.Contains("  - FUNCTIONS_CUSTOMHANDLER_PORT is '70000'; expected the TCP port (1-65535)", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Emit_functions_without_a_directory_explains_the_usage()
+    public async Task Launched_by_the_Functions_host_the_worker_checks_the_same_settings_before_it_connects()
     {
-        var (exitCode, _, error) = await RunAppAsync(["--emit-functions"], []);
+        // The host's launch arguments; nothing listens there, and the settings stop the worker before it would connect.
+        var (exitCode, output, error) = await RunAppAsync(
+            ["--functions-uri", "http://127.0.0.1:9/", "--functions-worker-id", "w1", "--functions-request-id", "r1", "--functions-grpc-max-message-length", "2147483647"],
+            new Dictionary<string, string> { ["ReleaseFunctions__Store__Provider"] = "mysql" });
 
-        Assert.Equal(2, exitCode);
-        Assert.Contains("--emit-functions needs a directory; expected '--emit-functions <publish folder>'.", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Emit_functions_writes_into_the_directory_without_starting_the_server()
-    {
-        var directory = Directory.CreateTempSubdirectory("releasefunctions-emit-process-");
-        try
-        {
-            // Settings are not validated in this mode: publish runs without the app's secrets.
-            var (exitCode, output, error) = await RunAppAsync(
-                ["--emit-functions", directory.FullName],
-                new Dictionary<string, string> { ["ReleaseFunctions__Store__Provider"] = "mysql" });
-
-            Assert.True(exitCode == 0, error);
-            Assert.Contains($"function.json file(s) to {directory.FullName}.", output, StringComparison.Ordinal);
-            Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        Assert.Equal(1, exitCode);
+        Assert.Contains("  - ReleaseFunctions__Store__Provider is 'mysql'; expected 'sqlite' or 'postgres'.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
     private static async Task<(int ExitCode, string Output, string Error)> RunAppAsync(string[] arguments, Dictionary<string, string> environment)

@@ -1,8 +1,5 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ReleaseFunctions.Hosting;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Hosting.Timers;
 
@@ -116,20 +113,6 @@ public sealed class TimerFunctionSchedulerTests
     }
 
     [Fact]
-    public async Task Under_the_functions_host_the_scheduler_stays_idle()
-    {
-        await using var host = new SchedulerHost("0 */15 * * * *", customHandlerPort: 7071);
-
-        await host.Scheduler.StartAsync(CancellationToken.None);
-        await host.Scheduler.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(10));
-
-        Assert.True(host.Scheduler.ExecuteTask.IsCompletedSuccessfully);
-        Assert.Null(host.Clock.NextDue);
-        Assert.Contains(host.Logs.Entries, entry => entry.EventId.Id == 6110);
-        await host.Scheduler.StopAsync(CancellationToken.None);
-    }
-
-    [Fact]
     public async Task The_runner_makes_a_second_invocation_of_the_same_function_wait_for_the_first()
     {
         await using var host = new SchedulerHost("0 */15 * * * *");
@@ -155,19 +138,12 @@ public sealed class TimerFunctionSchedulerTests
 
     private sealed class SchedulerHost : IAsyncDisposable
     {
-        public SchedulerHost(string schedule, bool runOnStartup = false, int? customHandlerPort = null)
+        public SchedulerHost(string schedule, bool runOnStartup = false)
         {
-            var configuration = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    [FunctionsHostMode.CustomHandlerPortSetting] = customHandlerPort?.ToString(CultureInfo.InvariantCulture),
-                })
-                .Build();
             var services = new ServiceCollection();
             services.AddLogging(logging => logging.AddProvider(Logs));
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton(Probe);
-            services.AddSingleton(FunctionsHostMode.FromConfiguration(configuration));
             services.AddSingleton<TimerFunctionRunner>();
             services.AddSingleton<TimerFunctionScheduler>();
             services.AddTimerFunction<ProbeFunction>("Review", schedule, runOnStartup);

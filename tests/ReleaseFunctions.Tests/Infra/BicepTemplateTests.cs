@@ -43,21 +43,17 @@ public sealed class BicepTemplateTests(BicepTemplateTests.Template template) : I
         Assert.Equal("~4", settings["FUNCTIONS_EXTENSION_VERSION"]);
         var linuxFxVersion = (string?)template.Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["linuxFxVersion"] ?? "";
 
-        // The README deploys what `dotnet publish src/ReleaseFunctions` writes: a custom handler while host.json says
-        // so, the .NET isolated worker once the app references Microsoft.Azure.Functions.Worker.
+        // The README deploys what `dotnet publish src/ReleaseFunctions` writes: the .NET isolated worker (the app
+        // references Microsoft.Azure.Functions.Worker; host.json has no custom handler).
         var hostJson = JsonNode.Parse(File.ReadAllText(Path.Combine(Template.RepoRoot, "host.json")))!;
         var csproj = File.ReadAllText(Path.Combine(Template.RepoRoot, "src", "ReleaseFunctions", "ReleaseFunctions.csproj"));
-        if (csproj.Contains("\"Microsoft.Azure.Functions.Worker\"", StringComparison.Ordinal))
-        {
-            Assert.Equal("dotnet-isolated", settings["FUNCTIONS_WORKER_RUNTIME"]);
-            Assert.StartsWith("DOTNET-ISOLATED|", linuxFxVersion, StringComparison.OrdinalIgnoreCase);
-        }
-        else
-        {
-            Assert.NotNull(hostJson["customHandler"]);
-            Assert.Equal("custom", settings["FUNCTIONS_WORKER_RUNTIME"]);
-            Assert.DoesNotContain("DOTNET", linuxFxVersion, StringComparison.OrdinalIgnoreCase);
-        }
+        Assert.Contains("\"Microsoft.Azure.Functions.Worker\"", csproj, StringComparison.Ordinal);
+        Assert.Null(hostJson["customHandler"]);
+        Assert.Equal("dotnet-isolated", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("DOTNET-ISOLATED|10.0", linuxFxVersion);
+        var siteConfig = template.Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!;
+        Assert.True((bool)siteConfig["functionsRuntimeScaleMonitoringEnabled"]!, "the Durable backend's load must reach the scale controller");
+        Assert.True((int)siteConfig["minimumElasticInstanceCount"]! >= 1, "one instance is always warm");
     }
 
     [Fact]

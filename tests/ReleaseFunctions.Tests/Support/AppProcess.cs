@@ -9,8 +9,8 @@ using System.Text.Json.Nodes;
 namespace ReleaseFunctions.Tests.Support;
 
 /// <summary>
-/// The built app as a real process on 127.0.0.1, started the way the Functions host starts a custom handler (on the
-/// port it is given), with settings as environment variables. Its output is kept for the test's log. Killing it is
+/// The built app as a real process (the standalone host) on 127.0.0.1 at a free port (ASPNETCORE_URLS), with settings
+/// as environment variables. Its output is kept for the test's log. Killing it is
 /// SIGKILL on Linux: no shutdown code runs.
 /// </summary>
 internal sealed class AppProcess : IAsyncDisposable
@@ -62,7 +62,7 @@ internal sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ReleaseFunctions.dll"));
-        start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         start.Environment["ReleaseFunctions__GitHub__WebhookSecrets__0"] = WebhookSecret;
         start.Environment["ReleaseFunctions__Operator__ApiKeys__0"] = $"{name}:{OperatorKey}";
         foreach (var (key, value) in settings)

@@ -1,6 +1,9 @@
 namespace ReleaseFunctions.Hosting.Functions;
 
-/// <summary>Every function the app declares: the single source for the scheduler, the custom handler and publish.</summary>
+/// <summary>
+/// The timer functions the standalone scheduler runs (under the Functions host the same work runs from the
+/// <c>[TimerTrigger]</c> functions in <c>Functions/</c>, with the same schedules).
+/// </summary>
 public sealed class FunctionCatalog
 {
     private readonly Dictionary<string, FunctionDeclaration> _byName;
@@ -12,7 +15,7 @@ public sealed class FunctionCatalog
         var ordered = new List<FunctionDeclaration>();
         foreach (var declaration in declarations)
         {
-            // Function names are case-insensitive in Azure Functions, as are the folders they become.
+            // Function names are case-insensitive in Azure Functions.
             if (!_byName.TryAdd(declaration.Name, declaration))
             {
                 throw new InvalidOperationException($"Function '{declaration.Name}' is declared twice; expected unique names (case-insensitive).");
@@ -23,15 +26,12 @@ public sealed class FunctionCatalog
 
         All = ordered;
         Timers = ordered.OfType<TimerFunctionDeclaration>().ToList();
-        Http = ordered.OfType<HttpFunctionDeclaration>().ToList();
     }
 
     /// <summary>All declarations in registration order.</summary>
     public IReadOnlyList<FunctionDeclaration> All { get; }
 
     public IReadOnlyList<TimerFunctionDeclaration> Timers { get; }
-
-    public IReadOnlyList<HttpFunctionDeclaration> Http { get; }
 
     public FunctionDeclaration? Find(string name) => _byName.GetValueOrDefault(name);
 }

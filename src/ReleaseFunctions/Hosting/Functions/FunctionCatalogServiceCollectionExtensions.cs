@@ -29,16 +29,6 @@ public static class FunctionCatalogServiceCollectionExtensions
         return services.AddFunction(declaration);
     }
 
-    /// <summary>
-    /// Declares an HTTP function for publish: the Functions host forwards <paramref name="route"/> to the app, whose
-    /// minimal API endpoint on the same path serves it.
-    /// </summary>
-    public static IServiceCollection AddHttpFunction(this IServiceCollection services, string name, string route, params string[] methods)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        return services.AddFunction(new HttpFunctionDeclaration(name, route, methods));
-    }
-
     private static IServiceCollection AddFunction(this IServiceCollection services, FunctionDeclaration declaration)
     {
         var clash = services

@@ -2,10 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace ReleaseFunctions.Hosting.Functions;
 
-/// <summary>
-/// A function the app offers to the Azure Functions host: its name is the folder of its function.json and, for timer
-/// functions, the path the host POSTs invocations to.
-/// </summary>
+/// <summary>A function the standalone app runs itself, named as its Azure Functions counterpart.</summary>
 public abstract partial record FunctionDeclaration
 {
     protected FunctionDeclaration(string name)

@@ -1,7 +1,7 @@
 namespace ReleaseFunctions.Hosting.Functions;
 
 /// <summary>
-/// Work that runs on a schedule: by the standalone scheduler, or by the Functions host through the custom handler.
+/// Work that runs on a schedule: by the standalone scheduler, or by its <c>[TimerTrigger]</c> function under the Functions host.
 /// Invocations of one function never overlap.
 /// </summary>
 public interface ITimerFunction

@@ -1,7 +1,7 @@
 namespace ReleaseFunctions.Hosting.Settings;
 
 /// <summary>
-/// Problems found while the host was being built (an unreadable local.settings.json, a bad custom handler port).
+/// Problems found while the host was being built (an unreadable local.settings.json).
 /// They are reported with the settings validation at start, so every configuration error stops the app the same way.
 /// </summary>
 internal sealed class HostStartupProblems

@@ -63,5 +63,5 @@ internal sealed partial class TimerFunctionRunner(IServiceScopeFactory scopes, T
     private static partial void LogFailed(ILogger logger, Exception exception, string functionName, DateTimeOffset scheduledTime, double elapsedMilliseconds);
 }
 
-/// <summary>How an invocation ended, with the lines the custom handler reports as the invocation's Logs.</summary>
+/// <summary>How an invocation ended, with a line per step.</summary>
 internal sealed record TimerRunResult(bool Succeeded, IReadOnlyList<string> Log);

@@ -3,8 +3,8 @@ using ReleaseFunctions.Hosting.Functions;
 namespace ReleaseFunctions.Hosting.Timers;
 
 /// <summary>
-/// Runs every declared timer function in-process on its schedule when the app runs standalone. Under the Functions
-/// host (custom handler mode) the host triggers timers instead and this service does nothing.
+/// Runs every declared timer function in-process on its schedule when the app runs standalone (<c>dotnet run</c>).
+/// It is not registered under the Functions host, whose timer triggers run the same functions.
 /// </summary>
 /// <remarks>
 /// Each function has its own loop, so a slow function delays only itself. When a run ends after one or more later
@@ -13,7 +13,6 @@ namespace ReleaseFunctions.Hosting.Timers;
 internal sealed partial class TimerFunctionScheduler(
     FunctionCatalog catalog,
     TimerFunctionRunner runner,
-    FunctionsHostMode mode,
     TimeProvider time,
     ILogger<TimerFunctionScheduler> logger) : BackgroundService
 {
@@ -22,12 +21,6 @@ internal sealed partial class TimerFunctionScheduler(
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (mode.IsCustomHandler)
-        {
-            LogDisabled(logger, catalog.Timers.Count);
-            return Task.CompletedTask;
-        }
-
         return Task.WhenAll(catalog.Timers.Select(function => RunScheduleAsync(function, stoppingToken)));
     }
 
@@ -87,9 +80,6 @@ internal sealed partial class TimerFunctionScheduler(
 
         return latest;
     }
-
-    [LoggerMessage(EventId = 6110, Level = LogLevel.Information, Message = "Timer scheduler disabled: the Functions host triggers the {TimerCount} timer function(s) through the custom handler")]
-    private static partial void LogDisabled(ILogger logger, int timerCount);
 
     [LoggerMessage(EventId = 6111, Level = LogLevel.Information, Message = "Timer function {FunctionName} scheduled '{Schedule}' (UTC); first run at {Due:O}")]
     private static partial void LogScheduled(ILogger logger, string functionName, string schedule, DateTimeOffset due);

@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using ReleaseFunctions.Api;
+using ReleaseFunctions.Composition;
+using ReleaseFunctions.Core.Ports;
+
+namespace ReleaseFunctions.Functions;
+
+/// <summary>
+/// The operator API's functions that need no engine: the release list, DORA metrics and summaries, and the sandbox's
+/// candidate behaviour. Each authenticates the operator key as the standalone endpoints' policy does, then calls the
+/// same handler with the query the standalone endpoint binds.
+/// </summary>
+public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summaries, TimeProvider time, IServiceProvider services)
+{
+    [Function("ListReleases")]
+    public async Task<IActionResult> ListReleasesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/releases")] HttpRequest request, FunctionContext context)
+    {
+        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        {
+            return challenge.AsAction();
+        }
+
+        var query = request.Query;
+        return (await ReleasesApi.ListReleasesAsync(query["repository"], query["service"], query["status"], query["pageSize"], query["continuationToken"],
+            ledger, context.CancellationToken)).AsAction();
+    }
+
+    [Function("GetDoraMetrics")]
+    public async Task<IActionResult> GetDoraMetricsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/dora")] HttpRequest request, FunctionContext context)
+    {
+        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        {
+            return challenge.AsAction();
+        }
+
+        var query = request.Query;
+        return (await ReleasesApi.GetDoraMetricsAsync(query["repository"], query["from"], query["to"], ledger, time, context.CancellationToken)).AsAction();
+    }
+
+    [Function("ListDoraSummaries")]
+    public async Task<IActionResult> ListDoraSummariesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/dora/summaries")] HttpRequest request, FunctionContext context)
+    {
+        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        {
+            return challenge.AsAction();
+        }
+
+        var query = request.Query;
+        return (await ReleasesApi.ListDoraSummariesAsync(query["repository"], query["limit"], summaries, context.CancellationToken)).AsAction();
+    }
+
+    /// <summary>The sandbox runs only where <c>ReleaseFunctions__Sandbox__Enabled</c> is true; elsewhere this is a 404 saying so.</summary>
+    [Function("SetSandboxCandidateBehaviour")]
+    public async Task<IActionResult> SetSandboxCandidateBehaviourAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sandbox/candidate")] HttpRequest request, FunctionContext context)
+    {
+        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        {
+            return challenge.AsAction();
+        }
+
+        if (services.GetService<SandboxRuntime>() is not { } sandbox)
+        {
+            return TypedResults.Problem(title: "No sandbox", statusCode: StatusCodes.Status404NotFound,
+                detail: "the sandbox is off in this app; it runs when ReleaseFunctions__Sandbox__Enabled is true").AsAction();
+        }
+
+        return (await SandboxApi.SetCandidateBehaviourAsync(request, sandbox, context.CancellationToken)).AsAction();
+    }
+}
