@@ -3,12 +3,12 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.DurableTask.Client;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Dora;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Dora;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Releases;
@@ -83,7 +83,7 @@ public static partial class ReleasesApi
         return endpoints;
     }
 
-    internal static async Task<Results<Ok<ReleaseListResponse>, ProblemHttpResult>> ListReleasesAsync(
+    public static async Task<Results<Ok<ReleaseListResponse>, ProblemHttpResult>> ListReleasesAsync(
         string? repository, string? service, string? status, string? pageSize, string? continuationToken, IReleaseLedger ledger, CancellationToken cancellationToken)
     {
         var statuses = new List<ReleaseStatus>();
@@ -119,7 +119,7 @@ public static partial class ReleasesApi
         }
     }
 
-    internal static async Task<Results<Ok<ReleaseDetailResponse>, ProblemHttpResult>> GetReleaseAsync(
+    public static async Task<Results<Ok<ReleaseDetailResponse>, ProblemHttpResult>> GetReleaseAsync(
         string id, IReleaseLedger ledger, IReleaseReviews reviews, AuditChainKeySource chainKeys, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var release = await ledger.GetReleaseAsync(id, cancellationToken);
@@ -142,7 +142,7 @@ public static partial class ReleasesApi
             await reviews.GetAsync(id, cancellationToken)));
     }
 
-    internal static async Task<Results<Ok<TimelineResponse>, ProblemHttpResult>> GetTimelineAsync(
+    public static async Task<Results<Ok<TimelineResponse>, ProblemHttpResult>> GetTimelineAsync(
         string id, IReleaseLedger ledger, AuditChainKeySource chainKeys, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var trail = await ledger.GetAuditTrailAsync(id, cancellationToken);
@@ -154,7 +154,7 @@ public static partial class ReleasesApi
         return TypedResults.Ok(new TimelineResponse(id, trail.Select(AuditEvent.From).ToArray(), AuditChain.Verify(trail, chainKeys.Key)));
     }
 
-    internal static async Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> SendCommandAsync(
+    public static async Task<Results<Accepted<CommandAccepted>, ProblemHttpResult>> SendCommandAsync(
         string id, string command, HttpRequest request, ClaimsPrincipal user, DurableTaskClient engine, IReleaseLedger ledger,
         TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -196,7 +196,7 @@ public static partial class ReleasesApi
             new CommandAccepted(id, kind, actor, releaseCommand.IssuedAt, releaseCommand.Comment));
     }
 
-    internal static async Task<Results<Ok<DoraResponse>, ProblemHttpResult>> GetDoraMetricsAsync(
+    public static async Task<Results<Ok<DoraResponse>, ProblemHttpResult>> GetDoraMetricsAsync(
         string? repository, string? from, string? to, IReleaseLedger ledger, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -222,7 +222,7 @@ public static partial class ReleasesApi
         return TypedResults.Ok(new DoraResponse(start, end, metrics));
     }
 
-    internal static async Task<Results<Ok<DoraSummariesResponse>, ProblemHttpResult>> ListDoraSummariesAsync(
+    public static async Task<Results<Ok<DoraSummariesResponse>, ProblemHttpResult>> ListDoraSummariesAsync(
         string? repository, string? limit, IDoraSummaries summaries, CancellationToken cancellationToken)
     {
         var max = 52;
@@ -260,7 +260,7 @@ public static partial class ReleasesApi
 
     /// <summary>The engine's instance of a release (not of another orchestration, such as a release lane), or null.</summary>
     private static async Task<OrchestrationMetadata?> ReleaseInstanceAsync(DurableTaskClient engine, string id, CancellationToken cancellationToken)
-        => IsInstanceId(id) && await engine.GetInstanceAsync(id, cancellationToken: cancellationToken) is { Name: ReleaseWorkflow.OrchestratorName } instance
+        => IsInstanceId(id) && await engine.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken) is { Name: ReleaseWorkflow.OrchestratorName } instance
             ? instance
             : null;
 

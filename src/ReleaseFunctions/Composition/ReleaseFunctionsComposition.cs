@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using ReleaseFunctions.Api;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Dora;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Health;
 using ReleaseFunctions.Hosting.Functions;
@@ -35,33 +34,7 @@ public static class ReleaseFunctionsComposition
         // The engine's store is chosen here, when it is registered, from the same settings the host validates at start.
         var settings = new ReleaseFunctionsOptions();
         new ReleaseFunctionsOptionsSetup(builder.Configuration).Configure(settings);
-        var contentRoot = builder.Environment.ContentRootPath;
-        services.AddDurableTask(engine =>
-        {
-            engine.Registry.AddReleaseWorkflow();
-            if (StoreOptions.IsValidLease(settings.Store.LeaseDuration))
-            {
-                // Work renews its lease while it runs: the lease only says how soon another instance takes over from a dead one.
-                engine.Worker.OrchestrationLease = settings.Store.LeaseDuration;
-                engine.Worker.ActivityLease = settings.Store.LeaseDuration;
-            }
-
-            if (settings.Store.UsesPostgres)
-            {
-                try
-                {
-                    engine.UsePostgres(o => o.ConnectionString = settings.Store.PostgresConnectionString ?? "");
-                }
-                catch (ArgumentException)
-                {
-                    // A missing or malformed connection string: the settings validator reports it and the app does not start.
-                }
-            }
-            else
-            {
-                engine.UseSqlite(o => o.Path = Path.GetFullPath(settings.Store.SqlitePath, contentRoot));
-            }
-        });
+        services.AddReleaseEngine(settings, builder.Environment.ContentRootPath);
 
         // An engine whose store cannot be reached stops its worker, not the app: the webhook keeps answering (429, so
         // GitHub redelivers) and /readyz names the failure, instead of the process exiting in a restart loop.

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Hosting.Settings;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
 using ReleaseFunctions.Releases;
@@ -50,8 +50,12 @@ public static partial class GitHubWebhookEndpoint
         return endpoints;
     }
 
-    internal static async Task<IResult> HandleDeliveryAsync(HttpContext http, WebhookServices services)
+    /// <summary>Handles one delivery; <paramref name="engine"/> is the app's client of the workflow (or a Functions host's <c>[DurableClient]</c>).</summary>
+    public static async Task<IResult> HandleDeliveryAsync(HttpContext http, WebhookServices services, DurableTaskClient engine)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(engine);
         var cancellationToken = http.RequestAborted;
         if (services.Options.Value.GitHub.WebhookSecrets.Count == 0)
         {
@@ -84,8 +88,8 @@ public static partial class GitHubWebhookEndpoint
         {
             return outcome switch
             {
-                StartReleaseRequested start => await StartReleaseAsync(start, services, cancellationToken),
-                ReleaseCommandReceived command => await SendCommandAsync(command, services, cancellationToken),
+                StartReleaseRequested start => await StartReleaseAsync(start, services, engine, cancellationToken),
+                ReleaseCommandReceived command => await SendCommandAsync(command, services, engine, cancellationToken),
                 DeploymentProtectionRuleRequested rule => await ReviewDeploymentAsync(rule, services, cancellationToken),
                 WebhookPong pong => Answer(pong.StatusCode, "pong", pong.Zen ?? "webhook reached ReleaseFunctions"),
                 WebhookDuplicate duplicate => Answer(duplicate.StatusCode, "duplicate", $"delivery {duplicate.DeliveryId} was already handled"),
@@ -120,17 +124,22 @@ public static partial class GitHubWebhookEndpoint
         return Answer(429, "retry-later", reason);
     }
 
-    private static async Task<IResult> StartReleaseAsync(StartReleaseRequested start, WebhookServices services, CancellationToken cancellationToken)
+    private static async Task<IResult> StartReleaseAsync(StartReleaseRequested start, WebhookServices services, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var id = start.Release;
         var request = new ReleaseRequest(id.Repository, id.PullRequest, id.MergeCommitSha, services.Routing.Value.ServiceOf(id.Repository),
             start.Title, start.Author, start.MergedAt, start.Labels, start.InstallationId);
-        await services.Engine.ScheduleNewOrchestrationInstanceAsync(ReleaseWorkflow.OrchestratorName, request, new StartOrchestrationOptions(id.InstanceId), cancellationToken);
-        Log.ReleaseStarted(services.Logger, id.InstanceId, request.Service, start.DeliveryId);
+        // Once per merge commit: a second delivery of the same merge (a new delivery id) finds the release already there.
+        var started = await engine.StartOnceAsync(ReleaseWorkflow.OrchestratorName, request, id.InstanceId, cancellationToken);
+        if (started)
+        {
+            Log.ReleaseStarted(services.Logger, id.InstanceId, request.Service, start.DeliveryId);
+        }
+
         return Answer(202, "started", $"release {id.InstanceId} of {request.Service} {request.Version} started (or was already running)", id.InstanceId);
     }
 
-    private static async Task<IResult> SendCommandAsync(ReleaseCommandReceived received, WebhookServices services, CancellationToken cancellationToken)
+    private static async Task<IResult> SendCommandAsync(ReleaseCommandReceived received, WebhookServices services, DurableTaskClient engine, CancellationToken cancellationToken)
     {
         var slash = ReleaseCommand.SlashWord(received.Command.Kind);
         if (!CommandingAssociations.Contains(received.CommenterAssociation))
@@ -138,7 +147,7 @@ public static partial class GitHubWebhookEndpoint
             return Answer(202, "ignored", $"{slash} from {received.Command.Actor} is ignored: their association with {received.Repository} is {received.CommenterAssociation}; only OWNER, MEMBER or COLLABORATOR may command a release");
         }
 
-        var release = await PullRequestReleases.FindAsync(services.Engine, received.Repository, received.PullRequest, cancellationToken);
+        var release = await PullRequestReleases.FindAsync(engine, received.Repository, received.PullRequest, cancellationToken);
         if (release is null)
         {
             return Answer(202, "ignored", $"{slash} on {received.Repository}#{received.PullRequest}: no release was started for this pull request");
@@ -149,7 +158,7 @@ public static partial class GitHubWebhookEndpoint
             return Answer(202, "ignored", $"{slash} on {received.Repository}#{received.PullRequest}: release {release.InstanceId} has already finished ({release.RuntimeStatus})", release.InstanceId);
         }
 
-        await services.Engine.RaiseEventAsync(release.InstanceId, ReleaseEvents.Command, received.Command, cancellationToken);
+        await engine.RaiseEventAsync(release.InstanceId, ReleaseEvents.Command, received.Command, cancellationToken);
         Log.CommandSent(services.Logger, slash, received.Command.Actor, release.InstanceId, received.Command.Source);
         return Answer(202, "command-sent", $"{slash} from {received.Command.Actor} sent to release {release.InstanceId}", release.InstanceId);
     }
@@ -245,8 +254,8 @@ public sealed record WebhookAnswer(
 [JsonSerializable(typeof(WebhookAnswer))]
 internal sealed partial class WebhookJsonContext : JsonSerializerContext;
 
-/// <summary>The services one webhook delivery needs.</summary>
-internal sealed class WebhookServices(
+/// <summary>The services one webhook delivery needs (the client of the workflow comes apart, from whoever hosts the endpoint).</summary>
+public sealed class WebhookServices(
     IServiceProvider provider,
     IOptions<ReleaseFunctionsOptions> options,
     IOptions<WebhookRoutingOptions> routing,
@@ -258,8 +267,6 @@ internal sealed class WebhookServices(
     public IServiceProvider Provider { get; } = provider;
     public IOptions<ReleaseFunctionsOptions> Options { get; } = options;
     public IOptions<WebhookRoutingOptions> Routing { get; } = routing;
-    /// <summary>Resolved on use, inside the endpoint's handling of engine failures.</summary>
-    public DurableTaskClient Engine => Provider.GetRequiredService<DurableTaskClient>();
     public IReleaseLedger Ledger { get; } = ledger;
     public IWebhookDeliveryLog Deliveries { get; } = deliveries;
     public GitHubAccess GitHub { get; } = gitHub;

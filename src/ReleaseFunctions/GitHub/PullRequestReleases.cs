@@ -1,5 +1,6 @@
+using Microsoft.DurableTask.Client;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
+using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.GitHub;
 
@@ -10,7 +11,7 @@ namespace ReleaseFunctions.GitHub;
 internal static class PullRequestReleases
 {
     private static readonly OrchestrationRuntimeStatus[] Unfinished =
-        [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended, OrchestrationRuntimeStatus.ContinuedAsNew];
+        [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
     public static string InstanceIdPrefix(string repository, int pullRequest)
     {
@@ -22,14 +23,8 @@ internal static class PullRequestReleases
     /// <summary>The release to command, or null when the pull request never started one.</summary>
     public static async Task<OrchestrationMetadata?> FindAsync(DurableTaskClient engine, string repository, int pullRequest, CancellationToken cancellationToken)
     {
-        var prefix = InstanceIdPrefix(repository, pullRequest);
-        var running = await engine.QueryInstancesAsync(new InstanceQuery(Statuses: Unfinished, InstanceIdPrefix: prefix, PageSize: 1), cancellationToken);
-        if (running.Instances.Count > 0)
-        {
-            return running.Instances[0];
-        }
-
-        var any = await engine.QueryInstancesAsync(new InstanceQuery(InstanceIdPrefix: prefix, PageSize: 1), cancellationToken);
-        return any.Instances.Count > 0 ? any.Instances[0] : null;
+        // A pull request has a few releases at most (one per merge commit): all of them are read, and the newest is chosen here.
+        var releases = await engine.ListAsync(new OrchestrationQuery(InstanceIdPrefix: InstanceIdPrefix(repository, pullRequest)), cancellationToken);
+        return releases.Where(r => Unfinished.Contains(r.RuntimeStatus)).MaxBy(r => r.CreatedAt) ?? releases.MaxBy(r => r.CreatedAt);
     }
 }

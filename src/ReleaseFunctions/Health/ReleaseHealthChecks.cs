@@ -2,7 +2,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ReleaseFunctions.Durable;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker.Hosting;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Ledger;
 
@@ -78,7 +79,8 @@ internal sealed class EngineStoreHealthCheck(IServiceProvider services) : IHealt
         try
         {
             // Resolved here: a store that cannot even be built is reported, not thrown.
-            await services.GetRequiredService<DurableTaskClient>().QueryInstancesAsync(new InstanceQuery(PageSize: 1), cancellationToken);
+            await using var pages = services.GetRequiredService<DurableTaskClient>().GetAllInstancesAsync(new OrchestrationQuery(PageSize: 1)).AsPages().GetAsyncEnumerator(cancellationToken);
+            await pages.MoveNextAsync();
             return HealthCheckResult.Healthy("the engine's store answers queries");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -88,12 +90,12 @@ internal sealed class EngineStoreHealthCheck(IServiceProvider services) : IHealt
     }
 }
 
-/// <summary>The engine's worker (a hosted service of the engine's assembly) has started and has not stopped.</summary>
+/// <summary>The engine's worker (the Durable Task SDK's hosted worker) has started and has not stopped.</summary>
 internal sealed class EngineWorkerHealthCheck(IEnumerable<IHostedService> hostedServices) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var worker = hostedServices.OfType<BackgroundService>().FirstOrDefault(s => s.GetType().Assembly == typeof(DurableTaskClient).Assembly);
+        var worker = hostedServices.OfType<DurableTaskWorker>().FirstOrDefault();
         return Task.FromResult(worker?.ExecuteTask switch
         {
             null when worker is null => HealthCheckResult.Unhealthy("the engine's worker is not registered in this process"),

@@ -12,7 +12,7 @@ namespace ReleaseFunctions.Ledger;
 /// someone who can rewrite the trail's file does not thereby hold the key. Read at first use and then kept; a
 /// failure to read or create the file is thrown to that use and tried again on the next.
 /// </summary>
-internal sealed class AuditChainKeySource
+public sealed class AuditChainKeySource
 {
     private readonly ReleaseLedgerOptions _options;
     private readonly Lock _gate = new();

@@ -6,15 +6,15 @@ using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Core.Sli;
-using ReleaseFunctions.Durable;
+using Microsoft.DurableTask;
 
 namespace ReleaseFunctions.Releases;
 
 /// <summary>Reads the repository's policy at the merge commit (or the default one when it has none).</summary>
 internal sealed class ResolveReleasePolicy(IPolicySource source) : TaskActivity<ReleaseRequest, PolicyDocument>
 {
-    public override Task<PolicyDocument> RunAsync(TaskActivityContext context, ReleaseRequest input, CancellationToken cancellationToken)
-        => source.ReadAsync(input.Id, input.InstallationId, cancellationToken);
+    public override Task<PolicyDocument> RunAsync(TaskActivityContext context, ReleaseRequest input)
+        => source.ReadAsync(input.Id, input.InstallationId, ActivityCancellation.None);
 }
 
 /// <summary>
@@ -23,12 +23,12 @@ internal sealed class ResolveReleasePolicy(IPolicySource source) : TaskActivity<
 /// </summary>
 internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficShift, TrafficState>
 {
-    public override async Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
+    public override async Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input)
     {
         var target = targets.For(input.Target);
-        var shift = input with { IdempotencyKey = context.IdempotencyKey };
-        var applied = await target.ApplyAsync(shift, cancellationToken);
-        var read = await target.ReadAsync(shift, cancellationToken);
+        // The key comes with the input: the orchestrator derives it, the same for every attempt of this change.
+        var applied = await target.ApplyAsync(input, ActivityCancellation.None);
+        var read = await target.ReadAsync(input, ActivityCancellation.None);
         return read with { Detail = $"read back: {read.Detail} (the change reported {applied.CandidateWeightPercent}%)" };
     }
 }
@@ -39,10 +39,10 @@ internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : Tas
 /// </summary>
 internal sealed class ReadTraffic(IEnumerable<IDeploymentTarget> targets) : TaskActivity<TrafficShift, TrafficState>
 {
-    public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input, CancellationToken cancellationToken)
+    public override Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input)
     {
         var target = targets.For(input.Target);
-        return target.ReadAsync(input, cancellationToken);
+        return target.ReadAsync(input, ActivityCancellation.None);
     }
 }
 
@@ -75,7 +75,7 @@ public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
 /// </summary>
 internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivity<GateMeasurementRequest, GateMeasurement>
 {
-    public override async Task<GateMeasurement> RunAsync(TaskActivityContext context, GateMeasurementRequest input, CancellationToken cancellationToken)
+    public override async Task<GateMeasurement> RunAsync(TaskActivityContext context, GateMeasurementRequest input)
     {
         var policy = ReleasePolicyParser.Parse(input.PolicyYaml).Policy
                      ?? throw new InvalidOperationException("The release policy no longer parses; it was valid when the release started.");
@@ -100,7 +100,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
 
             try
             {
-                readings[objective.Name] = await source.QueryAsync(objective.ToQuery(window, input.Parameters), cancellationToken);
+                readings[objective.Name] = await source.QueryAsync(objective.ToQuery(window, input.Parameters), ActivityCancellation.None);
             }
             catch (IntegrationException ex)
             {
@@ -121,15 +121,15 @@ public sealed record ErrorBudgetCounts(long GoodEvents, long TotalEvents);
 /// <summary>Counts good and total events over the SLO window, for the error-budget gate.</summary>
 internal sealed class ReadErrorBudget(IEnumerable<ISliSource> sources) : TaskActivity<ErrorBudgetRequest, ErrorBudgetCounts>
 {
-    public override async Task<ErrorBudgetCounts> RunAsync(TaskActivityContext context, ErrorBudgetRequest input, CancellationToken cancellationToken)
+    public override async Task<ErrorBudgetCounts> RunAsync(TaskActivityContext context, ErrorBudgetRequest input)
     {
         var budget = ReleasePolicyParser.Parse(input.PolicyYaml).Policy?.ErrorBudget
                      ?? throw new InvalidOperationException("The release policy has no error budget.");
         var source = sources.FirstOrDefault(s => string.Equals(s.Provider, budget.Provider, StringComparison.OrdinalIgnoreCase))
                      ?? throw new InvalidOperationException($"No SLI source '{budget.Provider}' is configured for the error budget.");
         var window = new SliWindow(input.At - budget.Window, input.At);
-        var good = await CountAsync(source, budget.GoodEventsQuery, window, input.Parameters, cancellationToken);
-        var total = await CountAsync(source, budget.TotalEventsQuery, window, input.Parameters, cancellationToken);
+        var good = await CountAsync(source, budget.GoodEventsQuery, window, input.Parameters, ActivityCancellation.None);
+        var total = await CountAsync(source, budget.TotalEventsQuery, window, input.Parameters, ActivityCancellation.None);
         return new ErrorBudgetCounts(good, total);
     }
 
@@ -151,8 +151,8 @@ public sealed record ApproverTeamsRequest(string Login, IReadOnlyList<string> Te
 /// <summary>Which of the policy's teams an approver belongs to.</summary>
 internal sealed class ResolveApproverTeams(IApproverDirectory directory) : TaskActivity<ApproverTeamsRequest, string[]>
 {
-    public override async Task<string[]> RunAsync(TaskActivityContext context, ApproverTeamsRequest input, CancellationToken cancellationToken)
-        => (await directory.TeamsOfAsync(input.Login, input.Teams, input.InstallationId, cancellationToken)).Order(StringComparer.Ordinal).ToArray();
+    public override async Task<string[]> RunAsync(TaskActivityContext context, ApproverTeamsRequest input)
+        => (await directory.TeamsOfAsync(input.Login, input.Teams, input.InstallationId, ActivityCancellation.None)).Order(StringComparer.Ordinal).ToArray();
 }
 
 /// <param name="IdempotencyKey">The entry's place in the release's trail, derived by the orchestrator: a write retried, or replayed from the orchestration's buffer, appends once.</param>
@@ -161,20 +161,23 @@ public sealed record ReleaseEventRecord(ReleaseRecord Release, AuditEntry Entry,
 /// <summary>Appends a decision or state change to the release's audit trail and saves where it stands, once per key.</summary>
 internal sealed class RecordReleaseEvent(IReleaseLedger ledger) : TaskActivity<ReleaseEventRecord, long>
 {
-    public override async Task<long> RunAsync(TaskActivityContext context, ReleaseEventRecord input, CancellationToken cancellationToken)
-        => (await ledger.RecordAsync(input.Release, input.Entry, input.IdempotencyKey, cancellationToken)).Sequence;
+    public override async Task<long> RunAsync(TaskActivityContext context, ReleaseEventRecord input)
+        => (await ledger.RecordAsync(input.Release, input.Entry, input.IdempotencyKey, ActivityCancellation.None)).Sequence;
 }
+
+/// <param name="IdempotencyKey">The update's place among the release's keyed calls, derived by the orchestrator: a retried publication posts once.</param>
+public sealed record ReleaseStatusPublication(ReleaseStatusUpdate Update, string IdempotencyKey);
 
 /// <summary>
 /// Tells people where the release stands (PR comment, check run, deployment status, log). Every notifier is tried,
 /// so one that is down does not silence the others (an alert of a failed rollback reaches everyone who can hear it);
 /// the call fails afterwards naming the ones that failed.
 /// </summary>
-internal sealed class PublishReleaseStatus(IEnumerable<IReleaseNotifier> notifiers) : TaskActivity<ReleaseStatusUpdate, int>
+internal sealed class PublishReleaseStatus(IEnumerable<IReleaseNotifier> notifiers) : TaskActivity<ReleaseStatusPublication, int>
 {
-    public override async Task<int> RunAsync(TaskActivityContext context, ReleaseStatusUpdate input, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(TaskActivityContext context, ReleaseStatusPublication input)
     {
-        var failures = await notifiers.PublishToEachAsync(input, context.IdempotencyKey, cancellationToken);
+        var failures = await notifiers.PublishToEachAsync(input.Update, input.IdempotencyKey, ActivityCancellation.None);
         var all = notifiers.Count();
         return failures.Count == 0
             ? all
@@ -203,6 +206,15 @@ internal static class ReleaseNotifiers
 
         return failures;
     }
+}
+
+internal static class ActivityCancellation
+{
+    /// <summary>
+    /// The SDK hands activities no cancellation token: a worker that stops abandons the call, and it runs again
+    /// (at least once). The ports' calls are bounded by their own timeouts.
+    /// </summary>
+    public static CancellationToken None => CancellationToken.None;
 }
 
 internal static class DeploymentTargets

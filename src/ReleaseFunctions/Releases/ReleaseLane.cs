@@ -1,8 +1,10 @@
+using Grpc.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 
 namespace ReleaseFunctions.Releases;
 
@@ -23,6 +25,11 @@ public sealed record LaneState(string Service, string Stage, string? Holder, IRe
 /// traffic is moved back by <see cref="RescueStrandedRelease"/>. An eternal orchestration: it continues as new every
 /// so often to keep its history short.
 /// </summary>
+/// <remarks>
+/// The request wait lives until a request came and was taken: it is raced against the watch timer but never cancelled,
+/// since the SDK keeps a cancelled event wait in place and it would swallow the next request (durabletask-dotnet #508);
+/// the losing watch timer is cancelled (#713).
+/// </remarks>
 internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, LaneState>
 {
     public const string Name = "ReleaseLane";
@@ -35,7 +42,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
 
     private const int EventsPerExecution = 100;
 
-    private static readonly TaskOptions Retry = TaskOptions.WithRetry(new RetryPolicy(5, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(2)));
+    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(5), 2, TimeSpan.FromMinutes(2)));
 
     public static string InstanceIdFor(string service, string stage) => $"lane-{Sanitise(service)}-{Sanitise(stage)}";
 
@@ -44,11 +51,19 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
         var holder = state.Holder;
         var queue = state.Queue.ToList();
         var requests = new Dictionary<string, LaneRequest>(state.Requests ?? new Dictionary<string, LaneRequest>(), StringComparer.Ordinal);
-        for (var i = 0; i < EventsPerExecution; i++)
+        Task<LaneRequest>? arrival = null;
+        // The limit applies only with no request wait outstanding: a wait left behind at continue-as-new would take a
+        // request that nobody reads.
+        for (var i = 0; i < EventsPerExecution || arrival is not null; i++)
         {
-            var request = holder is null
-                ? await context.WaitForExternalEvent<LaneRequest>(RequestEvent)
-                : await NextRequestOrWatchAsync(context);
+            arrival ??= context.WaitForExternalEvent<LaneRequest>(RequestEvent);
+            LaneRequest? request = null;
+            if (holder is null || await ArrivesBeforeWatchAsync(context, arrival))
+            {
+                request = await arrival;
+                arrival = null;
+            }
+
             if (request is null)
             {
                 if (await HolderEndedAsync(context, holder!, requests.GetValueOrDefault(holder!)))
@@ -125,15 +140,23 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
         return next;
     }
 
-    /// <summary>The next request, or null when the watch interval passed first (time to check on the holder). The loser is cancelled.</summary>
-    private static async Task<LaneRequest?> NextRequestOrWatchAsync(TaskOrchestrationContext context)
+    /// <summary>True when a request comes before the watch interval has passed (time to check on the holder); the losing timer is cancelled.</summary>
+    private static async Task<bool> ArrivesBeforeWatchAsync(TaskOrchestrationContext context, Task<LaneRequest> arrival)
     {
-        using var cts = new CancellationTokenSource();
-        var request = context.WaitForExternalEvent<LaneRequest>(RequestEvent, cts.Token);
-        var watch = context.CreateTimer(context.CurrentUtcDateTime + HolderWatchInterval, cts.Token);
-        var winner = await Task.WhenAny(request, watch);
-        cts.Cancel();
-        return winner == request ? await request : null;
+        if (arrival.IsCompleted)
+        {
+            return true;
+        }
+
+        using var watchCancel = new CancellationTokenSource();
+        var watch = context.CreateTimer(context.CurrentUtcDateTime + HolderWatchInterval, watchCancel.Token);
+        if (await Task.WhenAny(arrival, watch) != arrival)
+        {
+            return false;
+        }
+
+        watchCancel.Cancel();
+        return true;
     }
 
     /// <summary>True when the holder no longer runs (it will never leave by itself); its traffic is rescued when it did not finish.</summary>
@@ -210,14 +233,14 @@ public sealed record ReleaseSignal(string InstanceId, string EventName, ReleaseC
 /// <summary>Raises an event on another instance. Raising twice is harmless: grants carry the lane id and commands are idempotent in effect.</summary>
 internal sealed class SignalRelease(DurableTaskClient client) : TaskActivity<ReleaseSignal, bool>
 {
-    public override async Task<bool> RunAsync(TaskActivityContext context, ReleaseSignal input, CancellationToken cancellationToken)
+    public override async Task<bool> RunAsync(TaskActivityContext context, ReleaseSignal input)
     {
         try
         {
-            await client.RaiseEventAsync(input.InstanceId, input.EventName, (object?)input.Command ?? input.LaneId, cancellationToken);
+            await client.RaiseEventAsync(input.InstanceId, input.EventName, (object?)input.Command ?? input.LaneId);
             return true;
         }
-        catch (OrchestrationInstanceNotFoundException)
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {
             return false; // purged meanwhile: nobody to tell
         }
@@ -229,12 +252,11 @@ public sealed record LaneEntry(string Service, string Stage, LaneRequest Request
 /// <summary>Sends a release's request to its service's lane for a stage, starting the lane the first time.</summary>
 internal sealed class RequestLane(DurableTaskClient client) : TaskActivity<LaneEntry, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, LaneEntry input, CancellationToken cancellationToken)
+    public override async Task<string> RunAsync(TaskActivityContext context, LaneEntry input)
     {
         var laneId = ReleaseLaneOrchestrator.InstanceIdFor(input.Service, input.Stage);
-        await client.ScheduleNewOrchestrationInstanceAsync(ReleaseLaneOrchestrator.Name, new LaneState(input.Service, input.Stage, null, []),
-            new StartOrchestrationOptions(laneId), cancellationToken);
-        await client.RaiseEventAsync(laneId, ReleaseLaneOrchestrator.RequestEvent, input.Request, cancellationToken);
+        await client.StartOnceAsync(ReleaseLaneOrchestrator.Name, new LaneState(input.Service, input.Stage, null, []), laneId, CancellationToken.None);
+        await client.RaiseEventAsync(laneId, ReleaseLaneOrchestrator.RequestEvent, input.Request);
         return laneId;
     }
 }
@@ -245,8 +267,8 @@ public sealed record StrandedRelease(string ReleaseInstanceId, string Lane, stri
 /// <summary>How an orchestration stands in the engine (its runtime status by name, or "Missing"), so a lane can tell a dead holder.</summary>
 internal sealed class ReadReleaseRuntime(DurableTaskClient client) : TaskActivity<string, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, string input, CancellationToken cancellationToken)
-        => (await client.GetInstanceAsync(input, cancellationToken: cancellationToken))?.RuntimeStatus.ToString() ?? "Missing";
+    public override async Task<string> RunAsync(TaskActivityContext context, string input)
+        => (await client.GetInstanceAsync(input))?.RuntimeStatus.ToString() ?? "Missing";
 }
 
 /// <summary>
@@ -260,8 +282,10 @@ internal sealed partial class RescueStrandedRelease(
 {
     private const string Actor = "release-lane";
 
-    public override async Task<string> RunAsync(TaskActivityContext context, StrandedRelease input, CancellationToken cancellationToken)
+    public override async Task<string> RunAsync(TaskActivityContext context, StrandedRelease input)
     {
+        // The SDK gives activities no cancellation: a worker that stops abandons the call, and it runs again elsewhere.
+        var cancellationToken = CancellationToken.None;
         var record = await ledger.GetReleaseAsync(input.ReleaseInstanceId, cancellationToken);
         if (record is null || record.CompletedAt is not null)
         {

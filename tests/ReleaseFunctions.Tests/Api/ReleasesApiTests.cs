@@ -5,9 +5,9 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
 using ReleaseFunctions.Tests.Support;
+using EventRaisedEvent = ReleaseFunctions.Durable.EventRaisedEvent;
 
 namespace ReleaseFunctions.Tests.Api;
 
@@ -94,7 +94,7 @@ public sealed class ReleasesApiTests
     {
         using var app = new ReleaseAppFactory();
         await app.DeliverAsync("pull_request", ReleaseAppFactory.Payload("pull_request.closed.merged"));
-        await Eventually.ReturnsAsync(async () => (await app.Engine.GetInstanceAsync(ReleaseInstance))?.SerializedCustomStatus, "the release's progress");
+        await Eventually.ReturnsAsync(async () => (await app.Engine.GetInstanceAsync(ReleaseInstance, getInputsAndOutputs: true))?.SerializedCustomStatus, "the release's progress");
         await Eventually.ReturnsAsync(() => app.Ledger.GetReleaseAsync(ReleaseInstance, default), "the release's ledger record");
         var client = app.CreateOperatorClient();
 
@@ -216,7 +216,7 @@ public sealed class ReleasesApiTests
         Assert.Equal(kind.ToString(), accepted.GetProperty("command").GetString());
         Assert.Equal("alice", accepted.GetProperty("actor").GetString());
         var raised = await Eventually.ReturnsAsync(async () =>
-            (await app.Engine.GetHistoryAsync(ReleaseInstance)).OfType<EventRaisedEvent>().FirstOrDefault(e => e.Name == ReleaseEvents.Command),
+            (await app.HistoryAsync(ReleaseInstance)).OfType<EventRaisedEvent>().FirstOrDefault(e => e.Name == ReleaseEvents.Command),
             "the command event in the release's history");
         using var sent = JsonDocument.Parse(raised.Input!);
         Assert.Equal("alice", sent.RootElement.GetProperty("actor").GetString());
@@ -278,7 +278,7 @@ public sealed class ReleasesApiTests
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Equal("body", (await Problem(malformed)).GetProperty("parameter").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, wrongShape.StatusCode);
-        Assert.DoesNotContain(await app.Engine.GetHistoryAsync(ReleaseInstance), e => e is EventRaisedEvent { Name: ReleaseEvents.Command });
+        Assert.DoesNotContain(await app.HistoryAsync(ReleaseInstance), e => e is EventRaisedEvent { Name: ReleaseEvents.Command });
     }
 
     [Fact]

@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
 using ReleaseFunctions.Tests.Releases;
+using HistoryEvent = ReleaseFunctions.Durable.HistoryEvent;
 
 namespace ReleaseFunctions.Tests.Dashboard;
 
@@ -87,6 +89,9 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
 
     public IReleaseLedger Ledger => Services.GetRequiredService<IReleaseLedger>();
 
+    /// <summary>An instance's history, from the embedded backend's store.</summary>
+    public Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) => Support.EngineHistory.OfAsync(Services, instanceId);
+
     public static DashboardApp Launch(string policy = Policy)
     {
         var app = new DashboardApp(policy);
@@ -120,18 +125,15 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
                 return false;
             }
 
-            history = await Engine.GetHistoryAsync(instanceId);
+            history = await Support.EngineHistory.OfAsync(Services, instanceId);
             if (instance.IsCompleted)
             {
                 return true;
             }
 
-            var answered = history.OfType<ITaskResultEvent>().Select(e => e.TaskScheduledId).ToHashSet();
-            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
-            var lanesGranted = history.OfType<EventRaisedEvent>().Count(e => e.Name == "lane-granted");
-            return instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
-                   && history.OfType<TaskScheduledEvent>().All(t => answered.Contains(t.TaskId))
-                   && lanesGranted >= lanesRequested;
+            var (lanesRequested, lanesGranted) = Support.EngineHistory.Lanes(history);
+            return instance.RuntimeStatus == OrchestrationRuntimeStatus.Running && Support.EngineHistory.ActivitiesAnswered(history)
+                   && !Support.EngineHistory.TimerDue(history, Clock.GetUtcNow()) && lanesGranted >= lanesRequested;
         }, $"release {instanceId} to be idle");
         return history;
     }
@@ -141,11 +143,10 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
     {
         var history = await IdleAsync(instanceId);
         var now = Clock.GetUtcNow();
-        var fired = history.OfType<TimerFiredEvent>().Select(f => f.TimerId).ToHashSet();
-        var next = history.OfType<TimerCreatedEvent>().Where(t => !fired.Contains(t.TaskId) && t.FireAt > now).MinBy(t => t.FireAt)
+        var next = Support.EngineHistory.PendingTimers(history).FirstOrDefault(t => t.FireAt > now)
                    ?? throw new InvalidOperationException($"Release {instanceId} waits on no timer.");
         Clock.Advance(next.FireAt - now);
-        await Until(async () => (await Engine.GetHistoryAsync(instanceId)).OfType<TimerFiredEvent>().Any(f => f.TimerId == next.TaskId), $"timer #{next.TaskId} to fire");
+        await Until(async () => Support.EngineHistory.TimerFired(await Support.EngineHistory.OfAsync(Services, instanceId), next.TaskId), $"timer #{next.TaskId} to fire");
         await IdleAsync(instanceId);
     }
 

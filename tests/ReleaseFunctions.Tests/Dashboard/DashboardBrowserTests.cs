@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Hosting.Functions;
 using ReleaseFunctions.Releases;
 using Xunit.Abstractions;
+using EventRaisedEvent = ReleaseFunctions.Durable.EventRaisedEvent;
 
 namespace ReleaseFunctions.Tests.Dashboard;
 
@@ -137,7 +137,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         chromium.WaitUntil(_ => chromium.Text("#release-state") == "paused", "the paused state");
         chromium.WaitUntil(_ => chromium.Text("#command-status").StartsWith("Pause sent as alice", StringComparison.Ordinal), "the command's acknowledgement");
         Assert.Equal(ReleaseStatus.Paused, (await app.Ledger.GetReleaseAsync(id, CancellationToken.None))!.Status);
-        var commands = (await app.Engine.GetHistoryAsync(id)).OfType<EventRaisedEvent>().Where(e => e.Name == ReleaseEvents.Command).ToArray();
+        var commands = (await app.HistoryAsync(id)).OfType<EventRaisedEvent>().Where(e => e.Name == ReleaseEvents.Command).ToArray();
         var pause = Assert.Single(commands);
         Assert.Contains("\"comment\":\"checking the dashboards\"", pause.Input, StringComparison.Ordinal);
         chromium.WaitUntil(_ => chromium.All("#timeline > li[data-kind='paused']").Count == 1, "the paused event in the timeline");
@@ -214,7 +214,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         chromium.WaitUntil(_ => chromium.Text("#notice").StartsWith("That key was not accepted: 401", StringComparison.Ordinal), "the refusal of a wrong key");
         Assert.Null(chromium.Driver.ExecuteScript("return sessionStorage.getItem('releasefunctions.operatorKey');"));
 
-        Assert.DoesNotContain(await app.Engine.GetHistoryAsync(id), e => e is EventRaisedEvent { Name: ReleaseEvents.Command });
+        Assert.DoesNotContain(await app.HistoryAsync(id), e => e is EventRaisedEvent { Name: ReleaseEvents.Command });
         Assert.Equal(ReleaseStatus.Running, (await app.Ledger.GetReleaseAsync(id, CancellationToken.None))!.Status);
     }
 

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
 using ReleaseFunctions.Tests.Support;
+using EventRaisedEvent = ReleaseFunctions.Durable.EventRaisedEvent;
 
 namespace ReleaseFunctions.Tests.GitHub;
 
@@ -51,8 +52,8 @@ public sealed class WebhookEndpointTests
         Assert.Equal(HttpStatusCode.OK, redelivered.StatusCode);
         Assert.Equal("duplicate", (await Answer(redelivered)).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        var instances = await app.Engine.QueryInstancesAsync(new InstanceQuery(InstanceIdPrefix: "release-contoso.checkout-api-pr42-"));
-        Assert.Single(instances.Instances);
+        var instances = await app.Engine.ListAsync(new OrchestrationQuery(InstanceIdPrefix: "release-contoso.checkout-api-pr42-"), default);
+        Assert.Single(instances);
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public sealed class WebhookEndpointTests
         Assert.Equal("command-sent", answer.GetProperty("status").GetString());
         Assert.Equal(ReleaseInstance, answer.GetProperty("release").GetString());
         var raised = await Eventually.ReturnsAsync(async () =>
-            (await app.Engine.GetHistoryAsync(ReleaseInstance)).OfType<EventRaisedEvent>().FirstOrDefault(e => e.Name == ReleaseEvents.Command),
+            (await app.HistoryAsync(ReleaseInstance)).OfType<EventRaisedEvent>().FirstOrDefault(e => e.Name == ReleaseEvents.Command),
             "the command event in the release's history");
         using var command = JsonDocument.Parse(raised.Input!);
         Assert.Equal("mona", command.RootElement.GetProperty("actor").GetString());
@@ -148,7 +149,7 @@ public sealed class WebhookEndpointTests
         var answer = await Answer(response);
         Assert.Equal("ignored", answer.GetProperty("status").GetString());
         Assert.Contains("NONE", answer.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(await app.Engine.GetHistoryAsync(ReleaseInstance), e => e is EventRaisedEvent { Name: ReleaseEvents.Command });
+        Assert.DoesNotContain(await app.HistoryAsync(ReleaseInstance), e => e is EventRaisedEvent { Name: ReleaseEvents.Command });
     }
 
     [Fact]

@@ -1,13 +1,13 @@
+using Microsoft.DurableTask;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Tests.Releases;
 
 /// <summary>
-/// The safety invariant under faults, on the real engine: every activity the release workflow calls fails for
+/// The safety invariant under faults, on the SDK's worker over the embedded backend: every activity the release workflow calls fails for
 /// good from a point of a canary release on (before the first shift, mid-soak, during a gate, during an approval
 /// wait, during the rollback, during the promotion). Whatever fails, the release ends promoted at 100%, rolled back
 /// (or aborted, or failed) with the target read at 0%, or rollback-failed with the last weight read and an alert;
@@ -76,9 +76,9 @@ public sealed class ReleaseFaultMatrixTests
     private static readonly Dictionary<string, Func<string, object?, bool>> Points = new()
     {
         [BeforeFirstShift] = (_, _) => true,
-        [MidSoak] = (name, input) => name == nameof(PublishReleaseStatus) && input is ReleaseStatusUpdate { NextStep: var next } && next.StartsWith("soaking", StringComparison.Ordinal),
+        [MidSoak] = (name, input) => name == nameof(PublishReleaseStatus) && input is ReleaseStatusPublication { Update.NextStep: var next } && next.StartsWith("soaking", StringComparison.Ordinal),
         [DuringGate] = (name, _) => name == nameof(MeasureGate),
-        [DuringApprovalWait] = (name, input) => name == nameof(PublishReleaseStatus) && input is ReleaseStatusUpdate { Status: ReleaseStatus.WaitingForApproval },
+        [DuringApprovalWait] = (name, input) => name == nameof(PublishReleaseStatus) && input is ReleaseStatusPublication { Update.Status: ReleaseStatus.WaitingForApproval },
         [DuringRollback] = (name, input) => input is TrafficShift { Action: TrafficAction.Rollback },
         [DuringPromotion] = (name, input) => input is TrafficShift { Action: TrafficAction.Promote },
     };
@@ -102,7 +102,7 @@ public sealed class ReleaseFaultMatrixTests
     public async Task A_permanent_fault_never_strands_traffic_on_the_candidate(string activity, string point)
     {
         var faults = new FaultPlan(activity.Split('+'), Points[point]);
-        await using var h = await ReleaseWorkflowHarness.StartAsync(Policy, registry: r => r.DecorateActivities((name, inner) => new FaultyActivity(name, inner, faults)));
+        await using var h = await ReleaseWorkflowHarness.StartAsync(Policy, decorateActivity: (name, inner) => new FaultyActivity(name, inner, faults));
         h.Sli.Count = q => q == "good" ? 999_990 : 1_000_000;
         // The rollback points need a gate that fails at 50%; the promotion point a candidate that stays healthy.
         h.Sli.Canary = (_, weight) => point != DuringPromotion && weight >= 50 ? 0.2 : 0.001;
@@ -222,9 +222,9 @@ public sealed class ReleaseFaultMatrixTests
         public Type InputType => inner.InputType;
         public Type OutputType => inner.OutputType;
 
-        public Task<object?> RunAsync(TaskActivityContext context, object? input, CancellationToken cancellationToken)
+        public Task<object?> RunAsync(TaskActivityContext context, object? input)
             => faults.Fails(name, input)
                 ? throw new InvalidOperationException($"injected fault: {name} is down")
-                : inner.RunAsync(context, input, cancellationToken);
+                : inner.RunAsync(context, input);
     }
 }

@@ -1,6 +1,5 @@
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Tests.Releases;

@@ -1,17 +1,21 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
-using ReleaseFunctions.Durable;
 using ReleaseFunctions.Releases;
+using ReleaseFunctions.Tests.Support;
+using HistoryEvent = ReleaseFunctions.Durable.HistoryEvent;
 
 namespace ReleaseFunctions.Tests.Releases;
 
 /// <summary>
-/// The release workflow on the real engine (SQLite in a temp folder) with fake ports and a manual clock.
-/// The test moves the clock from one durable timer to the next; nothing waits on real time for a timer.
+/// The release workflow on the Durable Task SDK's worker and client over the embedded backend (SQLite in a temp
+/// folder), with fake ports and a manual clock. The test moves the clock from one durable timer to the next; nothing
+/// waits on real time for a timer. History is read from the backend's store.
 /// </summary>
 internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
 {
@@ -37,8 +41,8 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public RecordingNotifier Notifier { get; private init; } = null!;
     public DurableTaskClient Client { get; }
 
-    /// <param name="registry">Changes to the engine's registry after the release workflow is added (e.g. activities decorated with faults).</param>
-    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null, Action<TaskRegistry>? registry = null)
+    /// <param name="decorateActivity">Wraps every activity the worker creates (e.g. with injected faults).</param>
+    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null, Func<string, ITaskActivity, ITaskActivity>? decorateActivity = null)
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("rf-release-").FullName;
         var clock = new FakeTimeProvider(start ?? Start);
@@ -56,12 +60,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddSingleton<IApproverDirectory>(directory);
         services.AddSingleton<IReleaseLedger>(ledger);
         services.AddSingleton<IReleaseNotifier>(notifier);
-        services.AddDurableTask(b =>
-        {
-            b.Registry.AddReleaseWorkflow();
-            registry?.Invoke(b.Registry);
-            b.UseSqlite(o => o.Path = Path.Combine(folder, "engine.db"));
-        });
+        services.AddReleaseEngineOnSqlite(Path.Combine(folder, "engine.db"), decorateActivity);
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
         {
             Clock = clock, Target = target, Sli = sli, Directory = directory, Ledger = ledger, Notifier = notifier,
@@ -87,11 +86,15 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public Task SendAsync(string instanceId, ReleaseCommandKind kind, string actor, string? comment = null)
         => Client.RaiseEventAsync(instanceId, ReleaseEvents.Command, new ReleaseCommand(kind, actor, "github-comment", Clock.GetUtcNow(), comment));
 
+    /// <summary>The instance's history, from the backend's store.</summary>
+    public Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) => EngineHistory.OfAsync(_services, instanceId);
+
     /// <summary>Waits until the release has nothing left to do but wait (on a timer or an event), then returns its history.</summary>
     /// <param name="queued">True when the release is expected to wait in its lane behind another one.</param>
     public async Task<IReadOnlyList<HistoryEvent>> IdleAsync(string instanceId, bool queued = false)
     {
         IReadOnlyList<HistoryEvent> history = [];
+        var seen = "nothing";
         await Eventually(async () =>
         {
             var instance = await Client.GetInstanceAsync(instanceId);
@@ -100,23 +103,20 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
                 return false;
             }
 
-            history = await Client.GetHistoryAsync(instanceId);
+            history = await HistoryAsync(instanceId);
             if (instance.IsCompleted)
             {
                 return true;
             }
 
-            var answered = history.OfType<ITaskResultEvent>().Select(e => e.TaskScheduledId).ToHashSet();
-            var activitiesDone = history.OfType<TaskScheduledEvent>().All(t => answered.Contains(t.TaskId));
-            var commands = history.OfType<EventRaisedEvent>().Count(e => e.Name == ReleaseEvents.Command);
-            // Requests the lane took: a request that failed is retried (on a timer) or ends the release, and waits for no grant.
-            var taken = history.OfType<TaskCompletedEvent>().Select(e => e.TaskScheduledId).ToHashSet();
-            var lanesRequested = history.OfType<TaskScheduledEvent>().Count(t => t.Name == "RequestLane" && taken.Contains(t.TaskId) && t.Input!.Contains("\"enter\":true", StringComparison.Ordinal));
-            var lanesGranted = history.OfType<EventRaisedEvent>().Count(e => e.Name == "lane-granted");
-            return activitiesDone && instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
-                   && commands >= _eventsSent.GetValueOrDefault(instanceId)
+            var (lanesRequested, lanesGranted) = EngineHistory.Lanes(history);
+            seen = $"{instance.RuntimeStatus}, {history.Count} events, activities answered: {EngineHistory.ActivitiesAnswered(history)}, timer due: {EngineHistory.TimerDue(history, Clock.GetUtcNow())}, "
+                   + $"commands {EngineHistory.EventsRaised(history, ReleaseEvents.Command)} of {_eventsSent.GetValueOrDefault(instanceId)}, lanes granted {lanesGranted} of {lanesRequested}, last: {history.LastOrDefault()}";
+            return EngineHistory.ActivitiesAnswered(history) && !EngineHistory.TimerDue(history, Clock.GetUtcNow())
+                   && instance.RuntimeStatus == OrchestrationRuntimeStatus.Running
+                   && EngineHistory.EventsRaised(history, ReleaseEvents.Command) >= _eventsSent.GetValueOrDefault(instanceId)
                    && (queued ? lanesGranted < lanesRequested : lanesGranted >= lanesRequested);
-        }, $"release {instanceId} to be idle");
+        }, () => $"release {instanceId} to be idle (it stands: {seen})");
         return history;
     }
 
@@ -131,22 +131,23 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         await IdleAsync(instanceId);
     }
 
+    /// <summary>Counts a command sent with <see cref="SendAsync"/> directly, so <see cref="IdleAsync"/> waits until the release has it.</summary>
+    public void CountSent(string instanceId) => _eventsSent[instanceId] = _eventsSent.GetValueOrDefault(instanceId) + 1;
+
     /// <summary>Moves the clock to the earliest pending durable timer of the release. Returns false when it has none (or finished).</summary>
     public async Task<bool> AdvanceToNextTimerAsync(string instanceId)
     {
         _eventsSent.TryAdd(instanceId, 0);
         var history = await IdleAsync(instanceId);
         var now = Clock.GetUtcNow();
-        var fired = history.OfType<TimerFiredEvent>().Select(f => f.TimerId).ToHashSet();
-        var next = history.OfType<TimerCreatedEvent>().Where(t => !fired.Contains(t.TaskId) && t.FireAt > now).MinBy(t => t.FireAt);
+        var next = EngineHistory.PendingTimers(history).FirstOrDefault(t => t.FireAt > now);
         if (next is null || (await Client.GetInstanceAsync(instanceId))!.IsCompleted)
         {
             return false;
         }
 
         Clock.Advance(next.FireAt - now);
-        await Eventually(async () =>
-            (await Client.GetHistoryAsync(instanceId)).OfType<TimerFiredEvent>().Any(f => f.TimerId == next.TaskId), $"timer #{next.TaskId} to fire");
+        await Eventually(async () => EngineHistory.TimerFired(await HistoryAsync(instanceId), next.TaskId), () => $"timer #{next.TaskId} to fire");
         await IdleAsync(instanceId);
         return true;
     }
@@ -167,26 +168,28 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     }
 
     public async Task<ReleaseProgress?> ProgressAsync(string instanceId)
-        => (await Client.GetInstanceAsync(instanceId))?.ReadCustomStatusAs<ReleaseProgress>();
+        => (await Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true))?.ReadCustomStatusAs<ReleaseProgress>();
+
+    public async Task<bool> IsCompletedAsync(string instanceId) => (await Client.GetInstanceAsync(instanceId))?.IsCompleted == true;
 
     public async Task<ReleaseOutcome> OutcomeAsync(string instanceId)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var done = await Client.WaitForInstanceCompletionAsync(instanceId, true, cts.Token);
+        var done = await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, $"the orchestration ended {done.RuntimeStatus}: {done.FailureDetails}");
         return done.ReadOutputAs<ReleaseOutcome>()!;
     }
 
     public async Task<IReadOnlyList<AuditRecord>> AuditAsync(string instanceId) => await Ledger.GetAuditTrailAsync(instanceId, default);
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    private static async Task Eventually(Func<Task<bool>> condition, Func<string> what)
     {
         var deadline = Environment.TickCount64 + 60_000;
         while (!await condition())
         {
             if (Environment.TickCount64 > deadline)
             {
-                throw new TimeoutException($"Timed out waiting for {what}.");
+                throw new TimeoutException($"Timed out waiting for {what()}.");
             }
 
             await Task.Delay(5);
@@ -195,7 +198,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var hosted in _hosted)
+        foreach (var hosted in Enumerable.Reverse(_hosted))
         {
             await hosted.StopAsync(CancellationToken.None);
         }

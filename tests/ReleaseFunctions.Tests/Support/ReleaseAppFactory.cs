@@ -4,10 +4,11 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseFunctions.Core.Ports;
-using ReleaseFunctions.Durable;
+using HistoryEvent = ReleaseFunctions.Durable.HistoryEvent;
 
 namespace ReleaseFunctions.Tests.Support;
 
@@ -56,6 +57,9 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
     public DurableTaskClient Engine => Services.GetRequiredService<DurableTaskClient>();
 
     public IReleaseLedger Ledger => Services.GetRequiredService<IReleaseLedger>();
+
+    /// <summary>An instance's history, from the embedded backend's store.</summary>
+    public Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) => EngineHistory.OfAsync(Services, instanceId);
 
     public HttpClient CreateOperatorClient(string key = AliceKey)
     {

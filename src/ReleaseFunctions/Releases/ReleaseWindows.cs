@@ -1,0 +1,134 @@
+using Microsoft.DurableTask;
+using ReleaseFunctions.Core.ErrorBudget;
+using ReleaseFunctions.Core.Freeze;
+using ReleaseFunctions.Core.Policy;
+using ReleaseFunctions.Core.Releases;
+
+namespace ReleaseFunctions.Releases;
+
+/// <summary>When a release may move: freeze windows (before it starts, before every later stage and every traffic increase) and the error budget before it starts, each with its override.</summary>
+internal sealed class ReleaseWindows(ReleaseRun run, ReleaseTrail trail, ReleaseCommands commands, ReleaseApprovals approvals)
+{
+    /// <summary>
+    /// Holds the release while a freeze window blocks it: before it starts (<paramref name="stage"/> null), before
+    /// every later stage and every traffic increase. Once traffic has moved, the policy may roll back instead of
+    /// holding. An authorised override (the approvals quorum) or the window's end lets it go on.
+    /// </summary>
+    public async Task<Interruption?> WaitOutFreezeAsync(StagePolicy? stage, string when)
+    {
+        var policy = run.Policy;
+        while (true)
+        {
+            var status = policy.Freeze.Check(run.Now, run.Request.Labels);
+            if (!status.Blocked)
+            {
+                if (status.Frozen)
+                {
+                    await trail.RecordAsync("freeze-exempt", ReleaseRun.Workflow, $"{when}: {status.Reason}", status);
+                }
+
+                return null;
+            }
+
+            var moved = run.MovedStages.Count > 0;
+            if (moved && policy.Freeze.DuringRollout == FreezeDuringRollout.Rollback)
+            {
+                var reason = $"freeze window {status.Window} opened mid-rollout ({when}); the policy rolls back";
+                await trail.RecordAsync("freeze-rollback", ReleaseRun.Workflow, reason, new { status, weight = run.Weight, stage = stage?.Name });
+                return Interruption.Rollback(ReleaseRun.Workflow, reason, status);
+            }
+
+            var at = moved ? $" at {run.Weight ?? 0}%" : string.Empty;
+            await trail.RecordAsync("freeze-hold", ReleaseRun.Workflow, $"{when}: {status.Reason}; held{at}", new { status, weight = run.Weight, stage = stage?.Name });
+            await trail.PublishAsync($"held{at} by freeze window {status.Window} until {status.AllowedFrom:u}; an authorised /approve overrides");
+            var overrideVotes = new List<ReleaseCommand>();
+            while (true)
+            {
+                var command = await commands.NextAsync(status.AllowedFrom);
+                if (command is null)
+                {
+                    break;
+                }
+
+                switch (command.Kind)
+                {
+                    case ReleaseCommandKind.Abort or ReleaseCommandKind.Reject:
+                        return Interruption.Aborted(command, $"stopped by {command.Actor} during freeze window {status.Window}" + command.Because());
+                    case ReleaseCommandKind.Rollback:
+                        return moved
+                            ? Interruption.Rollback(command.Actor, $"rollback requested by {command.Actor} during freeze window {status.Window}" + command.Because(), command)
+                            : Interruption.Aborted(command, $"stopped by {command.Actor} during freeze window {status.Window}" + command.Because());
+                    case ReleaseCommandKind.Approve:
+                        var approvedBy = await approvals.CountOverrideAsync(overrideVotes, command, $"freeze window {status.Window}");
+                        if (approvedBy is null)
+                        {
+                            continue;
+                        }
+
+                        await trail.RecordAsync("freeze-overridden", command.Actor, $"freeze window {status.Window} overridden by {string.Join(", ", approvedBy)}" + command.Because(), new { approvedBy, status });
+                        return null;
+                    case ReleaseCommandKind.Status:
+                        await trail.PublishAsync($"held{at} by freeze window {status.Window} until {status.AllowedFrom:u}");
+                        continue;
+                    default:
+                        await trail.RefuseAsync(command, $"the release is held by freeze window {status.Window}; only /approve (override), /rollback or /abort apply");
+                        continue;
+                }
+            }
+        }
+    }
+
+    /// <summary>Before the release starts: a spent error budget blocks it until an authorised override, or a stop.</summary>
+    public async Task<Interruption?> PassErrorBudgetAsync()
+    {
+        if (run.Policy.ErrorBudget is not { } budget)
+        {
+            return null;
+        }
+
+        var parameters = ReleaseParameters.For(run.Request, run.Policy.Stages[0].Name, 0, null);
+        ErrorBudgetCounts counts;
+        try
+        {
+            counts = await run.Context.CallActivityAsync<ErrorBudgetCounts>(nameof(ReadErrorBudget), new ErrorBudgetRequest(run.PolicyYaml, run.Now, parameters), ReleaseRun.IoRetry);
+        }
+        catch (TaskFailedException ex)
+        {
+            return Interruption.Failed($"the error budget could not be read: {ex.FailureDetails.ErrorMessage}");
+        }
+
+        var decision = ErrorBudgetGate.Decide(budget, counts.GoodEvents, counts.TotalEvents, run.Request.Labels);
+        await trail.RecordAsync("error-budget", ReleaseRun.Workflow, decision.Reason, decision);
+        if (decision.MayProceed)
+        {
+            return null;
+        }
+
+        await trail.PublishAsync("blocked: the error budget is spent; an authorised /approve overrides, /abort stops");
+        var overrideVotes = new List<ReleaseCommand>();
+        while (true)
+        {
+            var command = await commands.TakeAsync();
+            if (command.Kind is ReleaseCommandKind.Abort or ReleaseCommandKind.Reject or ReleaseCommandKind.Rollback)
+            {
+                return Interruption.Aborted(command, $"stopped by {command.Actor}: {decision.Reason}");
+            }
+
+            if (command.Kind != ReleaseCommandKind.Approve)
+            {
+                await trail.RefuseAsync(command, "the error budget is spent; only /approve (override) or /abort apply");
+                continue;
+            }
+
+            var approvedBy = await approvals.CountOverrideAsync(overrideVotes, command, "the spent error budget");
+            if (approvedBy is null)
+            {
+                continue;
+            }
+
+            var overridden = ErrorBudgetGate.Decide(budget, counts.GoodEvents, counts.TotalEvents, run.Request.Labels, string.Join(", ", approvedBy));
+            await trail.RecordAsync("error-budget-overridden", command.Actor, overridden.Reason, new { command, approvedBy, overridden });
+            return null;
+        }
+    }
+}
