@@ -1,9 +1,15 @@
-// The engine benchmark harness (workloads W1–W5 of ../shared/BENCHMARKS.md).
+// The benchmark harness (workloads W1–W7 of ../shared/BENCHMARKS.md).
 // Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all> [--scale 1.0]
 //            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
 // Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
 // bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
 // connection pool and listener) on one fresh schema; the first also starts the instances and waits for them.
+//
+// ... -- sdk [--backends a,b] [--scale 1.0] [--scale-<backend> f] [--connection <Npgsql>] [--run-name x]: W1 and W2 with the official
+// SDK worker, side by side in one run, on sdk-embedded-sqlite(-small), sdk-embedded-postgres-1/-2,
+// sdk-inprocesstesthost and sdk-azurestorage-azurite, plus engine-sqlite (this engine) for old versus new; writes
+// each <workload>-<backend>.json and bench/results/sdk-<date>[-x].md/.json with the ratios (Sdk/SdkBench.cs).
+// ... -- w7 [--releases 50] [--kills 100] [--app <ReleaseFunctions.dll>]: chaos against the built app (Chaos.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -12,11 +18,19 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Bench;
+using Sdk = ReleaseFunctions.Bench.Sdk;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Durable.Execution;
 using ReleaseFunctions.Durable.Storage;
 
 var which = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
+if (which == "sdk-worker")
+{
+    // The second process of sdk-embedded-postgres-2 (started by mode sdk): a backend and an SDK worker on its schema.
+    await Sdk.EmbeddedBackends.RunWorkerAsync(Option("--connection")!, Option("--schema")!);
+    return;
+}
+
 var scale = args.SkipWhile(a => a != "--scale").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(1.0);
 var store = Option("--store") ?? "sqlite";
 var connection = Option("--connection");
@@ -42,15 +56,47 @@ var workloads = new Dictionary<string, Func<Task<JsonObject>>>
     ["w6"] = () => WebhookAck.RunAsync(200, Math.Max(2, (int)(20 * scale))),
 };
 
+if (which == "w7")
+{
+    // W7 (chaos) against the built app: --releases 50 --kills 100 [--seed 7] [--max-up 6] [--app <ReleaseFunctions.dll>]
+    // [--app-setting KEY=VALUE ...] [--label app-sqlite]. Not part of "all": it takes minutes of its own.
+    var appSettings = args.Select((a, i) => (a, i)).Where(p => p.a == "--app-setting" && p.i + 1 < args.Length)
+        .Select(p => args[p.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+    var chaos = await Chaos.RunAsync(new Chaos.Options(
+        Option("--app") ?? Path.Combine(AppContext.BaseDirectory, "ReleaseFunctions.dll"),
+        int.Parse(Option("--releases") ?? "50", CultureInfo.InvariantCulture),
+        int.Parse(Option("--kills") ?? "100", CultureInfo.InvariantCulture),
+        int.Parse(Option("--seed") ?? "7", CultureInfo.InvariantCulture),
+        double.Parse(Option("--max-up") ?? "6", CultureInfo.InvariantCulture),
+        appSettings));
+    await SaveAsync("w7", Option("--label") ?? "app-sqlite", chaos);
+    await WriteTableAsync(results);
+    return;
+}
+
+if (which == "sdk")
+{
+    await SdkModeAsync();
+    await WriteTableAsync(results);
+    return;
+}
+
 // W4 replays in memory and touches no store: it runs with SQLite only.
 foreach (var (id, run) in workloads.Where(w => (which == "all" || w.Key == which) && (store == "sqlite" || w.Key != "w4")))
 {
     Console.WriteLine($"running {id} ...");
-    var figures = await run();
+    await SaveAsync(id, storeLabel, await run());
+}
+
+await WriteTableAsync(results);
+return;
+
+async Task<JsonObject> SaveAsync(string id, string label, JsonObject figures, JsonObject? settings = null)
+{
     var record = new JsonObject
     {
         ["workload"] = id,
-        ["store"] = storeLabel,
+        ["store"] = label,
         ["commit"] = Shell("git", "rev-parse --short HEAD"),
         ["date"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
         ["command"] = command,
@@ -60,12 +106,96 @@ foreach (var (id, run) in workloads.Where(w => (which == "all" || w.Key == which
         ["dotnet"] = Environment.Version.ToString(),
         ["figures"] = figures,
     };
-    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-{storeLabel}.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-    Console.WriteLine(record["figures"]!.ToJsonString());
+    if (settings is not null)
+    {
+        record["settings"] = settings;
+    }
+
+    await File.WriteAllTextAsync(Path.Combine(results, $"{id}-{label}.json"), record.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"{id} {label}: {figures.ToJsonString()}");
+    return record;
 }
 
-await WriteTableAsync(results);
-return;
+// Mode sdk: W1 and W2 on the official runtime's backends and on this engine (SQLite), side by side in one run.
+// --backends a,b,... picks some (default: all of them); --scale-<label> scales one backend's sizes apart.
+async Task SdkModeAsync()
+{
+    // The test host's sidecar logs every work item at Information through the default host builder's console.
+    Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+    if (Option("--azurestorage-polling") is { } polling)
+    {
+        Sdk.AzureStorageBackend.PollingInterval = TimeSpan.FromSeconds(double.Parse(polling, CultureInfo.InvariantCulture));
+    }
+
+    // Sizes: BENCHMARKS.md's (W1 10,000, W2 5,000) times --scale, or times --scale-<label> for one backend.
+    var backends = new List<Sdk.SdkBench.Backend>
+    {
+        new("sdk-inprocesstesthost", Sdk.InProcessTestHostBackend.StartAsync,
+            $"its in-memory service allows {Environment.ProcessorCount} orchestration and {Environment.ProcessorCount} activity work items at a time (one per core) and its sidecar, at that limit, looks again every 500 ms, so the full sizes would take hours here (it is a test host, not built for throughput)"),
+        new("sdk-azurestorage-azurite", Sdk.AzureStorageBackend.StartAsync, "the full sizes would take well over 10 minutes each on this machine"),
+    };
+    Sdk.PostgresServer? server = null;
+    async Task<string> PostgresAsync()
+    {
+        if (connection is not null)
+        {
+            return connection;
+        }
+
+        server ??= await Sdk.PostgresServer.StartAsync(FindRoot());
+        return server.ConnectionString;
+    }
+
+    backends.InsertRange(0, Sdk.EmbeddedBackends.All(PostgresAsync));
+    double Factor(string label) => Option("--scale-" + label) is { } given ? double.Parse(given, CultureInfo.InvariantCulture) : scale;
+    int Size(int full, double factor) => Math.Max(10, (int)(full * factor));
+
+    var chosen = Option("--backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+    var records = new List<JsonObject>();
+    var notes = new List<string>();
+    void Scaled(string label, double factor, string? why)
+    {
+        if (factor < 1)
+        {
+            notes.Add($"{label} ran {factor.ToString(CultureInfo.InvariantCulture)}× the BENCHMARKS.md sizes ({Size(10_000, factor)} W1, {Size(5_000, factor)} W2 instances){(why is null ? "" : ": " + why)}.");
+        }
+    }
+
+    if (chosen is null || chosen.Contains("engine-sqlite"))
+    {
+        Console.WriteLine("running w1, w2 on engine-sqlite (this project's engine) ...");
+        var factor = Factor("engine-sqlite");
+        records.Add(await SaveAsync("w1", "engine-sqlite", await HelloCitiesAsync(Size(10_000, factor))));
+        records.Add(await SaveAsync("w2", "engine-sqlite", await ReleaseShapedAsync(Size(5_000, factor))));
+        Scaled("engine-sqlite", factor, null);
+    }
+
+    foreach (var backend in backends.Where(b => chosen is null || chosen.Contains(b.Label)))
+    {
+        Console.WriteLine($"running w1, w2 on {backend.Label} ...");
+        var factor = Factor(backend.Label);
+        Scaled(backend.Label, factor, backend.WhyScaled);
+        foreach (var (id, count) in new[] { ("w1", Size(10_000, factor)), ("w2", Size(5_000, factor)) })
+        {
+            // A fresh backend per workload, as the engine runs have.
+            await using var running = await backend.StartAsync();
+            var figures = id == "w1"
+                ? await Sdk.SdkBench.HelloCitiesAsync(running.Client, count)
+                : await Sdk.SdkBench.ReleaseShapedAsync(running.Client, count);
+            records.Add(await SaveAsync(id, backend.Label, figures, running.Settings));
+        }
+
+    }
+
+    if (server is not null)
+    {
+        await server.DisposeAsync();
+    }
+
+    var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+    notes.Add($"Load average at the end of the run: {load} (the machine is shared; see each row's 1-minute load at its start).");
+    await Sdk.SdkBench.WriteComparisonAsync(results, records, notes, Option("--run-name"));
+}
 
 async Task<(IHost[] Hosts, DurableTaskClient Client, string Folder)> StartEngineAsync()
 {
@@ -294,6 +424,11 @@ static async Task WriteTableAsync(string folder)
     foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())
     {
         var node = JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+        if (node["workload"] is null)
+        {
+            continue; // a run's summary (sdk-<date>.json), not one workload's record
+        }
+
         lines.Add($"| {node["workload"]} | {node["store"]} | {node["commit"]} | {node["date"]?.ToString()[..10]} | {node["nproc"]} | `{node["figures"]!.ToJsonString()}` |");
     }
 

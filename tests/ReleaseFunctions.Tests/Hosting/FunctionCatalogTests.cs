@@ -53,6 +53,8 @@ public sealed class FunctionCatalogTests
         var error = Assert.Throws<CronFormatException>(() => new ServiceCollection().AddTimerFunction<ProbeFunction>("Review", "0 */15 * * *  * *"));
 
         Assert.Equal("expression", error.Field);
+        Assert.Equal("Review", error.Function);
+        Assert.StartsWith("Timer function 'Review': Invalid NCRONTAB expression '0 */15 * * *  * *': expression field has", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cronos;
+
 namespace ReleaseFunctions.Hosting.Cron;
 
 /// <summary>
@@ -5,43 +9,39 @@ namespace ReleaseFunctions.Hosting.Cron;
 /// <c>{second} {minute} {hour} {day-of-month} {month} {day-of-week}</c>, or five fields with the second taken as 0.
 /// Each field accepts <c>*</c>, values, lists (<c>1,15</c>), ranges (<c>1-5</c>), steps (<c>*/5</c>, <c>1-10/2</c>,
 /// <c>5/15</c>), and names for months (JAN-DEC) and days (SUN-SAT, with 0 and 7 both Sunday), case-insensitively.
-/// In day-of-week, <c>*</c> and <c>value/step</c> end at Saturday (6), as in NCrontab; 7 counts only when written.
+/// In day-of-week, <c>value/step</c> ends at Saturday (6), as in NCrontab; 7 counts only when written.
 /// </summary>
 /// <remarks>
-/// Day-of-month and day-of-week follow cron: when both are restricted (neither starts with <c>*</c>), a day matches
-/// if either matches; otherwise both must match (so a '*' field matches every day).
-/// <para>
-/// Time zones (<see cref="NextAfter(DateTimeOffset, TimeZoneInfo)"/>): the schedule is matched against wall-clock
-/// time. A wall-clock time skipped by a daylight-saving gap runs once, at the instant the gap ends; several such times
-/// in the same gap collapse into that one run. A wall-clock time that occurs twice when clocks go back runs once, at
-/// its earlier instant; only when that instant is not after the given one is the later instant used.
-/// </para>
+/// Occurrences come from Cronos, read in UTC. This type checks the text first, so that only what the Functions host's
+/// NCrontab also accepts gets through (no <c>L</c>, <c>W</c>, <c>#</c>, <c>?</c> or <c>@</c> macros, no reversed
+/// ranges), and so that a bad schedule is reported with its field, the offending text and what was expected.
+/// When both day fields are restricted, a day must match both (as NCrontab and Cronos do; cron would take either):
+/// <see cref="RestrictsBothDayFields"/> tells, and timer declarations refuse such schedules.
 /// </remarks>
-public sealed class CronSchedule
+public sealed partial class CronSchedule
 {
-    // Any satisfiable combination of month and day recurs within 8 years (Feb 29 may skip a century year); 28 years
-    // covers every calendar and weekday alignment with room to spare.
-    private const int SearchYears = 28;
+    private static readonly string[] MonthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+    private static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
-    private readonly CronField _seconds;
-    private readonly CronField _minutes;
-    private readonly CronField _hours;
-    private readonly CronField _daysOfMonth;
-    private readonly CronField _months;
-    private readonly CronField _daysOfWeek;
+    private static readonly Field[] Fields =
+    [
+        new("second", 0, 59, null, "'*', or values, ranges and steps of seconds 0-59"),
+        new("minute", 0, 59, null, "'*', or values, ranges and steps of minutes 0-59"),
+        new("hour", 0, 23, null, "'*', or values, ranges and steps of hours 0-23"),
+        new("day-of-month", 1, 31, null, "'*', or values, ranges and steps of days 1-31"),
+        new("month", 1, 12, MonthNames, "'*', or values, ranges and steps of months 1-12 or JAN-DEC"),
+        new("day-of-week", 0, 7, DayNames, "'*', or values, ranges and steps of days of the week 0-7 (0 and 7 are Sunday) or SUN-SAT"),
+    ];
 
+    private readonly CronExpression _cron;
     private readonly string[] _sixFields;
 
-    private CronSchedule(string expression, string[] sixFields, CronField[] fields)
+    private CronSchedule(string expression, string[] sixFields, CronExpression cron, bool usesSevenForSunday)
     {
         Expression = expression;
         _sixFields = sixFields;
-        _seconds = fields[0];
-        _minutes = fields[1];
-        _hours = fields[2];
-        _daysOfMonth = fields[3];
-        _months = fields[4];
-        _daysOfWeek = fields[5];
+        _cron = cron;
+        UsesSevenForSunday = usesSevenForSunday;
     }
 
     /// <summary>The expression as given (trimmed).</summary>
@@ -50,11 +50,11 @@ public sealed class CronSchedule
     /// <summary>The six-field form of the expression (a five-field expression gets a leading <c>0</c> second).</summary>
     public string SixFieldExpression => string.Join(' ', _sixFields);
 
-    /// <summary>True when both day fields are restricted, so days are matched with cron's OR rule.</summary>
-    public bool CombinesDayFieldsWithOr => !_daysOfMonth.IsWildcard && !_daysOfWeek.IsWildcard;
+    /// <summary>True when neither day-of-month nor day-of-week starts with <c>*</c>: cron would OR them, NCrontab ANDs them.</summary>
+    public bool RestrictsBothDayFields => !_sixFields[3].StartsWith('*') && !_sixFields[5].StartsWith('*');
 
     /// <summary>True when day-of-week names Sunday as 7, which cron accepts and the Functions host's NCrontab does not.</summary>
-    public bool UsesSevenForSunday => _daysOfWeek.UsesSevenForSunday;
+    public bool UsesSevenForSunday { get; }
 
     /// <summary>Parses an expression or throws a <see cref="CronFormatException"/> naming the field and token.</summary>
     public static CronSchedule Parse(string expression)
@@ -72,15 +72,33 @@ public sealed class CronSchedule
         }
 
         var six = parts.Length == 6 ? parts : ["0", .. parts];
-        var fields = new CronField[6];
-        for (var i = 0; i < 6; i++)
+        var usesSeven = false;
+        for (var i = 0; i < six.Length; i++)
         {
-            fields[i] = CronField.Parse(trimmed, six[i], (CronFieldKind)i);
+            usesSeven |= Check(trimmed, six[i], Fields[i]);
         }
 
-        var schedule = new CronSchedule(trimmed, six, fields);
-        schedule.EnsureSomeDayMatches();
-        return schedule;
+        CronExpression cron;
+        try
+        {
+            cron = CronExpression.Parse(string.Join(' ', six[..5].Append(ForCronos(six[5]))), CronFormat.IncludeSeconds);
+        }
+        catch (Cronos.CronFormatException ex)
+        {
+            // Not expected after Check; kept so that a difference between the two grammars still names the schedule.
+            throw new CronFormatException(trimmed, "expression", trimmed, $"an expression Cronos accepts ({ex.Message})", ex);
+        }
+
+        if (cron.GetNextOccurrence(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeZoneInfo.Utc) is null)
+        {
+            throw new CronFormatException(
+                trimmed,
+                "day-of-month",
+                six[3],
+                "a day that exists in at least one of the chosen months (this schedule would never run)");
+        }
+
+        return new CronSchedule(trimmed, six, cron, usesSeven);
     }
 
     /// <summary>Parses an expression, or returns false with the parse error.</summary>
@@ -102,153 +120,79 @@ public sealed class CronSchedule
 
     /// <summary>The first occurrence strictly after <paramref name="instant"/>, in UTC.</summary>
     public DateTimeOffset NextAfter(DateTimeOffset instant)
-    {
-        var next = NextWallClockAfter(instant.UtcDateTime);
-        return new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc), TimeSpan.Zero);
-    }
-
-    /// <summary>
-    /// The first occurrence strictly after <paramref name="instant"/> with the schedule read as wall-clock time in
-    /// <paramref name="zone"/>; the result carries that zone's offset. See the type remarks for daylight-saving rules.
-    /// </summary>
-    public DateTimeOffset NextAfter(DateTimeOffset instant, TimeZoneInfo zone)
-    {
-        ArgumentNullException.ThrowIfNull(zone);
-        var wall = TimeZoneInfo.ConvertTime(instant, zone).DateTime;
-        while (true)
-        {
-            wall = NextWallClockAfter(wall);
-            var candidate = ToInstant(wall, zone, instant);
-            if (candidate > instant)
-            {
-                return TimeZoneInfo.ConvertTime(candidate, zone);
-            }
-        }
-    }
+        => _cron.GetNextOccurrence(instant, TimeZoneInfo.Utc)
+           ?? throw new InvalidOperationException($"NCRONTAB expression '{Expression}' has no occurrence after {instant:O}.");
 
     public override string ToString() => Expression;
 
-    private static DateTimeOffset ToInstant(DateTime wall, TimeZoneInfo zone, DateTimeOffset after)
+    /// <summary>
+    /// NCrontab ends day-of-week at Saturday, Cronos at 7 (Sunday again): an open 'value/step' gets its end written out
+    /// so that '1/2' stays Monday, Wednesday, Friday.
+    /// </summary>
+    private static string ForCronos(string dayOfWeek)
+        => string.Join(',', dayOfWeek.Split(',').Select(item => OpenStep().Replace(item, "$1-6/")));
+
+    /// <summary>Checks one field's NCRONTAB syntax; returns whether it names the value 7 (day-of-week's second Sunday).</summary>
+    private static bool Check(string expression, string text, Field field)
     {
-        if (zone.IsInvalidTime(wall))
+        var usesSeven = false;
+        foreach (var item in text.Split(','))
         {
-            return EndOfGap(wall, zone);
+            if (item.Length == 0)
+            {
+                throw Error("a value, a range or '*' between commas (empty list item)");
+            }
+
+            var match = Item().Match(item);
+            if (!match.Success)
+            {
+                throw Error(field.Expected);
+            }
+
+            if (match.Groups["step"].Success)
+            {
+                var width = field.Max - field.Min + 1;
+                if (!int.TryParse(match.Groups["step"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var step) || step < 1 || step > width)
+                {
+                    throw Error($"a step after '/' that is a whole number from 1 to {width}");
+                }
+            }
+
+            if (match.Groups["low"].Success)
+            {
+                var low = Value(match.Groups["low"].Value);
+                var high = match.Groups["high"].Success ? Value(match.Groups["high"].Value) : low;
+                if (high < low)
+                {
+                    throw Error($"a range 'low-high' whose low end is not greater than its high end (got {low}-{high})");
+                }
+
+                usesSeven |= field.Names == DayNames && (low == 7 || high == 7);
+            }
+
+            int Value(string token)
+            {
+                if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                {
+                    return number >= field.Min && number <= field.Max ? number : throw Error(field.Expected);
+                }
+
+                var index = field.Names is null ? -1 : Array.FindIndex(field.Names, name => string.Equals(name, token, StringComparison.OrdinalIgnoreCase));
+                return index < 0 ? throw Error(field.Expected) : index + (field.Names == MonthNames ? 1 : 0);
+            }
+
+            CronFormatException Error(string expected) => new(expression, field.Name, item, expected);
         }
 
-        if (zone.IsAmbiguousTime(wall))
-        {
-            var offsets = zone.GetAmbiguousTimeOffsets(wall);
-            var earlier = new DateTimeOffset(wall, offsets.Max());
-            return earlier > after ? earlier : new DateTimeOffset(wall, offsets.Min());
-        }
-
-        return new DateTimeOffset(wall, zone.GetUtcOffset(wall));
+        return usesSeven;
     }
 
-    /// <summary>The instant the clocks jump past <paramref name="wall"/>, a wall-clock time inside a gap.</summary>
-    private static DateTimeOffset EndOfGap(DateTime wall, TimeZoneInfo zone)
-    {
-        var before = zone.GetUtcOffset(wall.AddDays(-1));
-        var after = zone.GetUtcOffset(wall.AddDays(1));
-        // The jump lies in (wall - after, wall - before]; find the first whole second whose wall clock is past 'wall'.
-        var low = DateTime.SpecifyKind(wall - after, DateTimeKind.Utc);
-        var high = DateTime.SpecifyKind(wall - before, DateTimeKind.Utc);
-        while (high - low > TimeSpan.FromSeconds(1))
-        {
-            var middle = low + TimeSpan.FromSeconds(Math.Floor((high - low).TotalSeconds / 2));
-            if (TimeZoneInfo.ConvertTimeFromUtc(middle, zone) > wall)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle;
-            }
-        }
+    /// <summary>One list item: '*' or a value or 'low-high', then an optional '/step'. Values are digits or a name.</summary>
+    [GeneratedRegex(@"^(?:\*|(?<low>[0-9A-Za-z]+)(?:-(?<high>[0-9A-Za-z]+))?)(?:/(?<step>[0-9A-Za-z]*))?$")]
+    private static partial Regex Item();
 
-        return new DateTimeOffset(high, TimeSpan.Zero);
-    }
+    [GeneratedRegex(@"^([0-6]|[A-Za-z]+)/")]
+    private static partial Regex OpenStep();
 
-    /// <summary>The first matching wall-clock time strictly after <paramref name="after"/>, at whole seconds.</summary>
-    private DateTime NextWallClockAfter(DateTime after)
-    {
-        var t = new DateTime(after.Ticks - (after.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified).AddSeconds(1);
-        var limit = t.Year + SearchYears;
-        while (t.Year <= limit)
-        {
-            if (!_months.Contains(t.Month))
-            {
-                var month = _months.NextFrom(t.Month + 1);
-                t = month < 0 ? new DateTime(t.Year + 1, _months.First, 1) : new DateTime(t.Year, month, 1);
-                continue;
-            }
-
-            if (!DayMatches(t))
-            {
-                t = t.Date.AddDays(1);
-                continue;
-            }
-
-            if (!_hours.Contains(t.Hour))
-            {
-                var hour = _hours.NextFrom(t.Hour + 1);
-                t = hour < 0 ? t.Date.AddDays(1) : t.Date.AddHours(hour);
-                continue;
-            }
-
-            if (!_minutes.Contains(t.Minute))
-            {
-                var minute = _minutes.NextFrom(t.Minute + 1);
-                var hourStart = t.Date.AddHours(t.Hour);
-                t = minute < 0 ? hourStart.AddHours(1) : hourStart.AddMinutes(minute);
-                continue;
-            }
-
-            if (!_seconds.Contains(t.Second))
-            {
-                var second = _seconds.NextFrom(t.Second + 1);
-                var minuteStart = t.Date.AddHours(t.Hour).AddMinutes(t.Minute);
-                t = second < 0 ? minuteStart.AddMinutes(1) : minuteStart.AddSeconds(second);
-                continue;
-            }
-
-            return t;
-        }
-
-        // Unreachable for a parsed schedule: Parse rejects day and month combinations that never occur.
-        throw new InvalidOperationException($"NCRONTAB expression '{Expression}' has no occurrence within {SearchYears} years after {after:O}.");
-    }
-
-    private bool DayMatches(DateTime day)
-    {
-        var byDayOfMonth = _daysOfMonth.Contains(day.Day);
-        var byDayOfWeek = _daysOfWeek.Contains((int)day.DayOfWeek);
-        return CombinesDayFieldsWithOr ? byDayOfMonth || byDayOfWeek : byDayOfMonth && byDayOfWeek;
-    }
-
-    private void EnsureSomeDayMatches()
-    {
-        if (CombinesDayFieldsWithOr || _daysOfMonth.IsWildcard)
-        {
-            // Some weekday falls in every month, and '*'-style day-of-month fields always include day 1.
-            return;
-        }
-
-        // Day-of-month is restricted and combined with AND: some chosen month must have some chosen day.
-        for (var month = _months.NextFrom(1); month >= 0; month = _months.NextFrom(month + 1))
-        {
-            var longest = month == 2 ? 29 : DateTime.DaysInMonth(2001, month);
-            var first = _daysOfMonth.First;
-            if (first <= longest)
-            {
-                return;
-            }
-        }
-
-        throw new CronFormatException(
-            Expression,
-            "day-of-month",
-            _sixFields[3],
-            "a day that exists in at least one of the chosen months (this schedule would never run)");
-    }
+    private sealed record Field(string Name, int Min, int Max, string[]? Names, string Expected);
 }

@@ -9,12 +9,22 @@ public static class FunctionCatalogServiceCollectionExtensions
     /// Declares a timer function run on an NCRONTAB <paramref name="schedule"/> in UTC; <typeparamref name="TFunction"/>
     /// is registered scoped and resolved per invocation.
     /// </summary>
-    /// <exception cref="CronFormatException">The schedule is not a valid expression.</exception>
+    /// <exception cref="CronFormatException">The schedule is not a valid expression (the message names the function).</exception>
     public static IServiceCollection AddTimerFunction<TFunction>(this IServiceCollection services, string name, string schedule, bool runOnStartup = false)
         where TFunction : class, ITimerFunction
     {
         ArgumentNullException.ThrowIfNull(services);
-        var declaration = new TimerFunctionDeclaration(name, CronSchedule.Parse(schedule), typeof(TFunction), runOnStartup);
+        CronSchedule parsed;
+        try
+        {
+            parsed = CronSchedule.Parse(schedule);
+        }
+        catch (CronFormatException ex)
+        {
+            throw ex.ForFunction(name);
+        }
+
+        var declaration = new TimerFunctionDeclaration(name, parsed, typeof(TFunction), runOnStartup);
         services.TryAddScoped<TFunction>();
         return services.AddFunction(declaration);
     }

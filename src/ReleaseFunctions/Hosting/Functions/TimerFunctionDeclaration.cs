@@ -13,10 +13,10 @@ public sealed record TimerFunctionDeclaration : FunctionDeclaration
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(functionType);
-        if (schedule.CombinesDayFieldsWithOr)
+        if (schedule.RestrictsBothDayFields)
         {
-            // The Functions host's NCrontab requires both day fields to match; cron (and the standalone scheduler)
-            // needs either. Refusing the combination keeps the two hosts running a function on the same days.
+            // The Functions host's NCrontab (and Cronos, behind the standalone scheduler) requires both day fields to
+            // match; cron, which most readers know, needs either. Refusing the combination leaves no room for doubt.
             throw new ArgumentException(
                 $"Schedule '{schedule.Expression}' of timer function '{name}' restricts both day-of-month and day-of-week, which the Functions host and cron read differently; expected '*' in one of them (declare two functions for 'this day or that weekday').",
                 nameof(schedule));
