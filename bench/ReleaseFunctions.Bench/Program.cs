@@ -1,13 +1,14 @@
 // The benchmark harness (workloads W1–W7 of ../shared/BENCHMARKS.md).
 // Usage: dotnet run -c Release --project bench/ReleaseFunctions.Bench -- <w1|w2|w3|w4|w5|w6|all> [--scale 1.0]
 //            [--store sqlite|postgres] [--connection <Npgsql connection string>] [--workers 1|2]
-// Each workload writes bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
-// bench/results/README.md. With PostgreSQL, --workers 2 runs two engines (two app instances, each with its own
-// connection pool and listener) on one fresh schema; the first also starts the instances and waits for them.
+// W1–W5 run the official SDK worker and client on the embedded backend. Each workload writes
+// bench/results/<workload>-sqlite.json (or <workload>-postgres-<workers>.json) and the table in
+// bench/results/README.md. With PostgreSQL, --workers 2 runs a second process (a backend and a worker, mode
+// sdk-worker) on one fresh schema; the first also starts the instances and waits for them.
 //
 // ... -- sdk [--backends a,b] [--scale 1.0] [--scale-<backend> f] [--connection <Npgsql>] [--run-name x]: W1 and W2 with the official
 // SDK worker, side by side in one run, on sdk-embedded-sqlite(-small), sdk-embedded-postgres-1/-2,
-// sdk-inprocesstesthost and sdk-azurestorage-azurite, plus engine-sqlite (this engine) for old versus new; writes
+// sdk-inprocesstesthost and sdk-azurestorage-azurite (the old engine's figures stay in its recorded results); writes
 // each <workload>-<backend>.json and bench/results/sdk-<date>[-x].md/.json with the ratios (Sdk/SdkBench.cs).
 // ... -- w7 [--releases 50] [--kills 100] [--app <ReleaseFunctions.dll>]: chaos against the built app (Chaos.cs).
 using System.Diagnostics;
@@ -19,9 +20,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Bench;
 using Sdk = ReleaseFunctions.Bench.Sdk;
-using ReleaseFunctions.Durable;
-using ReleaseFunctions.Durable.Execution;
-using ReleaseFunctions.Durable.Storage;
+using System.Diagnostics.Metrics;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 var which = args.Length > 0 ? args[0].ToLowerInvariant() : "all";
 if (which == "sdk-worker")
@@ -51,7 +52,7 @@ var workloads = new Dictionary<string, Func<Task<JsonObject>>>
     ["w1"] = () => HelloCitiesAsync((int)(10_000 * scale)),
     ["w2"] = () => ReleaseShapedAsync((int)(5_000 * scale)),
     ["w3"] = () => TimersAsync((int)(1_000 * scale)),
-    ["w4"] = () => Task.FromResult(Replay()),
+    ["w4"] = ReplayAsync,
     ["w5"] = () => WaitingAsync((int)(10_000 * scale)),
     ["w6"] = () => WebhookAck.RunAsync(200, Math.Max(2, (int)(20 * scale))),
 };
@@ -161,15 +162,6 @@ async Task SdkModeAsync()
         }
     }
 
-    if (chosen is null || chosen.Contains("engine-sqlite"))
-    {
-        Console.WriteLine("running w1, w2 on engine-sqlite (this project's engine) ...");
-        var factor = Factor("engine-sqlite");
-        records.Add(await SaveAsync("w1", "engine-sqlite", await HelloCitiesAsync(Size(10_000, factor))));
-        records.Add(await SaveAsync("w2", "engine-sqlite", await ReleaseShapedAsync(Size(5_000, factor))));
-        Scaled("engine-sqlite", factor, null);
-    }
-
     foreach (var backend in backends.Where(b => chosen is null || chosen.Contains(b.Label)))
     {
         Console.WriteLine($"running w1, w2 on {backend.Label} ...");
@@ -197,49 +189,11 @@ async Task SdkModeAsync()
     await Sdk.SdkBench.WriteComparisonAsync(results, records, notes, Option("--run-name"));
 }
 
-async Task<(IHost[] Hosts, DurableTaskClient Client, string Folder)> StartEngineAsync()
-{
-    var folder = Directory.CreateTempSubdirectory("rf-bench-").FullName;
-    var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
-    var hosts = new IHost[workers];
-    for (var i = 0; i < workers; i++)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddDurableTask(d =>
-        {
-            d.Registry.AddActivity<SayHello>().AddOrchestrator<HelloCities>().AddOrchestrator<ReleaseShaped>()
-                .AddOrchestrator<DueTimer>().AddOrchestrator<Waiting>().AddOrchestrator<LongSequence>();
-            if (store == "postgres")
-            {
-                d.UsePostgres(o =>
-                {
-                    o.ConnectionString = connection!;
-                    o.Schema = schema;
-                });
-            }
-            else
-            {
-                d.UseSqlite(o => o.Path = Path.Combine(folder, "bench.db"));
-            }
-        });
-        hosts[i] = builder.Build();
-        await hosts[i].StartAsync();
-    }
-
-    return (hosts, hosts[0].Services.GetRequiredService<DurableTaskClient>(), folder);
-}
-
-static async Task StopAsync(IHost[] hosts, string folder)
-{
-    foreach (var host in hosts)
-    {
-        await host.StopAsync();
-        host.Dispose();
-    }
-
-    Directory.Delete(folder, true);
-}
+// W1–W5: the SDK worker and client on the embedded backend, on SQLite or on PostgreSQL with one or two processes.
+async Task<Sdk.ISdkBackend> StartEngineAsync()
+    => store == "postgres"
+        ? await Sdk.EmbeddedBackend.StartPostgresAsync(connection!, workers)
+        : await Sdk.EmbeddedBackend.StartSqliteAsync();
 
 static async Task<List<OrchestrationMetadata>> StartAndWaitAsync(DurableTaskClient client, string name, int count, Func<int, object?> input)
 {
@@ -257,56 +211,24 @@ static async Task<List<OrchestrationMetadata>> StartAndWaitAsync(DurableTaskClie
     return done;
 }
 
-static List<double> StartToEnd(IEnumerable<OrchestrationMetadata> done)
-    => done.Select(d => (d.CompletedAt!.Value - d.CreatedAt).TotalMilliseconds).Order().ToList();
-
 async Task<JsonObject> HelloCitiesAsync(int count)
 {
-    var (hosts, client, folder) = await StartEngineAsync();
-    var watch = Stopwatch.StartNew();
-    var done = await StartAndWaitAsync(client, nameof(HelloCities), count, _ => null);
-    var seconds = watch.Elapsed.TotalSeconds;
-    await StopAsync(hosts, folder);
-    var latency = StartToEnd(done);
-    var workItems = count * (6 + 5); // 6 episodes (start + one per result) and 5 activity executions per instance
-    return new JsonObject
-    {
-        ["instances"] = count,
-        ["seconds"] = Math.Round(seconds, 2),
-        ["work_items_per_s"] = Math.Round(workItems / seconds),
-        ["orchestrations_per_s"] = Math.Round(count / seconds, 1),
-        ["start_to_completion_p50_ms"] = Math.Round(Stats.Percentile(latency, 50)),
-        ["start_to_completion_p99_ms"] = Math.Round(Stats.Percentile(latency, 99)),
-        ["failed"] = done.Count(d => d.RuntimeStatus != OrchestrationRuntimeStatus.Completed),
-    };
+    await using var backend = await StartEngineAsync();
+    return await Sdk.SdkBench.HelloCitiesAsync(backend.Client, count);
 }
 
 async Task<JsonObject> ReleaseShapedAsync(int count)
 {
-    var (hosts, client, folder) = await StartEngineAsync();
-    var watch = Stopwatch.StartNew();
-    var done = await StartAndWaitAsync(client, nameof(ReleaseShaped), count, _ => 200);
-    var seconds = watch.Elapsed.TotalSeconds;
-    await StopAsync(hosts, folder);
-    var actions = count * 8; // start, 3 activities scheduled, 3 completed, 1 timer
-    return new JsonObject
-    {
-        ["instances"] = count,
-        ["seconds"] = Math.Round(seconds, 2),
-        ["instances_per_s"] = Math.Round(count / seconds, 1),
-        ["actions_per_s"] = Math.Round(actions / seconds),
-        ["goal_actions_per_s"] = 2000,
-        ["failed"] = done.Count(d => d.RuntimeStatus != OrchestrationRuntimeStatus.Completed),
-    };
+    await using var backend = await StartEngineAsync();
+    return await Sdk.SdkBench.ReleaseShapedAsync(backend.Client, count);
 }
 
 async Task<JsonObject> TimersAsync(int count)
 {
-    var (hosts, client, folder) = await StartEngineAsync();
+    await using var backend = await StartEngineAsync();
     var minute = DateTime.UtcNow.AddSeconds(20);
     var random = new Random(7);
-    var done = await StartAndWaitAsync(client, nameof(DueTimer), count, _ => minute.AddMilliseconds(random.Next(0, 60_000)));
-    await StopAsync(hosts, folder);
+    var done = await StartAndWaitAsync(backend.Client, nameof(Sdk.DueTimer), count, _ => minute.AddMilliseconds(random.Next(0, 60_000)));
     var lateness = done.Select(d => d.SerializedOutput is null ? throw new InvalidOperationException($"{d.InstanceId} finished without its lateness") : d.ReadOutputAs<double>()).Order().ToList();
     return new JsonObject
     {
@@ -319,76 +241,86 @@ async Task<JsonObject> TimersAsync(int count)
     };
 }
 
-static JsonObject Replay()
+// W4: the cost of one episode at a history length, end to end on the embedded backend: the work item leased and
+// sent to the SDK worker, replayed there, answered and committed (the backend's episode duration, from its meter).
+// One instance at a time, so every episode measured is that instance's; allocations are the whole process's.
+async Task<JsonObject> ReplayAsync()
 {
-    var services = new ServiceCollection().BuildServiceProvider();
-    var registry = new TaskRegistry().AddOrchestrator<LongSequence>().AddActivity<SayHello>();
-    var executor = new OrchestrationExecutor(registry, services, new DataConverter());
+    var durations = new List<double>();
+    using var listener = new MeterListener();
+    listener.InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Meter.Name == "ReleaseFunctions.Durable" && instrument.Name == "durable.episode.duration")
+        {
+            l.EnableMeasurementEvents(instrument);
+        }
+    };
+    listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+    {
+        lock (durations)
+        {
+            durations.Add(value);
+        }
+    });
+    listener.Start();
     var figures = new JsonObject();
+    await using var backend = await StartEngineAsync();
     foreach (var target in new[] { 10, 100, 1000 })
     {
-        var (item, events) = SyntheticWorkItem(target);
-        for (var i = 0; i < 50; i++)
+        // Each step adds three events (TaskScheduled, then OrchestratorStarted and TaskCompleted when its result comes).
+        var steps = Math.Max(1, target / 3);
+        lock (durations)
         {
-            executor.Execute(item, DateTimeOffset.UtcNow); // warm up
+            durations.Clear();
         }
 
-        var iterations = target >= 1000 ? 300 : 3000;
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < iterations; i++)
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var id = await backend.Client.ScheduleNewOrchestrationInstanceAsync(nameof(Sdk.LongSequence), steps);
+        await backend.Client.WaitForInstanceCompletionAsync(id);
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        List<double> episodes;
+        lock (durations)
         {
-            executor.Execute(item, DateTimeOffset.UtcNow);
+            episodes = [.. durations];
         }
 
-        watch.Stop();
+        // The last tenth of the episodes ran with (nearly) the target's history.
+        var last = episodes.Skip(episodes.Count - Math.Max(1, episodes.Count / 10)).ToList();
         figures[$"events_{target}"] = new JsonObject
         {
-            ["history_events"] = events,
-            ["us_per_episode"] = Math.Round(watch.Elapsed.TotalMicroseconds / iterations, 1),
-            ["kb_allocated_per_episode"] = Math.Round((GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / 1024.0 / iterations, 1),
+            ["history_events"] = 2 + (3 * steps),
+            ["episodes"] = episodes.Count,
+            ["us_per_episode_at_that_length"] = Math.Round(last.Average() * 1000, 1),
+            ["kb_allocated_per_episode"] = Math.Round(allocated / 1024.0 / Math.Max(1, episodes.Count), 1),
         };
     }
 
     return figures;
 }
 
-static (OrchestrationWorkItem Item, int Events) SyntheticWorkItem(int targetEvents)
-{
-    var steps = Math.Max(1, (targetEvents - 2 + 2) / 3);
-    var t = new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-    var history = new List<HistoryEvent>
-    {
-        new OrchestratorStartedEvent { Timestamp = t },
-        new ExecutionStartedEvent(nameof(LongSequence), "exec", (steps + 1).ToString(CultureInfo.InvariantCulture)) { Timestamp = t },
-    };
-    for (var i = 0; i < steps; i++)
-    {
-        history.Add(new TaskScheduledEvent(i, nameof(SayHello), "\"x\"", $"bench/exec/{i}") { Timestamp = t });
-        if (i < steps - 1)
-        {
-            history.Add(new OrchestratorStartedEvent { Timestamp = t });
-            history.Add(new TaskCompletedEvent(i, "\"Hello, x!\"") { Timestamp = t });
-        }
-    }
-
-    var instance = new InstanceRecord("bench", nameof(LongSequence), "exec", OrchestrationRuntimeStatus.Running, null, null, null, null, t, t, null, null, null);
-    var message = new InboxMessage(1, new TaskCompletedEvent(steps - 1, "\"Hello, x!\"") { Timestamp = t });
-    return (new OrchestrationWorkItem(instance, history, [message], "lease"), history.Count);
-}
-
 async Task<JsonObject> WaitingAsync(int count)
 {
-    var (hosts, client, folder) = await StartEngineAsync();
+    await using var backend = await StartEngineAsync();
+    var client = backend.Client;
     for (var i = 0; i < count; i++)
     {
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(Waiting), i, new StartOrchestrationOptions($"wait-{i}"));
+        await client.ScheduleNewOrchestrationInstanceAsync(nameof(Sdk.Waiting), i, new StartOrchestrationOptions($"wait-{i}"));
     }
 
     // All started and waiting: every instance has left Pending.
-    while ((await client.QueryInstancesAsync(new InstanceQuery([OrchestrationRuntimeStatus.Pending], PageSize: 1))).Instances.Count > 0)
+    while (await AnyPendingAsync())
     {
         await Task.Delay(200);
+    }
+
+    async Task<bool> AnyPendingAsync()
+    {
+        await foreach (var _ in client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Pending], PageSize = 1 }))
+        {
+            return true;
+        }
+
+        return false;
     }
 
     GC.Collect();
@@ -397,8 +329,7 @@ async Task<JsonObject> WaitingAsync(int count)
     var rss = Stats.ResidentBytes();
     // The heap after the last full collection (GC.GetTotalMemory read negative here under the regions GC).
     var managed = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes;
-    var dbBytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
-    await StopAsync(hosts, folder);
+    var dbBytes = (backend as Sdk.EmbeddedBackend)?.StoreFolder is { } folder ? Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length) : 0;
     return new JsonObject
     {
         ["waiting_instances"] = count,

@@ -13,9 +13,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable;
 using ReleaseFunctions.Durable.Storage;
-using DurableTaskClient = Microsoft.DurableTask.Client.DurableTaskClient;
-using TaskActivityContext = Microsoft.DurableTask.TaskActivityContext;
-using TaskOrchestrationContext = Microsoft.DurableTask.TaskOrchestrationContext;
 
 var postgres = args.Length == 5 && args[0] == "postgres";
 if (!postgres && args.Length != 3)
@@ -97,7 +94,7 @@ await host.StopAsync();
 return 0;
 
 /// <summary>Three traffic steps with a soak timer between the first and second, like a small canary release.</summary>
-public sealed class CrashRelease : Microsoft.DurableTask.TaskOrchestrator<int, string>
+public sealed class CrashRelease : TaskOrchestrator<int, string>
 {
     public override async Task<string> RunAsync(TaskOrchestrationContext context, int release)
     {
@@ -116,7 +113,7 @@ public sealed record Step(int Release, int Weight, string IdempotencyKey)
 }
 
 /// <summary>A side effect applied once per idempotency key, however often the activity is delivered.</summary>
-public sealed class ApplyStep(EffectLedger ledger) : Microsoft.DurableTask.TaskActivity<Step, string>
+public sealed class ApplyStep(EffectLedger ledger) : TaskActivity<Step, string>
 {
     public override async Task<string> RunAsync(TaskActivityContext context, Step step)
     {

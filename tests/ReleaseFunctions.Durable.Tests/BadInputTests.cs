@@ -1,6 +1,5 @@
 namespace ReleaseFunctions.Durable.Tests;
 
-// Inside the namespace, so the SDK's types win over same-named ones in ReleaseFunctions.Durable.
 using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;

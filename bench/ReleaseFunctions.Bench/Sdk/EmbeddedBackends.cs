@@ -64,6 +64,9 @@ internal sealed class EmbeddedBackend : ISdkBackend
 
     public JsonObject Settings { get; }
 
+    /// <summary>The SQLite store's folder (null on PostgreSQL, whose files are not ours to measure).</summary>
+    public string? StoreFolder => _folder;
+
     public static async Task<ISdkBackend> StartSqliteAsync()
     {
         var folder = Directory.CreateTempSubdirectory("rf-bench-embedded-").FullName;

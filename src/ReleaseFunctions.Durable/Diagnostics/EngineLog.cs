@@ -5,9 +5,6 @@ namespace ReleaseFunctions.Durable.Diagnostics;
 /// <summary>The engine's log messages, with fixed event ids (1000–1099).</summary>
 internal static partial class EngineLog
 {
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Durable worker started: {Orchestrations} orchestration and {Activities} activity dispatchers")]
-    public static partial void WorkerStarted(ILogger logger, int orchestrations, int activities);
-
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Episode of {InstanceId} ({Name}) committed: {NewEvents} new events, status {Status}")]
     public static partial void EpisodeCommitted(ILogger logger, string instanceId, string name, int newEvents, OrchestrationRuntimeStatus status);
 
@@ -19,9 +16,6 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Orchestration {InstanceId} ({Name}) failed: {Failure}")]
     public static partial void OrchestrationFailed(ILogger logger, string instanceId, string name, string failure);
-
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The {Kind} {Name} of {InstanceId} failed on attempt {Attempt} of {Attempts}: {Why}; trying again in {Delay}")]
-    public static partial void TaskRetrying(ILogger logger, string kind, string name, string instanceId, int attempt, int attempts, string why, TimeSpan delay);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Activity {Name} #{TaskId} of {InstanceId} finished ({Outcome}) on delivery {Delivery}")]
     public static partial void ActivityFinished(ILogger logger, string name, int taskId, string instanceId, string outcome, int delivery);

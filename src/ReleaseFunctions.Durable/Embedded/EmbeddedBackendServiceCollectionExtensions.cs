@@ -8,7 +8,6 @@ using ReleaseFunctions.Durable.Embedded;
 using ReleaseFunctions.Durable.Storage;
 using ReleaseFunctions.Durable.Storage.Postgres;
 using ReleaseFunctions.Durable.Storage.Sqlite;
-using ReleaseFunctions.Durable.Worker;
 
 namespace ReleaseFunctions.Durable;
 

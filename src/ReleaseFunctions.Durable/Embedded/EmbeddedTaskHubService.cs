@@ -5,7 +5,6 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable.Diagnostics;
 using ReleaseFunctions.Durable.Storage;
-using ReleaseFunctions.Durable.Worker;
 using P = Microsoft.DurableTask.Protobuf;
 
 namespace ReleaseFunctions.Durable.Embedded;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseFunctions.Durable.Diagnostics;
 using ReleaseFunctions.Durable.Storage;
-using ReleaseFunctions.Durable.Worker;
 using P = Microsoft.DurableTask.Protobuf;
 
 namespace ReleaseFunctions.Durable.Embedded;

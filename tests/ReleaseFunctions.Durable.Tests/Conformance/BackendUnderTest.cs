@@ -1,6 +1,5 @@
 namespace ReleaseFunctions.Durable.Tests.Conformance;
 
-// Inside the namespace, so the SDK's types win over the old engine's same-named ones in ReleaseFunctions.Durable.
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;

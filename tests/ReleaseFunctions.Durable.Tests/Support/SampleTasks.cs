@@ -1,6 +1,5 @@
 namespace ReleaseFunctions.Durable.Tests.Support;
 
-// Inside the namespace, so the SDK's types win over same-named ones in ReleaseFunctions.Durable.
 using System.Collections.Concurrent;
 using Microsoft.DurableTask;
 

@@ -1,4 +1,4 @@
-namespace ReleaseFunctions.Durable;
+namespace ReleaseFunctions.Durable.Storage;
 
 /// <summary>
 /// Filters for listing instances. Created-time bounds: <see cref="CreatedFrom"/> included, <see cref="CreatedTo"/> excluded.

@@ -1,4 +1,4 @@
-namespace ReleaseFunctions.Durable.Worker;
+namespace ReleaseFunctions.Durable.Embedded;
 
 /// <summary>
 /// Wakes one idle dispatcher when new work is written. Signals coalesce: while one is pending, more add nothing,
