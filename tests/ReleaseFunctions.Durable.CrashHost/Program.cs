@@ -6,6 +6,7 @@
 // tests run two of it on one PostgreSQL schema. The effects ledger is a SQLite file; each row records the process id.
 using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask;
+using ReleaseFunctions.Durable.Starting;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.DependencyInjection;

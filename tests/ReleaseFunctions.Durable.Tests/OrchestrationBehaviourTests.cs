@@ -1,6 +1,7 @@
 namespace ReleaseFunctions.Durable.Tests;
 
 using Microsoft.DurableTask;
+using ReleaseFunctions.Durable.Starting;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Durable.Tests.Support;

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using SdkClient = Microsoft.DurableTask.Client;
 
-namespace ReleaseFunctions.Durable;
+namespace ReleaseFunctions.Durable.Starting;
 
 /// <summary>
 /// Starting an instance id once, on any backend. The protocol leaves an id that exists to the backend: the

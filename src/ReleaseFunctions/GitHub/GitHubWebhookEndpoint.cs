@@ -1,3 +1,4 @@
+using ReleaseFunctions.Durable.Starting;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.DurableTask.Client;
@@ -147,7 +148,7 @@ public static partial class GitHubWebhookEndpoint
         var request = new ReleaseRequest(id.Repository, id.PullRequest, id.MergeCommitSha, services.Routing.Value.ServiceOf(id.Repository),
             start.Title, start.Author, start.MergedAt, start.Labels, start.InstallationId);
         // Once per merge commit: a second delivery of the same merge (a new delivery id) finds the release already there.
-        var started = await engine.StartOnceAsync(ReleaseWorkflow.OrchestratorName, request, id.InstanceId, cancellationToken);
+        var started = await engine.StartOnceAsync(ReleaseWorkflow.OrchestratorName, id.InstanceId, request, cancellationToken);
         if (started)
         {
             Log.ReleaseStarted(services.Logger, id.InstanceId, request.Service, start.DeliveryId);

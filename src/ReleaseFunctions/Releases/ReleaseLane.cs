@@ -1,3 +1,4 @@
+using ReleaseFunctions.Durable.Starting;
 using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -255,7 +256,7 @@ internal sealed class RequestLane(DurableTaskClient client) : TaskActivity<LaneE
     public override async Task<string> RunAsync(TaskActivityContext context, LaneEntry input)
     {
         var laneId = ReleaseLaneOrchestrator.InstanceIdFor(input.Service, input.Stage);
-        await client.StartOnceAsync(ReleaseLaneOrchestrator.Name, new LaneState(input.Service, input.Stage, null, []), laneId, CancellationToken.None);
+        await client.StartOnceAsync(ReleaseLaneOrchestrator.Name, laneId, new LaneState(input.Service, input.Stage, null, []), CancellationToken.None);
         await client.RaiseEventAsync(laneId, ReleaseLaneOrchestrator.RequestEvent, input.Request);
         return laneId;
     }

@@ -1,6 +1,7 @@
 namespace ReleaseFunctions.Durable.Tests.Conformance;
 
 using Microsoft.DurableTask;
+using ReleaseFunctions.Durable.Starting;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 

@@ -1,3 +1,4 @@
+using ReleaseFunctions.Durable.Starting;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Releases;
 
@@ -14,9 +15,9 @@ public sealed class ReleaseStartTests
         var id = request.Id.InstanceId;
 
         // Racing starts get past the existence check together: the backend's AlreadyExists tells them apart.
-        var started = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => h.Client.StartOnceAsync(ReleaseWorkflow.OrchestratorName, request, id, CancellationToken.None)));
+        var started = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => h.Client.StartOnceAsync(ReleaseWorkflow.OrchestratorName, id, request, CancellationToken.None)));
         await h.IdleAsync(id);
-        var later = await h.Client.StartOnceAsync(ReleaseWorkflow.OrchestratorName, request, id, CancellationToken.None);
+        var later = await h.Client.StartOnceAsync(ReleaseWorkflow.OrchestratorName, id, request, CancellationToken.None);
 
         Assert.Single(started, s => s);
         Assert.False(later);
