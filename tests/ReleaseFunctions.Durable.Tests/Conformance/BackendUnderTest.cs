@@ -170,10 +170,14 @@ public sealed class InProcessTestHostUnderTest : BackendUnderTest
     }
 
     public static async Task<InProcessTestHostUnderTest> StartAsync(Action<DurableTaskRegistry> tasks)
-        => new(await DurableTaskTestHost.StartAsync(tasks, new DurableTaskTestHostOptions
+    {
+        // Its sidecar logs every request at Information through its own default host, which reads this.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        return new(await DurableTaskTestHost.StartAsync(tasks, new DurableTaskTestHostOptions
         {
             LoggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)),
         }));
+    }
 
     public override ValueTask DisposeAsync() => _host.DisposeAsync();
 }
