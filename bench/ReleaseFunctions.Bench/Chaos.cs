@@ -432,7 +432,7 @@ internal static class Chaos
                 UseShellExecute = false,
             };
             start.ArgumentList.Add(appDll);
-            start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"; // the standalone host, on 127.0.0.1 only
             foreach (var (key, value) in settings)
             {
                 start.Environment[key] = value;
