@@ -256,7 +256,7 @@ internal sealed partial class EmbeddedTaskHubService : P.TaskHubSidecarService.T
         await _ready.EnsureAsync(cancellationToken);
         while (true)
         {
-            var changed = _signals.Completions.Current;
+            var changed = _signals.Changes.Current;
             var instance = await _store.GetInstanceAsync(request.InstanceId, request.GetInputsAndOutputs, cancellationToken);
             if (instance is null)
             {

@@ -82,7 +82,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
     private async Task DispatchAsync(
         WorkSignal signal,
         Func<WorkerStream, SemaphoreSlim> slots,
-        Func<WorkerStream, DateTimeOffset, Func<Task>, CancellationToken, Task<bool>> leaseAndRun,
+        Func<WorkerStream, SemaphoreSlim, DateTimeOffset, CancellationToken, Task<bool>> leaseAndRun,
         CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -107,7 +107,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
                 bool found;
                 try
                 {
-                    found = await leaseAndRun(worker, now, () => Task.FromResult(slot.Release()), stoppingToken);
+                    found = await leaseAndRun(worker, slot, now, stoppingToken);
                 }
                 catch
                 {
@@ -136,7 +136,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
         }
     }
 
-    private async Task<bool> LeaseEpisodeAsync(WorkerStream worker, DateTimeOffset now, Func<Task> releaseSlot, CancellationToken stoppingToken)
+    private async Task<bool> LeaseEpisodeAsync(WorkerStream worker, SemaphoreSlim slot, DateTimeOffset now, CancellationToken stoppingToken)
     {
         var item = await _store.TryLockNextOrchestrationAsync(now, _options.OrchestrationLease, stoppingToken);
         if (item is null)
@@ -152,7 +152,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
             }
             finally
             {
-                await releaseSlot();
+                slot.Release();
             }
         }, CancellationToken.None);
         return true;
@@ -228,7 +228,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
         // the leaser that saw them then found the instance busy.
         _signals.Orchestrations.Set();
 
-        _signals.Completions.Set(); // clients waiting for a start or a completion look again
+        _signals.Changes.Set(); // clients waiting for a start or a completion look again
     }
 
     private async Task AbandonAsync(OrchestrationWorkItem item)
@@ -267,7 +267,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
         return request;
     }
 
-    private async Task<bool> LeaseActivityAsync(WorkerStream worker, DateTimeOffset now, Func<Task> releaseSlot, CancellationToken stoppingToken)
+    private async Task<bool> LeaseActivityAsync(WorkerStream worker, SemaphoreSlim slot, DateTimeOffset now, CancellationToken stoppingToken)
     {
         var item = await _store.TryLockNextActivityAsync(now, _options.ActivityLease, stoppingToken);
         if (item is null)
@@ -283,7 +283,7 @@ internal sealed class WorkItemDispatcher : BackgroundService
             }
             finally
             {
-                await releaseSlot();
+                slot.Release();
             }
         }, CancellationToken.None);
         return true;

@@ -72,6 +72,6 @@ internal sealed class WorkSignals
     public WorkSignal Orchestrations { get; } = new();
     public WorkSignal Activities { get; } = new();
 
-    /// <summary>Set when an instance reaches a terminal state, for clients waiting on completion.</summary>
-    public BroadcastSignal Completions { get; } = new();
+    /// <summary>Set after every committed episode, for clients waiting for an instance to start or to finish.</summary>
+    public BroadcastSignal Changes { get; } = new();
 }
