@@ -28,8 +28,9 @@ public static class FunctionsWorkerComposition
         // workflow's JSON (web defaults, camelCase), which the extension takes from the worker's serializer.
         // ConfigureDurableExtension is what the extension's own startup code does when the worker runs from this
         // assembly; it is idempotent, and calling it here keeps the composition whole wherever it is built (tests).
+        // The two activities that call the engine's client are activity functions here (ReleaseLaneFunctions).
         builder.ConfigureDurableExtension();
-        builder.ConfigureDurableWorker().AddTasks(tasks => tasks.AddReleaseWorkflow());
+        builder.ConfigureDurableWorker().AddTasks(tasks => tasks.AddReleaseWorkflowForFunctions());
         builder.Services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
 
         // The OpenAPI document describes the app's minimal API definitions, as standalone. Here they are built into the

@@ -1,5 +1,4 @@
 using ReleaseFunctions.Durable.Starting;
-using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using ReleaseFunctions.Core.Audit;
@@ -70,7 +69,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
                 if (await HolderEndedAsync(context, holder!, requests.GetValueOrDefault(holder!)))
                 {
                     requests.Remove(holder!);
-                    holder = await GrantNextAsync(context, queue);
+                    holder = GrantNext(context, queue);
                 }
 
                 continue;
@@ -81,7 +80,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
                 requests.Remove(request.ReleaseInstanceId);
                 if (holder == request.ReleaseInstanceId)
                 {
-                    holder = await GrantNextAsync(context, queue);
+                    holder = GrantNext(context, queue);
                 }
                 else
                 {
@@ -105,14 +104,13 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
                 if (newer is not null)
                 {
                     var winner = requests[newer];
-                    await SignalAsync(context, new ReleaseSignal(request.ReleaseInstanceId, ReleaseEvents.Command,
-                        Stop(context, $"superseded: {winner.Version} ({newer}) was merged later, at {winner.MergedAt:u}"), null));
+                    Tell(context, request.ReleaseInstanceId, Stop(context, $"superseded: {winner.Version} ({newer}) was merged later, at {winner.MergedAt:u}"));
                     continue;
                 }
 
                 foreach (var older in inLane)
                 {
-                    await SignalAsync(context, new ReleaseSignal(older, ReleaseEvents.Command, Stop(context, $"superseded by {request.Version} ({request.ReleaseInstanceId}), merged later"), null));
+                    Tell(context, older, Stop(context, $"superseded by {request.Version} ({request.ReleaseInstanceId}), merged later"));
                 }
 
                 // Queued releases that were stopped are forgotten now; the holder leaves when it has moved its traffic back.
@@ -128,7 +126,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
             if (holder is null)
             {
                 holder = request.ReleaseInstanceId;
-                await GrantAsync(context, holder);
+                Grant(context, holder);
             }
             else
             {
@@ -166,7 +164,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
         string status;
         try
         {
-            status = await context.CallActivityAsync<string>(nameof(ReadReleaseRuntime), holder, Retry);
+            status = await context.CallActivityAsync<string>(ReadReleaseRuntimeActivity.Name, holder, Retry);
         }
         catch (TaskFailedException)
         {
@@ -193,7 +191,7 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
         return true;
     }
 
-    private static async Task<string?> GrantNextAsync(TaskOrchestrationContext context, List<string> queue)
+    private static string? GrantNext(TaskOrchestrationContext context, List<string> queue)
     {
         if (queue.Count == 0)
         {
@@ -202,62 +200,47 @@ internal sealed class ReleaseLaneOrchestrator : TaskOrchestrator<LaneState, Lane
 
         var next = queue[0];
         queue.RemoveAt(0);
-        await GrantAsync(context, next);
+        Grant(context, next);
         return next;
     }
 
     private static ReleaseCommand Stop(TaskOrchestrationContext context, string reason)
         => new(ReleaseCommandKind.Abort, "release-lane", "release-lane", context.CurrentUtcDateTime, reason);
 
-    private static Task GrantAsync(TaskOrchestrationContext context, string release)
-        => SignalAsync(context, new ReleaseSignal(release, GrantedEvent, null, context.InstanceId));
+    /// <summary>
+    /// Grants and stops are events sent by the orchestration itself (the backend delivers them with its commit; an
+    /// instance that no longer exists gets nothing). Sending twice is harmless: a grant carries the lane's id and a
+    /// stop is idempotent in effect.
+    /// </summary>
+    private static void Grant(TaskOrchestrationContext context, string release) => context.SendEvent(release, GrantedEvent, context.InstanceId);
 
-    private static async Task SignalAsync(TaskOrchestrationContext context, ReleaseSignal signal)
-    {
-        try
-        {
-            await context.CallActivityAsync<bool>(nameof(SignalRelease), signal, Retry);
-        }
-        catch (TaskFailedException)
-        {
-            // A release that was not told is found by the holder watch (a grant) or keeps its own course (a stop).
-        }
-    }
+    private static void Tell(TaskOrchestrationContext context, string release, ReleaseCommand command) => context.SendEvent(release, ReleaseEvents.Command, command);
 
     private static string Sanitise(string text)
         => new(text.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' ? c : '-').ToArray());
 }
 
-/// <summary>An event for a release: a command (from its lane) or a lane grant (the lane's id).</summary>
-public sealed record ReleaseSignal(string InstanceId, string EventName, ReleaseCommand? Command, string? LaneId);
-
-/// <summary>Raises an event on another instance. Raising twice is harmless: grants carry the lane id and commands are idempotent in effect.</summary>
-internal sealed class SignalRelease(DurableTaskClient client) : TaskActivity<ReleaseSignal, bool>
-{
-    public override async Task<bool> RunAsync(TaskActivityContext context, ReleaseSignal input)
-    {
-        try
-        {
-            await client.RaiseEventAsync(input.InstanceId, input.EventName, (object?)input.Command ?? input.LaneId);
-            return true;
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
-        {
-            return false; // purged meanwhile: nobody to tell
-        }
-    }
-}
-
 public sealed record LaneEntry(string Service, string Stage, LaneRequest Request);
 
 /// <summary>Sends a release's request to its service's lane for a stage, starting the lane the first time.</summary>
-internal sealed class RequestLane(DurableTaskClient client) : TaskActivity<LaneEntry, string>
+/// <remarks>
+/// One of the workflow's two calls on its engine's client (with <see cref="ReadReleaseRuntimeActivity"/>). Standalone, the
+/// client is a service; the Functions worker has none in its services (the host hands it to a function as a
+/// <c>[DurableClient]</c> binding), so there this runs as the activity function <c>ReleaseLaneFunctions.RequestLane</c>.
+/// </remarks>
+internal sealed class RequestLaneActivity(DurableTaskClient client) : TaskActivity<LaneEntry, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, LaneEntry input)
+    public const string Name = "RequestLane";
+
+    public override Task<string> RunAsync(TaskActivityContext context, LaneEntry input) => SendAsync(client, input, CancellationToken.None);
+
+    /// <summary>Returns the lane's instance id, which the lane's grant carries.</summary>
+    public static async Task<string> SendAsync(DurableTaskClient client, LaneEntry input, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var laneId = ReleaseLaneOrchestrator.InstanceIdFor(input.Service, input.Stage);
-        await client.StartOnceAsync(ReleaseLaneOrchestrator.Name, laneId, new LaneState(input.Service, input.Stage, null, []), CancellationToken.None);
-        await client.RaiseEventAsync(laneId, ReleaseLaneOrchestrator.RequestEvent, input.Request);
+        await client.StartOnceAsync(ReleaseLaneOrchestrator.Name, laneId, new LaneState(input.Service, input.Stage, null, []), cancellationToken);
+        await client.RaiseEventAsync(laneId, ReleaseLaneOrchestrator.RequestEvent, input.Request, cancellationToken);
         return laneId;
     }
 }
@@ -266,10 +249,15 @@ internal sealed class RequestLane(DurableTaskClient client) : TaskActivity<LaneE
 public sealed record StrandedRelease(string ReleaseInstanceId, string Lane, string EndedAs, TargetSpec Target);
 
 /// <summary>How an orchestration stands in the engine (its runtime status by name, or "Missing"), so a lane can tell a dead holder.</summary>
-internal sealed class ReadReleaseRuntime(DurableTaskClient client) : TaskActivity<string, string>
+/// <remarks>On the Functions worker this runs as the activity function <c>ReleaseLaneFunctions.ReadReleaseRuntime</c> (see <see cref="RequestLaneActivity"/>).</remarks>
+internal sealed class ReadReleaseRuntimeActivity(DurableTaskClient client) : TaskActivity<string, string>
 {
-    public override async Task<string> RunAsync(TaskActivityContext context, string input)
-        => (await client.GetInstanceAsync(input))?.RuntimeStatus.ToString() ?? "Missing";
+    public const string Name = "ReadReleaseRuntime";
+
+    public override Task<string> RunAsync(TaskActivityContext context, string input) => ReadAsync(client, input, CancellationToken.None);
+
+    public static async Task<string> ReadAsync(DurableTaskClient client, string instanceId, CancellationToken cancellationToken)
+        => (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken))?.RuntimeStatus.ToString() ?? "Missing";
 }
 
 /// <summary>

@@ -20,7 +20,7 @@ internal sealed class ReleaseLaneTurn(ReleaseRun run, ReleaseTrail trail, Releas
         string laneId;
         try
         {
-            laneId = await run.Context.CallActivityAsync<string>(nameof(RequestLane), new LaneEntry(run.Request.Service, stage.Name, request), ReleaseRun.IoRetry);
+            laneId = await run.Context.CallActivityAsync<string>(RequestLaneActivity.Name, new LaneEntry(run.Request.Service, stage.Name, request), ReleaseRun.IoRetry);
         }
         catch (TaskFailedException ex)
         {
@@ -72,7 +72,7 @@ internal sealed class ReleaseLaneTurn(ReleaseRun run, ReleaseTrail trail, Releas
         var request = new LaneRequest(false, run.InstanceId, run.Request.Version, run.Policy.Concurrency, run.Request.MergedAt);
         try
         {
-            await run.Context.CallActivityAsync<string>(nameof(RequestLane), new LaneEntry(run.Request.Service, stage, request), ReleaseRun.IoRetry);
+            await run.Context.CallActivityAsync<string>(RequestLaneActivity.Name, new LaneEntry(run.Request.Service, stage, request), ReleaseRun.IoRetry);
         }
         catch (TaskFailedException ex)
         {

@@ -20,13 +20,10 @@ public static class ReleaseWorkflow
     /// <summary>The activities by name, each created from DI per call.</summary>
     internal static IReadOnlyList<(string Name, Type Type)> Activities { get; } =
     [
-        (nameof(RequestLane), typeof(RequestLane)),
-        (nameof(SignalRelease), typeof(SignalRelease)),
         (nameof(RescueStrandedRelease), typeof(RescueStrandedRelease)),
         (nameof(ResolveReleasePolicy), typeof(ResolveReleasePolicy)),
         (nameof(ShiftTraffic), typeof(ShiftTraffic)),
         (nameof(ReadTraffic), typeof(ReadTraffic)),
-        (nameof(ReadReleaseRuntime), typeof(ReadReleaseRuntime)),
         (nameof(MeasureGate), typeof(MeasureGate)),
         (nameof(ReadErrorBudget), typeof(ReadErrorBudget)),
         (nameof(ResolveApproverTeams), typeof(ResolveApproverTeams)),
@@ -34,19 +31,35 @@ public static class ReleaseWorkflow
         (nameof(PublishReleaseStatus), typeof(PublishReleaseStatus)),
     ];
 
+    /// <summary>
+    /// The activities that call the workflow's engine through its <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/>.
+    /// Standalone the client is a service; the Functions worker's services have none (the host binds it to functions
+    /// only, azure-functions-durable-extension #2736), so there they are activity functions taking a
+    /// <c>[DurableClient]</c> (<see cref="Functions.ReleaseLaneFunctions"/>) and are left out of the registry.
+    /// </summary>
+    internal static IReadOnlyList<(string Name, Type Type)> EngineActivities { get; } =
+    [
+        (RequestLaneActivity.Name, typeof(RequestLaneActivity)),
+        (ReadReleaseRuntimeActivity.Name, typeof(ReadReleaseRuntimeActivity)),
+    ];
+
+    /// <summary>Registers the whole workflow, for a host whose services include the workflow's <c>DurableTaskClient</c> (standalone).</summary>
     public static DurableTaskRegistry AddReleaseWorkflow(this DurableTaskRegistry registry) => registry.AddReleaseWorkflow(decorateActivity: null);
+
+    /// <summary>Registers the workflow without <see cref="EngineActivities"/>, which the Functions worker runs as activity functions.</summary>
+    internal static DurableTaskRegistry AddReleaseWorkflowForFunctions(this DurableTaskRegistry registry) => registry.AddReleaseWorkflow(decorateActivity: null, engineActivities: false);
 
     /// <summary>
     /// Registers the workflow; <paramref name="decorateActivity"/> wraps every activity created (given its name), for
     /// telemetry or, in tests, injected faults.
     /// </summary>
-    internal static DurableTaskRegistry AddReleaseWorkflow(this DurableTaskRegistry registry, Func<string, ITaskActivity, ITaskActivity>? decorateActivity)
+    internal static DurableTaskRegistry AddReleaseWorkflow(this DurableTaskRegistry registry, Func<string, ITaskActivity, ITaskActivity>? decorateActivity, bool engineActivities = true)
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .AddOrchestrator<ReleaseOrchestrator>(OrchestratorName)
             .AddOrchestrator<ReleaseLaneOrchestrator>(ReleaseLaneOrchestrator.Name);
-        foreach (var (name, type) in Activities)
+        foreach (var (name, type) in engineActivities ? [.. Activities, .. EngineActivities] : Activities)
         {
             registry.AddActivity(name, services =>
             {

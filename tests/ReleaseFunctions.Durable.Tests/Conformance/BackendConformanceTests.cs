@@ -103,6 +103,34 @@ public sealed class BackendConformanceTests
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task An_event_sent_by_an_orchestration_reaches_the_other_instance_and_one_to_a_missing_id_is_dropped(string backend)
+    {
+        // How a release's lane grants and stops releases: no client inside the orchestration, only its own send.
+        await using var host = await StartAsync(backend, r => r
+            .AddOrchestratorFunc<string, string>("Sender", async (context, target) =>
+            {
+                context.SendEvent("nobody-has-this-id", "grant", "lost");
+                context.SendEvent(target, "grant", context.InstanceId);
+                return await context.WaitForExternalEvent<string>("thanks");
+            })
+            .AddOrchestratorFunc<object?, string>("Receiver", async (context, _) =>
+            {
+                var from = await context.WaitForExternalEvent<string>("grant");
+                context.SendEvent(from, "thanks", $"granted by {from}");
+                return from;
+            }));
+
+        var receiver = await host.Client.ScheduleNewOrchestrationInstanceAsync("Receiver");
+        await host.ReachAsync(receiver, OrchestrationRuntimeStatus.Running);
+        var sender = await host.Client.ScheduleNewOrchestrationInstanceAsync("Sender", receiver);
+
+        Assert.Equal(sender, (await host.FinishAsync(receiver)).ReadOutputAs<string>());
+        Assert.Equal($"granted by {sender}", (await host.FinishAsync(sender)).ReadOutputAs<string>());
+        Assert.Null(await host.Client.GetInstanceAsync("nobody-has-this-id"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task WhenAny_of_an_event_and_a_timer_takes_whichever_comes_first_and_the_loser_is_cancelled(string backend)
     {
         await using var host = await StartAsync(backend, r => r

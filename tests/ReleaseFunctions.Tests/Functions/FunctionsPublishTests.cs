@@ -29,7 +29,7 @@ public sealed class FunctionsPublishTests(FunctionsPublishTests.Published publis
             var bindings = metadata[function!.Name];
             foreach (var parameter in method.GetParameters())
             {
-                switch (parameter.GetCustomAttributes().FirstOrDefault(a => a is HttpTriggerAttribute or TimerTriggerAttribute or DurableClientAttribute))
+                switch (parameter.GetCustomAttributes().FirstOrDefault(a => a is HttpTriggerAttribute or TimerTriggerAttribute or ActivityTriggerAttribute or DurableClientAttribute))
                 {
                     case HttpTriggerAttribute http:
                         var trigger = Binding(bindings, "httpTrigger", function.Name);
@@ -40,6 +40,9 @@ public sealed class FunctionsPublishTests(FunctionsPublishTests.Published publis
                         break;
                     case TimerTriggerAttribute timer:
                         Assert.Equal(timer.Schedule, (string?)Binding(bindings, "timerTrigger", function.Name)["schedule"]);
+                        break;
+                    case ActivityTriggerAttribute:
+                        Assert.Equal("in", ((string?)Binding(bindings, "activityTrigger", function.Name)["direction"])?.ToLowerInvariant());
                         break;
                     case DurableClientAttribute:
                         Assert.Equal("in", ((string?)Binding(bindings, "durableClient", function.Name)["direction"])?.ToLowerInvariant());

@@ -86,6 +86,12 @@ public sealed class FunctionsWorkerTests
         {
             Assert.Contains("activityTrigger", triggers[name], StringComparison.Ordinal);
         }
+
+        // Those are [Function]s in functions.metadata (ReleaseLaneFunctions), listed once.
+        foreach (var (name, _) in ReleaseWorkflow.EngineActivities)
+        {
+            Assert.DoesNotContain(name, triggers.Keys);
+        }
     }
 
     [Theory]

@@ -63,7 +63,7 @@ public sealed class ReleaseFaultMatrixTests
     [
         ([nameof(ResolveReleasePolicy)], [BeforeFirstShift]),
         ([nameof(ReadErrorBudget)], [BeforeFirstShift]),
-        ([nameof(RequestLane)], EveryPoint),
+        ([RequestLaneActivity.Name], EveryPoint),
         ([nameof(ShiftTraffic)], EveryPoint),
         ([nameof(ShiftTraffic), nameof(ReadTraffic)], EveryPoint),
         ([nameof(MeasureGate)], [BeforeFirstShift, MidSoak, DuringGate, DuringApprovalWait]),
