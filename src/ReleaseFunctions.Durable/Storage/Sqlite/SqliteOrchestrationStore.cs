@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
@@ -18,6 +19,9 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     private readonly string _path;
     private readonly string _connectionString;
     private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Clients' writes (start, raise, purge): the writer takes them before the workers' backlog (see <see cref="WriteAsync"/>).</summary>
+    private readonly ConcurrentQueue<WriteRequest> _clientWrites = new();
     private Task? _writerLoop;
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private SqliteConnection? _writer;
@@ -188,7 +192,7 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     }
 
     public async Task<bool> CreateInstanceAsync(NewInstance instance, CancellationToken cancellationToken)
-        => await WriteAsync(async (c, tx) => await InsertInstanceAsync(c, tx, instance, cancellationToken), cancellationToken);
+        => await WriteAsync(async (c, tx) => await InsertInstanceAsync(c, tx, instance, cancellationToken), cancellationToken, fromClient: true);
 
     private static async Task<bool> InsertInstanceAsync(SqliteConnection c, SqliteTransaction tx, NewInstance instance, CancellationToken cancellationToken)
     {
@@ -223,7 +227,7 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
 
             await InsertMessageAsync(c, tx, instanceId, message, visibleAt, cancellationToken);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, fromClient: true);
 
     private static Task<int> InsertMessageAsync(SqliteConnection c, SqliteTransaction tx, string instanceId, HistoryEvent message, DateTimeOffset visibleAt, CancellationToken cancellationToken)
         => ExecuteAsync(c, "INSERT INTO inbox (instance_id, kind, message, visible_at) VALUES ($id, $kind, $message, $visible)", cancellationToken, tx,
@@ -499,7 +503,7 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     }
 
     public async Task<bool> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken)
-        => await WriteAsync(async (c, tx) => await PurgeAsync(c, tx, instanceId, cancellationToken), cancellationToken);
+        => await WriteAsync(async (c, tx) => await PurgeAsync(c, tx, instanceId, cancellationToken), cancellationToken, fromClient: true);
 
     public async Task<int> PurgeInstancesAsync(DateTimeOffset from, DateTimeOffset to, IReadOnlyCollection<OrchestrationRuntimeStatus> statuses, CancellationToken cancellationToken)
     {
@@ -562,7 +566,12 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
         _ownerLock = null;
     }
 
-    private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a write for the writer. A client's write (<paramref name="fromClient"/>: a start, a raised event, a purge)
+    /// goes into the next transaction, ahead of whatever the workers have queued: whoever waits on it (a webhook
+    /// being acknowledged) waits for one commit, not for a busy engine's backlog.
+    /// </summary>
+    private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken, bool fromClient = false)
     {
         if (_writer is null)
         {
@@ -570,7 +579,13 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
         }
 
         var request = new WriteRequest<T>(work, cancellationToken);
-        if (!_writes.Writer.TryWrite(request))
+        if (fromClient)
+        {
+            _clientWrites.Enqueue(request);
+        }
+
+        // For a client's write, a wake-up that the writer skips (it finds the write in the client queue first).
+        if (!_writes.Writer.TryWrite(fromClient ? WakeUp.Instance : request))
         {
             throw new ObjectDisposedException(nameof(SqliteOrchestrationStore), "The SQLite store has been disposed.");
         }
@@ -586,17 +601,22 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     private async Task RunWriterAsync(SqliteConnection writer)
     {
         var batch = new List<WriteRequest>(MaxWritesPerTransaction);
-        while (await _writes.Reader.WaitToReadAsync())
+        var lastWasClients = false;
+        // A client's wake-up may be taken in a workers' turn, so clients' writes waiting are work enough to go on.
+        while (!_clientWrites.IsEmpty || await _writes.Reader.WaitToReadAsync())
         {
+            // Clients' writes commit in a transaction of their own, so a client waits for its own commit only; the
+            // workers' writes get every other transaction, so a stream of clients never starves them.
             batch.Clear();
-            while (batch.Count < MaxWritesPerTransaction && _writes.Reader.TryRead(out var next))
+            var clientsTurn = !lastWasClients;
+            Take(batch, clientsTurn);
+            if (batch.Count == 0)
             {
-                if (!next.IsCancelled)
-                {
-                    batch.Add(next);
-                }
+                clientsTurn = !clientsTurn;
+                Take(batch, clientsTurn);
             }
 
+            lastWasClients = clientsTurn && batch.Count > 0;
             if (batch.Count == 0)
             {
                 continue;
@@ -638,6 +658,32 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     }
 
     private const int MaxWritesPerTransaction = 64;
+
+    /// <summary>Fills <paramref name="batch"/> from the clients' queue or the workers' channel, leaving out writes whose callers gave up.</summary>
+    private void Take(List<WriteRequest> batch, bool fromClients)
+    {
+        while (batch.Count < MaxWritesPerTransaction && (fromClients ? _clientWrites.TryDequeue(out var next) : _writes.Reader.TryRead(out next)))
+        {
+            if (!next.IsCancelled)
+            {
+                batch.Add(next);
+            }
+        }
+    }
+
+    /// <summary>Stands in the write channel for a client's write, which waits in the client queue.</summary>
+    private sealed class WakeUp : WriteRequest
+    {
+        public static readonly WakeUp Instance = new();
+
+        public override bool IsCancelled => true; // never run
+
+        public override Task<bool> RunAsync(SqliteConnection connection, SqliteTransaction tx) => throw new InvalidOperationException("A wake-up is not a write.");
+
+        public override void Publish(Exception? transactionFailure)
+        {
+        }
+    }
 
     private abstract class WriteRequest
     {
