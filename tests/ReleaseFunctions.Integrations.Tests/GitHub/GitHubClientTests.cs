@@ -19,7 +19,9 @@ public sealed class GitHubClientTests
         var request = Assert.Single(server.Requests);
         Assert.Equal("application/vnd.github+json", request.Header("Accept"));
         Assert.Equal("2022-11-28", request.Header("X-GitHub-Api-Version"));
-        Assert.Equal("ReleaseFunctions-test", request.Header("User-Agent"));
+        // Octokit puts its platform and version after the configured product.
+        Assert.StartsWith("ReleaseFunctions-test (", request.Header("User-Agent"));
+        Assert.Contains("Octokit.net", request.Header("User-Agent"));
         Assert.Equal("Bearer ghp_test-token", request.Header("Authorization"));
         Assert.StartsWith("application/json", request.Header("Content-Type"));
         Assert.Equal("hi", JsonNode.Parse(request.Body)!["body"]!.GetValue<string>());
@@ -140,7 +142,10 @@ public sealed class GitHubClientTests
         var updated = JsonNode.Parse(server.RequestsTo("PATCH", ".*")[0].Body)!;
         Assert.Equal("completed", updated["status"]!.GetValue<string>());
         Assert.Equal("timed_out", updated["conclusion"]!.GetValue<string>());
-        Assert.Equal(TestClock.ShiftTimestamps("2026-11-23T14:30:00+00:00"), updated["completed_at"]!.GetValue<string>());
+        // Octokit writes UTC instants with a 'Z' (ISO 8601 as GitHub documents it); the instant is the fake clock's.
+        Assert.Equal(DateTimeOffset.Parse(TestClock.ShiftTimestamps("2026-11-23T14:30:00+00:00"), System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(updated["completed_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.EndsWith("Z", updated["completed_at"]!.GetValue<string>());
         Assert.Null(updated["head_sha"]);
         Assert.Throws<ArgumentException>(() => new CheckRunReport("release", CheckRunStatus.Completed, null, "t", "s"));
     }
@@ -258,5 +263,6 @@ public sealed class GitHubClientTests
         Assert.Contains("AppPrivateKeyPem", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { AppId = 1 }, clock)).Message);
         Assert.Contains("PEM RSA private key", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { AppId = 1, AppPrivateKeyPem = "not a key" }, clock)).Message);
         Assert.Contains("MaxRetryAttempts", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { Token = "t", MaxRetryAttempts = 50 }, clock)).Message);
+        Assert.Contains("GitHub:UserAgent", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { Token = "t", UserAgent = "Release Functions" }, clock)).Message);
     }
 }

@@ -113,6 +113,24 @@ public sealed class GitHubResilienceTests
     }
 
     [Fact]
+    public async Task Cancelling_the_caller_ends_a_rate_limit_wait()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", Comment, _ => new FakeAnswer(403, """{"message":"You have exceeded a secondary rate limit."}""", new Dictionary<string, string> { ["Retry-After"] = "30" }));
+        var clock = new TestTimeProvider(WebhookTestKit.Start); // timers elapse only when the test moves the clock
+        using var client = TokenClient(server, clock);
+        using var cancellation = new CancellationTokenSource();
+
+        // Octokit's calls take no token: the client's token still has to reach the retry handler's wait.
+        var call = client.PostCommentAsync(Repo, 42, "hi", null, cancellation.Token);
+        await clock.WhenTimersArmedAsync();
+        cancellation.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
     public async Task A_host_that_refuses_connections_ends_unavailable()
     {
         int port;
