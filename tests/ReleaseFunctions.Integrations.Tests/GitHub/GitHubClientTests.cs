@@ -197,7 +197,11 @@ public sealed class GitHubClientTests
 
         var callback = new Uri(server.BaseAddress, "repos/Contoso/checkout-api/actions/runs/7012345678/deployment_protection_rule");
         await client.ReviewDeploymentProtectionRuleAsync(callback, "production", approve: false, "error rate 4.1% > 1%", null, default);
-        var review = JsonNode.Parse(Assert.Single(server.Requests).Body)!;
+        var posted = Assert.Single(server.Requests);
+        Assert.Equal("Bearer ghp_test-token", posted.Header("Authorization"));
+        Assert.StartsWith("application/json", posted.Header("Content-Type"));
+        Assert.Equal("application/vnd.github+json", posted.Header("Accept"));
+        var review = JsonNode.Parse(posted.Body)!;
         Assert.Equal("production", review["environment_name"]!.GetValue<string>());
         Assert.Equal("rejected", review["state"]!.GetValue<string>());
         Assert.Equal("error rate 4.1% > 1%", review["comment"]!.GetValue<string>());

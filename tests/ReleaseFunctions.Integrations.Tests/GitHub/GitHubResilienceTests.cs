@@ -131,6 +131,21 @@ public sealed class GitHubResilienceTests
     }
 
     [Fact]
+    public async Task Octokits_real_time_bound_on_a_whole_call_is_lifted_so_waits_are_bounded_by_the_options()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("GET", "/zen", _ => FakeAnswer.Ok("\"Keep it logically awesome.\""));
+        using var http = new Integrations.GitHub.Client.GitHubHttp(new HttpClient(), new Integrations.GitHub.Client.GitHubClientOptions { Token = "t" }, Clock());
+        var request = new Octokit.Internal.Request { Method = HttpMethod.Get, BaseAddress = server.BaseAddress, Endpoint = new Uri("zen", UriKind.Relative) };
+        Assert.Equal(TimeSpan.FromSeconds(100), request.Timeout); // Octokit's default: retries and a 2-minute rate-limit wait would not fit
+
+        var response = await http.Send(request, default);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(TimeSpan.Zero, request.Timeout);
+    }
+
+    [Fact]
     public async Task A_host_that_refuses_connections_ends_unavailable()
     {
         int port;

@@ -364,7 +364,7 @@ public sealed class GitHubClient : IDisposable
         {
             return null;
         }
-        catch (Exception e) when (e is not ArgumentException)
+        catch (Exception e)
         {
             if (e is AuthorizationException && installationId is { } id)
             {
