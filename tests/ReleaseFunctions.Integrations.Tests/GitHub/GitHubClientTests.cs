@@ -118,6 +118,10 @@ public sealed class GitHubClientTests
 
         var missing = await client.GetPolicyFileAsync(Repo, "def456", null, default);
         Assert.Equal(new PolicyFileMissing(".github/release-policy.yml", "def456"), missing);
+
+        // A ref is one query value however it is spelled.
+        Assert.IsType<PolicyFileMissing>(await client.GetPolicyFileAsync(Repo, "hotfix+1&x", null, default));
+        Assert.EndsWith("?ref=hotfix%2B1%26x", server.Requests[^1].Query);
     }
 
     [Fact]
@@ -256,6 +260,30 @@ public sealed class GitHubClientTests
         var e = await Assert.ThrowsAsync<IntegrationException>(() => client.PostCommentAsync(Repo, 42, "hi", null, default));
         Assert.Equal(IntegrationFailureKind.MalformedResponse, e.Kind);
         Assert.Contains("'id'", e.Message);
+    }
+
+    [Fact]
+    public async Task An_answer_that_is_not_JSON_is_a_malformed_response()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", ".*", _ => FakeAnswer.Created("""{"id":7,"body":"""));
+        using var client = TokenClient(server, Clock());
+
+        var e = await Assert.ThrowsAsync<IntegrationException>(() => client.PostCommentAsync(Repo, 42, "hi", null, default));
+        Assert.Equal(IntegrationFailureKind.MalformedResponse, e.Kind);
+        Assert.Contains("POST /repos/Contoso/checkout-api/issues/42/comments answered not with the documented JSON", e.Message);
+    }
+
+    [Fact]
+    public async Task A_policy_path_that_is_a_directory_is_a_malformed_response_naming_it()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("GET", ".*/contents/.*", _ => FakeAnswer.Ok("""[{"type":"file","name":"a.yml","path":"a","sha":"1"},{"type":"file","name":"b.yml","path":"b","sha":"2"}]"""));
+        using var client = TokenClient(server, Clock());
+
+        var e = await Assert.ThrowsAsync<IntegrationException>(() => client.GetPolicyFileAsync(Repo, "abc123", null, default));
+        Assert.Equal(IntegrationFailureKind.MalformedResponse, e.Kind);
+        Assert.Contains(".github/release-policy.yml at 'abc123' in Contoso/checkout-api is a directory of 2 entries", e.Message);
     }
 
     [Fact]
