@@ -177,6 +177,30 @@ public sealed class GitHubClientTests
     }
 
     [Fact]
+    public async Task Every_deployment_state_and_check_conclusion_is_sent_as_GitHub_spells_it()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", ".*/deployments/1/statuses", _ => FakeAnswer.Created("""{"id":5}"""))
+              .On("PATCH", ".*/check-runs/4", _ => FakeAnswer.Ok("""{"id":4}"""));
+        using var client = TokenClient(server, Clock());
+
+        foreach (var state in Enum.GetValues<DeploymentState>())
+        {
+            await client.CreateDeploymentStatusAsync(Repo, 1, state, null, null, null, null, default);
+        }
+
+        foreach (var conclusion in Enum.GetValues<CheckRunConclusion>())
+        {
+            await client.UpdateCheckRunAsync(Repo, 4, new CheckRunReport("release", CheckRunStatus.Completed, conclusion, "t", "s"), null, default);
+        }
+
+        Assert.Equal(["queued", "pending", "in_progress", "success", "failure", "error", "inactive"],
+            server.RequestsTo("POST", ".*/statuses").Select(r => JsonNode.Parse(r.Body)!["state"]!.GetValue<string>()));
+        Assert.Equal(["success", "failure", "neutral", "cancelled", "timed_out", "action_required", "skipped"],
+            server.RequestsTo("PATCH", ".*/check-runs/4").Select(r => JsonNode.Parse(r.Body)!["conclusion"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Team_membership_counts_only_when_active()
     {
         await using var server = await FakeGitHubServer.StartAsync();

@@ -410,37 +410,13 @@ public sealed class GitHubClient : IDisposable
 
     private DateTimeOffset? CompletedAt(CheckRunReport report) => report.Status == CheckRunStatus.Completed ? _time.GetUtcNow() : null;
 
-    private static CheckStatus Wire(CheckRunStatus status) => status switch
-    {
-        CheckRunStatus.Queued => CheckStatus.Queued,
-        CheckRunStatus.InProgress => CheckStatus.InProgress,
-        _ => CheckStatus.Completed,
-    };
+    // The port's enums name their values as Octokit's do (Octokit writes GitHub's snake_case spelling).
+    private static CheckStatus Wire(CheckRunStatus status) => Enum.Parse<CheckStatus>(status.ToString());
 
-    private static StringEnum<CheckConclusion>? Wire(CheckRunConclusion? conclusion) => conclusion switch
-    {
-        null => null,
-        CheckRunConclusion.Success => CheckConclusion.Success,
-        CheckRunConclusion.Failure => CheckConclusion.Failure,
-        CheckRunConclusion.Neutral => CheckConclusion.Neutral,
-        CheckRunConclusion.Cancelled => CheckConclusion.Cancelled,
-        CheckRunConclusion.TimedOut => CheckConclusion.TimedOut,
-        CheckRunConclusion.ActionRequired => CheckConclusion.ActionRequired,
-        CheckRunConclusion.Skipped => CheckConclusion.Skipped,
-        _ => throw new ArgumentOutOfRangeException(nameof(conclusion), conclusion, "Unknown check run conclusion."),
-    };
+    private static StringEnum<CheckConclusion>? Wire(CheckRunConclusion? conclusion) =>
+        conclusion is { } value ? Enum.Parse<CheckConclusion>(value.ToString()) : null;
 
-    private static global::Octokit.DeploymentState Wire(DeploymentState state) => state switch
-    {
-        DeploymentState.Queued => global::Octokit.DeploymentState.Queued,
-        DeploymentState.Pending => global::Octokit.DeploymentState.Pending,
-        DeploymentState.InProgress => global::Octokit.DeploymentState.InProgress,
-        DeploymentState.Success => global::Octokit.DeploymentState.Success,
-        DeploymentState.Failure => global::Octokit.DeploymentState.Failure,
-        DeploymentState.Error => global::Octokit.DeploymentState.Error,
-        DeploymentState.Inactive => global::Octokit.DeploymentState.Inactive,
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown deployment state."),
-    };
+    private static global::Octokit.DeploymentState Wire(DeploymentState state) => Enum.Parse<global::Octokit.DeploymentState>(state.ToString());
 
     private static string Limit(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }
