@@ -28,6 +28,21 @@ public sealed class GitHubClientTests
     }
 
     [Fact]
+    public async Task A_GitHub_Enterprise_base_address_keeps_its_path_in_every_call_and_message()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", "/api/v3/repos/Contoso/checkout-api/issues/42/comments", _ => FakeAnswer.Created("""{"id":7}"""))
+              .On("POST", "/api/v3/repos/Contoso/checkout-api/issues", _ => new FakeAnswer(422, """{"message":"Validation Failed"}"""));
+        using var client = TokenClient(server, Clock(), o => o.BaseAddress = new Uri(server.BaseAddress, "api/v3"));
+
+        Assert.Equal(7, await client.PostCommentAsync(Repo, 42, "hi", null, default));
+        var refused = await Assert.ThrowsAsync<IntegrationException>(() => client.OpenIssueAsync(Repo, "review", "body", [], null, default));
+
+        Assert.Contains("POST /api/v3/repos/Contoso/checkout-api/issues answered 422", refused.Message);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
     public async Task The_status_comment_is_created_once_then_edited_in_place()
     {
         await using var server = await FakeGitHubServer.StartAsync();
