@@ -19,10 +19,27 @@ public sealed class GitHubClientTests
         var request = Assert.Single(server.Requests);
         Assert.Equal("application/vnd.github+json", request.Header("Accept"));
         Assert.Equal("2022-11-28", request.Header("X-GitHub-Api-Version"));
-        Assert.Equal("ReleaseFunctions-test", request.Header("User-Agent"));
+        // Octokit puts its platform and version after the configured product.
+        Assert.StartsWith("ReleaseFunctions-test (", request.Header("User-Agent"));
+        Assert.Contains("Octokit.net", request.Header("User-Agent"));
         Assert.Equal("Bearer ghp_test-token", request.Header("Authorization"));
         Assert.StartsWith("application/json", request.Header("Content-Type"));
         Assert.Equal("hi", JsonNode.Parse(request.Body)!["body"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_GitHub_Enterprise_base_address_keeps_its_path_in_every_call_and_message()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", "/api/v3/repos/Contoso/checkout-api/issues/42/comments", _ => FakeAnswer.Created("""{"id":7}"""))
+              .On("POST", "/api/v3/repos/Contoso/checkout-api/issues", _ => new FakeAnswer(422, """{"message":"Validation Failed"}"""));
+        using var client = TokenClient(server, Clock(), o => o.BaseAddress = new Uri(server.BaseAddress, "api/v3"));
+
+        Assert.Equal(7, await client.PostCommentAsync(Repo, 42, "hi", null, default));
+        var refused = await Assert.ThrowsAsync<IntegrationException>(() => client.OpenIssueAsync(Repo, "review", "body", [], null, default));
+
+        Assert.Contains("POST /api/v3/repos/Contoso/checkout-api/issues answered 422", refused.Message);
+        Assert.Equal(2, server.Requests.Count);
     }
 
     [Fact]
@@ -116,6 +133,10 @@ public sealed class GitHubClientTests
 
         var missing = await client.GetPolicyFileAsync(Repo, "def456", null, default);
         Assert.Equal(new PolicyFileMissing(".github/release-policy.yml", "def456"), missing);
+
+        // A ref is one query value however it is spelled.
+        Assert.IsType<PolicyFileMissing>(await client.GetPolicyFileAsync(Repo, "hotfix+1&x", null, default));
+        Assert.EndsWith("?ref=hotfix%2B1%26x", server.Requests[^1].Query);
     }
 
     [Fact]
@@ -140,7 +161,10 @@ public sealed class GitHubClientTests
         var updated = JsonNode.Parse(server.RequestsTo("PATCH", ".*")[0].Body)!;
         Assert.Equal("completed", updated["status"]!.GetValue<string>());
         Assert.Equal("timed_out", updated["conclusion"]!.GetValue<string>());
-        Assert.Equal(TestClock.ShiftTimestamps("2026-11-23T14:30:00+00:00"), updated["completed_at"]!.GetValue<string>());
+        // Octokit writes UTC instants with a 'Z' (ISO 8601 as GitHub documents it); the instant is the fake clock's.
+        Assert.Equal(DateTimeOffset.Parse(TestClock.ShiftTimestamps("2026-11-23T14:30:00+00:00"), System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(updated["completed_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.EndsWith("Z", updated["completed_at"]!.GetValue<string>());
         Assert.Null(updated["head_sha"]);
         Assert.Throws<ArgumentException>(() => new CheckRunReport("release", CheckRunStatus.Completed, null, "t", "s"));
     }
@@ -168,6 +192,30 @@ public sealed class GitHubClientTests
     }
 
     [Fact]
+    public async Task Every_deployment_state_and_check_conclusion_is_sent_as_GitHub_spells_it()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", ".*/deployments/1/statuses", _ => FakeAnswer.Created("""{"id":5}"""))
+              .On("PATCH", ".*/check-runs/4", _ => FakeAnswer.Ok("""{"id":4}"""));
+        using var client = TokenClient(server, Clock());
+
+        foreach (var state in Enum.GetValues<DeploymentState>())
+        {
+            await client.CreateDeploymentStatusAsync(Repo, 1, state, null, null, null, null, default);
+        }
+
+        foreach (var conclusion in Enum.GetValues<CheckRunConclusion>())
+        {
+            await client.UpdateCheckRunAsync(Repo, 4, new CheckRunReport("release", CheckRunStatus.Completed, conclusion, "t", "s"), null, default);
+        }
+
+        Assert.Equal(["queued", "pending", "in_progress", "success", "failure", "error", "inactive"],
+            server.RequestsTo("POST", ".*/statuses").Select(r => JsonNode.Parse(r.Body)!["state"]!.GetValue<string>()));
+        Assert.Equal(["success", "failure", "neutral", "cancelled", "timed_out", "action_required", "skipped"],
+            server.RequestsTo("PATCH", ".*/check-runs/4").Select(r => JsonNode.Parse(r.Body)!["conclusion"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Team_membership_counts_only_when_active()
     {
         await using var server = await FakeGitHubServer.StartAsync();
@@ -192,7 +240,11 @@ public sealed class GitHubClientTests
 
         var callback = new Uri(server.BaseAddress, "repos/Contoso/checkout-api/actions/runs/7012345678/deployment_protection_rule");
         await client.ReviewDeploymentProtectionRuleAsync(callback, "production", approve: false, "error rate 4.1% > 1%", null, default);
-        var review = JsonNode.Parse(Assert.Single(server.Requests).Body)!;
+        var posted = Assert.Single(server.Requests);
+        Assert.Equal("Bearer ghp_test-token", posted.Header("Authorization"));
+        Assert.StartsWith("application/json", posted.Header("Content-Type"));
+        Assert.Equal("application/vnd.github+json", posted.Header("Accept"));
+        var review = JsonNode.Parse(posted.Body)!;
         Assert.Equal("production", review["environment_name"]!.GetValue<string>());
         Assert.Equal("rejected", review["state"]!.GetValue<string>());
         Assert.Equal("error rate 4.1% > 1%", review["comment"]!.GetValue<string>());
@@ -250,6 +302,30 @@ public sealed class GitHubClientTests
     }
 
     [Fact]
+    public async Task An_answer_that_is_not_JSON_is_a_malformed_response()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", ".*", _ => FakeAnswer.Created("""{"id":7,"body":"""));
+        using var client = TokenClient(server, Clock());
+
+        var e = await Assert.ThrowsAsync<IntegrationException>(() => client.PostCommentAsync(Repo, 42, "hi", null, default));
+        Assert.Equal(IntegrationFailureKind.MalformedResponse, e.Kind);
+        Assert.Contains("POST /repos/Contoso/checkout-api/issues/42/comments answered not with the documented JSON", e.Message);
+    }
+
+    [Fact]
+    public async Task A_policy_path_that_is_a_directory_is_a_malformed_response_naming_it()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("GET", ".*/contents/.*", _ => FakeAnswer.Ok("""[{"type":"file","name":"a.yml","path":"a","sha":"1"},{"type":"file","name":"b.yml","path":"b","sha":"2"}]"""));
+        using var client = TokenClient(server, Clock());
+
+        var e = await Assert.ThrowsAsync<IntegrationException>(() => client.GetPolicyFileAsync(Repo, "abc123", null, default));
+        Assert.Equal(IntegrationFailureKind.MalformedResponse, e.Kind);
+        Assert.Contains(".github/release-policy.yml at 'abc123' in Contoso/checkout-api is a directory of 2 entries", e.Message);
+    }
+
+    [Fact]
     public void Bad_options_are_refused_up_front_naming_the_setting()
     {
         var clock = Clock();
@@ -258,5 +334,6 @@ public sealed class GitHubClientTests
         Assert.Contains("AppPrivateKeyPem", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { AppId = 1 }, clock)).Message);
         Assert.Contains("PEM RSA private key", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { AppId = 1, AppPrivateKeyPem = "not a key" }, clock)).Message);
         Assert.Contains("MaxRetryAttempts", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { Token = "t", MaxRetryAttempts = 50 }, clock)).Message);
+        Assert.Contains("GitHub:UserAgent", Assert.Throws<ArgumentException>(() => new GitHubClient(new HttpClient(), new GitHubClientOptions { Token = "t", UserAgent = "Release Functions" }, clock)).Message);
     }
 }

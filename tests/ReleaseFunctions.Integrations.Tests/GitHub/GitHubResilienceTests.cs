@@ -113,6 +113,39 @@ public sealed class GitHubResilienceTests
     }
 
     [Fact]
+    public async Task Cancelling_the_caller_ends_a_rate_limit_wait()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("POST", Comment, _ => new FakeAnswer(403, """{"message":"You have exceeded a secondary rate limit."}""", new Dictionary<string, string> { ["Retry-After"] = "30" }));
+        var clock = new TestTimeProvider(WebhookTestKit.Start); // timers elapse only when the test moves the clock
+        using var client = TokenClient(server, clock);
+        using var cancellation = new CancellationTokenSource();
+
+        // Octokit's calls take no token: the client's token still has to reach the retry handler's wait.
+        var call = client.PostCommentAsync(Repo, 42, "hi", null, cancellation.Token);
+        await clock.WhenTimersArmedAsync();
+        cancellation.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task Octokits_real_time_bound_on_a_whole_call_is_lifted_so_waits_are_bounded_by_the_options()
+    {
+        await using var server = await FakeGitHubServer.StartAsync();
+        server.On("GET", "/zen", _ => FakeAnswer.Ok("\"Keep it logically awesome.\""));
+        using var http = new Integrations.GitHub.Client.GitHubHttp(new HttpClient(), new Integrations.GitHub.Client.GitHubClientOptions { Token = "t" }, Clock());
+        var request = new Octokit.Internal.Request { Method = HttpMethod.Get, BaseAddress = server.BaseAddress, Endpoint = new Uri("zen", UriKind.Relative) };
+        Assert.Equal(TimeSpan.FromSeconds(100), request.Timeout); // Octokit's default: retries and a 2-minute rate-limit wait would not fit
+
+        var response = await http.Send(request, default);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(TimeSpan.Zero, request.Timeout);
+    }
+
+    [Fact]
     public async Task A_host_that_refuses_connections_ends_unavailable()
     {
         int port;

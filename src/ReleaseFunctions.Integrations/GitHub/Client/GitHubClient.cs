@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Octokit;
+using Octokit.Internal;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
+using OctokitClient = Octokit.GitHubClient;
 
 namespace ReleaseFunctions.Integrations.GitHub.Client;
 
 /// <summary>
-/// The release workflow's side of GitHub: the sticky status comment, the check run, deployments and their statuses,
-/// the policy file, team membership and permissions, protection-rule answers, comments and issues. Each call takes
-/// the installation id from the webhook (ignored with token authentication). Failures after retries throw
-/// <see cref="IntegrationException"/> with <see cref="IntegrationException.System"/> "GitHub".
+/// The release workflow's side of GitHub, through Octokit: the sticky status comment, the check run, deployments and
+/// their statuses, the policy file, team membership and permissions, protection-rule answers, comments and issues.
+/// Each call takes the installation id from the webhook (ignored with token authentication). Failures after retries
+/// throw <see cref="IntegrationException"/> with <see cref="IntegrationException.System"/> "GitHub".
 /// </summary>
 public sealed class GitHubClient : IDisposable
 {
@@ -18,18 +21,42 @@ public sealed class GitHubClient : IDisposable
 
     private const int CommentsPerPage = 100;
     private const int MaxCommentPages = 30;
-    private readonly GitHubConnection _github;
+    private const string GitHubJson = "application/vnd.github+json";
+    private readonly GitHubClientOptions _options;
     private readonly TimeProvider _time;
+    private readonly Uri _base;
+    private readonly GitHubHttp _http;
+    private readonly OctokitClient? _tokenClient;
+    private readonly GitHubAppJwt? _jwt;
+    private readonly GitHubInstallationTokens? _tokens;
+    private readonly ConcurrentDictionary<long, OctokitClient> _installations = new();
     private readonly ConcurrentDictionary<string, long> _statusComments = new(StringComparer.Ordinal);
 
+    /// <param name="http">The transport every attempt is sent through; its <see cref="HttpClient.Timeout"/> bounds one attempt.</param>
     public GitHubClient(HttpClient http, GitHubClientOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
-        _github = new GitHubConnection(http, options, time);
+        _options = options;
         _time = time;
+        _base = options.BaseAddress.AbsoluteUri.EndsWith('/') ? options.BaseAddress : new Uri(options.BaseAddress.AbsoluteUri + "/");
+        if (options.UsesApp)
+        {
+            // Parses the key first: a bad key is a settings error before anything is built.
+            _jwt = new GitHubAppJwt(options.AppId!.Value, options.AppPrivateKeyPem!, time);
+        }
+
+        _http = new GitHubHttp(http, options, time);
+        if (_jwt is null)
+        {
+            _tokenClient = Octokit(new InMemoryCredentialStore(new Credentials(options.Token, AuthenticationType.Bearer)));
+        }
+        else
+        {
+            _tokens = new GitHubInstallationTokens(Octokit(new GitHubAppCredentials(_jwt)).GitHubApps, _base, options, time);
+        }
     }
 
     /// <summary>
@@ -47,19 +74,20 @@ public sealed class GitHubClient : IDisposable
         ArgumentNullException.ThrowIfNull(status);
         var release = status.Release;
         var repository = GitHubRepositoryName.Parse(release.Repository);
-        var body = new CommentRequest(ReleaseStatusComment.Render(status));
+        var body = ReleaseStatusComment.Render(status);
 
         var existing = knownCommentId ?? (_statusComments.TryGetValue(release.InstanceId, out var remembered)
             ? remembered
             : await FindStatusCommentAsync(repository, release, installationId, cancellationToken).ConfigureAwait(false));
         if (existing is { } commentId)
         {
-            var edited = await _github.SendAsync(HttpMethod.Patch, Repo(repository, $"issues/comments/{commentId}"), installationId, body,
-                GitHubApiJsonContext.Default.CommentRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: true, cancellationToken).ConfigureAwait(false);
+            var edited = await CallAsync(installationId, "PATCH", Repo(repository, $"issues/comments/{commentId}"), notFoundIsAnswer: true,
+                github => github.Issue.Comment.Update(repository.Owner, repository.Name, commentId, body), cancellationToken).ConfigureAwait(false);
             if (edited is not null)
             {
-                _statusComments[release.InstanceId] = edited.Id;
-                return edited.Id;
+                var id = Id(edited.Id, "PATCH", Repo(repository, $"issues/comments/{commentId}"));
+                _statusComments[release.InstanceId] = id;
+                return id;
             }
 
             // Deleted by someone since: post a new one.
@@ -76,7 +104,7 @@ public sealed class GitHubClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(markdown);
-        return PostAsync(repository, issueOrPullRequest, new CommentRequest(markdown), installationId, cancellationToken);
+        return PostAsync(repository, issueOrPullRequest, markdown, installationId, cancellationToken);
     }
 
     /// <summary>Creates a check run on <paramref name="headSha"/> (the merge commit); returns its id.</summary>
@@ -84,17 +112,39 @@ public sealed class GitHubClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(headSha);
-        var created = await _github.SendAsync(HttpMethod.Post, Repo(repository, "check-runs"), installationId, CheckRun(report, headSha),
-            GitHubApiJsonContext.Default.CheckRunRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
-        return created!.Id;
+        ArgumentNullException.ThrowIfNull(report);
+        var run = new NewCheckRun(report.Name, headSha)
+        {
+            Status = Wire(report.Status),
+            Conclusion = Wire(report.Conclusion),
+            DetailsUrl = report.DetailsUrl?.AbsoluteUri,
+            ExternalId = report.ExternalId,
+            CompletedAt = CompletedAt(report),
+            Output = new NewCheckRunOutput(report.Title, report.Summary),
+        };
+        var path = Repo(repository, "check-runs");
+        var created = await CallAsync(installationId, "POST", path, notFoundIsAnswer: false,
+            github => github.Check.Run.Create(repository.Owner, repository.Name, run), cancellationToken).ConfigureAwait(false);
+        return Id(created!.Id, "POST", path);
     }
 
     /// <summary>Updates a check run created by <see cref="CreateCheckRunAsync"/>.</summary>
     public async Task UpdateCheckRunAsync(GitHubRepositoryName repository, long checkRunId, CheckRunReport report, long? installationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        await _github.SendAsync(HttpMethod.Patch, Repo(repository, $"check-runs/{checkRunId}"), installationId, CheckRun(report, null),
-            GitHubApiJsonContext.Default.CheckRunRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(report);
+        var update = new CheckRunUpdate
+        {
+            Name = report.Name,
+            Status = Wire(report.Status),
+            Conclusion = Wire(report.Conclusion),
+            DetailsUrl = report.DetailsUrl?.AbsoluteUri,
+            ExternalId = report.ExternalId,
+            CompletedAt = CompletedAt(report),
+            Output = new NewCheckRunOutput(report.Title, report.Summary),
+        };
+        await CallAsync(installationId, "PATCH", Repo(repository, $"check-runs/{checkRunId}"), notFoundIsAnswer: false,
+            github => github.Check.Run.Update(repository.Owner, repository.Name, checkRunId, update), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -107,10 +157,20 @@ public sealed class GitHubClient : IDisposable
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(gitRef);
         ArgumentException.ThrowIfNullOrWhiteSpace(environment);
-        var request = new DeploymentRequest(gitRef, "deploy", AutoMerge: false, RequiredContexts: [], environment, Limit(description ?? "", 140), TransientEnvironment: false, productionEnvironment);
-        var created = await _github.SendAsync(HttpMethod.Post, Repo(repository, "deployments"), installationId, request,
-            GitHubApiJsonContext.Default.DeploymentRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
-        return created!.Id;
+        var deployment = new NewDeployment(gitRef)
+        {
+            Task = "deploy",
+            AutoMerge = false,
+            RequiredContexts = [],
+            Environment = environment,
+            Description = Limit(description ?? "", 140),
+            TransientEnvironment = false,
+            ProductionEnvironment = productionEnvironment,
+        };
+        var path = Repo(repository, "deployments");
+        var created = await CallAsync(installationId, "POST", path, notFoundIsAnswer: false,
+            github => github.Repository.Deployment.Create(repository.Owner, repository.Name, deployment), cancellationToken).ConfigureAwait(false);
+        return Id(created!.Id, "POST", path);
     }
 
     /// <summary>Adds a status to a deployment; returns the status id.</summary>
@@ -118,10 +178,16 @@ public sealed class GitHubClient : IDisposable
         GitHubRepositoryName repository, long deploymentId, DeploymentState state, string? description, Uri? environmentUrl, Uri? logUrl, long? installationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        var request = new DeploymentStatusRequest(Wire(state), description is null ? null : Limit(description, 140), environmentUrl?.AbsoluteUri, logUrl?.AbsoluteUri);
-        var created = await _github.SendAsync(HttpMethod.Post, Repo(repository, $"deployments/{deploymentId}/statuses"), installationId, request,
-            GitHubApiJsonContext.Default.DeploymentStatusRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
-        return created!.Id;
+        var status = new NewDeploymentStatus(Wire(state))
+        {
+            Description = description is null ? null : Limit(description, 140),
+            EnvironmentUrl = environmentUrl?.AbsoluteUri,
+            LogUrl = logUrl?.AbsoluteUri,
+        };
+        var path = Repo(repository, $"deployments/{deploymentId}/statuses");
+        var created = await CallAsync(installationId, "POST", path, notFoundIsAnswer: false,
+            github => github.Repository.Deployment.Status.Create(repository.Owner, repository.Name, deploymentId, status), cancellationToken).ConfigureAwait(false);
+        return Id(created!.Id, "POST", path);
     }
 
     /// <summary>Reads <see cref="PolicyFilePath"/> at <paramref name="gitRef"/>; a 404 is <see cref="PolicyFileMissing"/>.</summary>
@@ -129,29 +195,30 @@ public sealed class GitHubClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(gitRef);
-        var path = string.Join('/', PolicyFilePath.Split('/').Select(Uri.EscapeDataString));
-        var uri = Repo(repository, $"contents/{path}?ref={Uri.EscapeDataString(gitRef)}");
-        var file = await _github.SendAsync<object, ContentFileBody>(HttpMethod.Get, uri, installationId, null, null,
-            GitHubApiJsonContext.Default.ContentFileBody, notFoundIsAnswer: true, cancellationToken).ConfigureAwait(false);
-        if (file is null)
+        // Octokit puts the ref into the query as given; escaped here so a branch name with '&' or '+' stays one ref.
+        var contents = await CallAsync(installationId, "GET", Repo(repository, $"contents/{PolicyFilePath}"), notFoundIsAnswer: true,
+            github => github.Repository.Content.GetAllContentsByRef(repository.Owner, repository.Name, PolicyFilePath, Uri.EscapeDataString(gitRef)), cancellationToken).ConfigureAwait(false);
+        if (contents is null)
         {
             return new PolicyFileMissing(PolicyFilePath, gitRef);
         }
 
-        if (file.Type != "file" || file.Encoding != "base64" || file.Content is null)
+        var file = contents.Count == 1 ? contents[0] : null;
+        if (file is null || file.Type.StringValue != "file" || file.Encoding != "base64" || file.EncodedContent is null || string.IsNullOrEmpty(file.Sha))
         {
-            throw new IntegrationException(GitHubConnection.SystemName, IntegrationFailureKind.MalformedResponse,
-                $"{PolicyFilePath} at '{gitRef}' in {repository} is a {file.Type} with encoding '{file.Encoding}'; expected a file under 1 MB returned base64-encoded");
+            var what = file is null ? $"a directory of {contents.Count} entries" : $"a {file.Type.StringValue} with encoding '{file.Encoding}'";
+            throw new IntegrationException(GitHubFailures.SystemName, IntegrationFailureKind.MalformedResponse,
+                $"{PolicyFilePath} at '{gitRef}' in {repository} is {what}; expected a file under 1 MB returned base64-encoded");
         }
 
         try
         {
-            var text = new UTF8Encoding(false, true).GetString(Convert.FromBase64String(file.Content));
+            var text = new UTF8Encoding(false, true).GetString(Convert.FromBase64String(file.EncodedContent));
             return new PolicyFileFound(PolicyFilePath, gitRef, file.Sha, text.TrimStart('\uFEFF'));
         }
         catch (Exception e) when (e is FormatException or DecoderFallbackException)
         {
-            throw new IntegrationException(GitHubConnection.SystemName, IntegrationFailureKind.MalformedResponse,
+            throw new IntegrationException(GitHubFailures.SystemName, IntegrationFailureKind.MalformedResponse,
                 $"{PolicyFilePath} at '{gitRef}' in {repository} is not base64-encoded UTF-8 text: {e.Message}", inner: e);
         }
     }
@@ -162,10 +229,12 @@ public sealed class GitHubClient : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(organization);
         ArgumentException.ThrowIfNullOrWhiteSpace(teamSlug);
         ArgumentException.ThrowIfNullOrWhiteSpace(login);
-        var uri = _github.Api($"orgs/{Uri.EscapeDataString(organization)}/teams/{Uri.EscapeDataString(teamSlug)}/memberships/{Uri.EscapeDataString(login)}");
-        var membership = await _github.SendAsync<object, TeamMembershipBody>(HttpMethod.Get, uri, installationId, null, null,
-            GitHubApiJsonContext.Default.TeamMembershipBody, notFoundIsAnswer: true, cancellationToken).ConfigureAwait(false);
-        return membership?.State == "active";
+        // Octokit reads memberships only by team id (the legacy /teams/{id} route); by slug is one GET on its connection.
+        var path = $"orgs/{Uri.EscapeDataString(organization)}/teams/{Uri.EscapeDataString(teamSlug)}/memberships/{Uri.EscapeDataString(login)}";
+        var membership = await CallAsync(installationId, "GET", path, notFoundIsAnswer: true,
+            async github => (await github.Connection.Get<TeamMembershipDetails>(new Uri(path, UriKind.Relative), null).ConfigureAwait(false)).Body,
+            cancellationToken).ConfigureAwait(false);
+        return membership?.State.StringValue == "active";
     }
 
     /// <summary>
@@ -176,9 +245,16 @@ public sealed class GitHubClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(login);
-        var permission = await _github.SendAsync<object, CollaboratorPermissionBody>(HttpMethod.Get, Repo(repository, $"collaborators/{Uri.EscapeDataString(login)}/permission"), installationId, null, null,
-            GitHubApiJsonContext.Default.CollaboratorPermissionBody, notFoundIsAnswer: true, cancellationToken).ConfigureAwait(false);
-        return permission is null ? "none" : permission.RoleName ?? permission.Permission;
+        var path = Repo(repository, $"collaborators/{Uri.EscapeDataString(login)}/permission");
+        var permission = await CallAsync(installationId, "GET", path, notFoundIsAnswer: true,
+            github => github.Repository.Collaborator.ReviewPermission(repository.Owner, repository.Name, login), cancellationToken).ConfigureAwait(false);
+        if (permission is null)
+        {
+            return "none";
+        }
+
+        return permission.RoleName ?? permission.Permission
+            ?? throw GitHubFailures.Malformed(Describe("GET", path), "without the documented 'permission'");
     }
 
     /// <summary>
@@ -190,14 +266,22 @@ public sealed class GitHubClient : IDisposable
         ArgumentNullException.ThrowIfNull(deploymentCallbackUrl);
         ArgumentException.ThrowIfNullOrWhiteSpace(environmentName);
         ArgumentNullException.ThrowIfNull(comment);
-        if (!deploymentCallbackUrl.IsAbsoluteUri || !_github.BaseAddress.IsBaseOf(deploymentCallbackUrl))
+        if (!deploymentCallbackUrl.IsAbsoluteUri || !_base.IsBaseOf(deploymentCallbackUrl))
         {
-            throw new IntegrationException(GitHubConnection.SystemName, IntegrationFailureKind.Rejected,
-                $"deployment callback URL '{deploymentCallbackUrl}' is not under the GitHub API base address '{_github.BaseAddress}'; refusing to send credentials there");
+            throw new IntegrationException(GitHubFailures.SystemName, IntegrationFailureKind.Rejected,
+                $"deployment callback URL '{deploymentCallbackUrl}' is not under the GitHub API base address '{_base}'; refusing to send credentials there");
         }
 
-        var review = new ProtectionRuleReviewRequest(environmentName, approve ? "approved" : "rejected", Limit(comment, 1024));
-        await _github.SendAsync(HttpMethod.Post, deploymentCallbackUrl, installationId, review, GitHubApiJsonContext.Default.ProtectionRuleReviewRequest, cancellationToken).ConfigureAwait(false);
+        var review = new ProtectionRuleReview { EnvironmentName = environmentName, State = approve ? "approved" : "rejected", Comment = Limit(comment, 1024) };
+        // Octokit has no call for this callback; its connection posts it with the same credentials and retries.
+        var relative = _base.MakeRelativeUri(deploymentCallbackUrl).OriginalString;
+        await CallAsync(installationId, "POST", relative, notFoundIsAnswer: false,
+            async github =>
+            {
+                await github.Connection.Post<object>(deploymentCallbackUrl, review, GitHubJson, "application/json").ConfigureAwait(false);
+                return review;
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens an issue (a post-incident review of a failed release, say); returns its number.</summary>
@@ -206,27 +290,42 @@ public sealed class GitHubClient : IDisposable
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentException.ThrowIfNullOrWhiteSpace(title);
         ArgumentNullException.ThrowIfNull(markdown);
-        var issue = await _github.SendAsync(HttpMethod.Post, Repo(repository, "issues"), installationId, new IssueRequest(title, markdown, labels ?? []),
-            GitHubApiJsonContext.Default.IssueRequest, GitHubApiJsonContext.Default.IssueBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
-        return issue!.Number;
+        var issue = new NewIssue(title) { Body = markdown };
+        foreach (var label in labels ?? [])
+        {
+            issue.Labels.Add(label);
+        }
+
+        var path = Repo(repository, "issues");
+        var opened = await CallAsync(installationId, "POST", path, notFoundIsAnswer: false,
+            github => github.Issue.Create(repository.Owner, repository.Name, issue), cancellationToken).ConfigureAwait(false);
+        return opened!.Number > 0 ? opened.Number : throw GitHubFailures.Malformed(Describe("POST", path), "without the documented 'number'");
     }
 
-    public void Dispose() => _github.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _tokens?.Dispose();
+        _jwt?.Dispose();
+    }
 
     private async Task<long?> FindStatusCommentAsync(GitHubRepositoryName repository, ReleaseId release, long? installationId, CancellationToken cancellationToken)
     {
         var marker = ReleaseStatusComment.Marker(release);
+        var path = Repo(repository, $"issues/{release.PullRequest}/comments");
         for (var page = 1; page <= MaxCommentPages; page++)
         {
-            var uri = Repo(repository, $"issues/{release.PullRequest}/comments?per_page={CommentsPerPage}&page={page}");
-            var comments = await _github.SendAsync<object, IReadOnlyList<IssueCommentBody>>(HttpMethod.Get, uri, installationId, null, null,
-                GitHubApiJsonContext.Default.IReadOnlyListIssueCommentBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
+            var query = new Dictionary<string, string> { ["per_page"] = $"{CommentsPerPage}", ["page"] = $"{page}" };
+            // Octokit's IssueComment has no performed_via_github_app, so the page is read into our own shape.
+            var comments = await CallAsync(installationId, "GET", path, notFoundIsAnswer: false,
+                async github => (await github.Connection.Get<List<ListedIssueComment>>(new Uri(path, UriKind.Relative), query).ConfigureAwait(false)).Body ?? [],
+                cancellationToken).ConfigureAwait(false);
             // Someone may paste the marker; only a comment this App made counts (with a token, the marker alone).
             var ours = comments!.FirstOrDefault(c => c.Body?.Contains(marker, StringComparison.Ordinal) == true
-                && (_github.AppId is not { } appId || c.PerformedViaGithubApp?.Id == appId));
+                && (_options.AppId is not { } appId || c.PerformedViaGitHubApp?.Id == appId));
             if (ours is not null)
             {
-                return ours.Id;
+                return Id(ours.Id, "GET", path);
             }
 
             if (comments!.Count < CommentsPerPage)
@@ -238,38 +337,86 @@ public sealed class GitHubClient : IDisposable
         return null;
     }
 
-    private async Task<long> PostAsync(GitHubRepositoryName repository, int issue, CommentRequest body, long? installationId, CancellationToken cancellationToken)
+    private async Task<long> PostAsync(GitHubRepositoryName repository, int issue, string body, long? installationId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(issue);
-        var created = await _github.SendAsync(HttpMethod.Post, Repo(repository, $"issues/{issue}/comments"), installationId, body,
-            GitHubApiJsonContext.Default.CommentRequest, GitHubApiJsonContext.Default.IdBody, notFoundIsAnswer: false, cancellationToken).ConfigureAwait(false);
-        return created!.Id;
+        var path = Repo(repository, $"issues/{issue}/comments");
+        var created = await CallAsync(installationId, "POST", path, notFoundIsAnswer: false,
+            github => github.Issue.Comment.Create(repository.Owner, repository.Name, issue, body), cancellationToken).ConfigureAwait(false);
+        return Id(created!.Id, "POST", path);
     }
 
-    private Uri Repo(GitHubRepositoryName repository, string rest) =>
-        _github.Api($"repos/{Uri.EscapeDataString(repository.Owner)}/{Uri.EscapeDataString(repository.Name)}/{rest}");
-
-    private CheckRunRequest CheckRun(CheckRunReport report, string? headSha)
+    /// <summary>
+    /// Runs one Octokit call as the right identity with the caller's cancellation, and turns its failure into an
+    /// <see cref="IntegrationException"/> naming <paramref name="method"/> and <paramref name="path"/>; a 404 is null
+    /// when <paramref name="notFoundIsAnswer"/>. A token GitHub refused is dropped so the next call gets a new one.
+    /// </summary>
+    private async Task<T?> CallAsync<T>(long? installationId, string method, string path, bool notFoundIsAnswer, Func<OctokitClient, Task<T>> call, CancellationToken cancellationToken)
+        where T : class
     {
-        ArgumentNullException.ThrowIfNull(report);
-        return new CheckRunRequest(
-            report.Name,
-            headSha,
-            report.Status switch { CheckRunStatus.Queued => "queued", CheckRunStatus.InProgress => "in_progress", _ => "completed" },
-            report.Conclusion switch
+        var github = ClientFor(installationId);
+        GitHubHttp.CallerCancellation.Value = cancellationToken;
+        try
+        {
+            return await call(github).ConfigureAwait(false);
+        }
+        catch (NotFoundException) when (notFoundIsAnswer)
+        {
+            return null;
+        }
+        catch (Exception e)
+        {
+            if (e is AuthorizationException && installationId is { } id)
             {
-                null => null,
-                CheckRunConclusion.TimedOut => "timed_out",
-                CheckRunConclusion.ActionRequired => "action_required",
-                { } conclusion => conclusion.ToString().ToLowerInvariant(),
-            },
-            report.DetailsUrl?.AbsoluteUri,
-            report.ExternalId,
-            report.Status == CheckRunStatus.Completed ? _time.GetUtcNow() : null,
-            new CheckRunOutputRequest(report.Title, report.Summary));
+                _tokens?.Forget(id);
+            }
+
+            var translated = GitHubFailures.Translate(e, Describe(method, path), _options, _time, cancellationToken);
+            if (ReferenceEquals(translated, e))
+            {
+                throw;
+            }
+
+            throw translated;
+        }
     }
 
-    private static string Wire(DeploymentState state) => state == DeploymentState.InProgress ? "in_progress" : state.ToString().ToLowerInvariant();
+    private OctokitClient ClientFor(long? installationId)
+    {
+        if (_tokenClient is not null)
+        {
+            return _tokenClient;
+        }
+
+        if (installationId is not { } id)
+        {
+            throw new IntegrationException(GitHubFailures.SystemName, IntegrationFailureKind.Unauthorized,
+                "authenticating as a GitHub App needs the installation id of the repository (from the webhook's 'installation.id'); none was given");
+        }
+
+        return _installations.GetOrAdd(id, static (key, self) => self.Octokit(new GitHubInstallationCredentials(key, self._tokens!)), this);
+    }
+
+    private OctokitClient Octokit(ICredentialStore credentials) =>
+        new(new Connection(ProductHeaderValue.Parse(_options.UserAgent), _base, credentials, _http, new SimpleJsonSerializer()));
+
+    private string Describe(string method, string path) => $"{method} {new Uri(_base, path).AbsolutePath}";
+
+    private long Id(long id, string method, string path) =>
+        id > 0 ? id : throw GitHubFailures.Malformed(Describe(method, path), "without the documented 'id'");
+
+    private static string Repo(GitHubRepositoryName repository, string rest) =>
+        $"repos/{Uri.EscapeDataString(repository.Owner)}/{Uri.EscapeDataString(repository.Name)}/{rest}";
+
+    private DateTimeOffset? CompletedAt(CheckRunReport report) => report.Status == CheckRunStatus.Completed ? _time.GetUtcNow() : null;
+
+    // The port's enums name their values as Octokit's do (Octokit writes GitHub's snake_case spelling).
+    private static CheckStatus Wire(CheckRunStatus status) => Enum.Parse<CheckStatus>(status.ToString());
+
+    private static StringEnum<CheckConclusion>? Wire(CheckRunConclusion? conclusion) =>
+        conclusion is { } value ? Enum.Parse<CheckConclusion>(value.ToString()) : null;
+
+    private static global::Octokit.DeploymentState Wire(DeploymentState state) => Enum.Parse<global::Octokit.DeploymentState>(state.ToString());
 
     private static string Limit(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -10,7 +10,10 @@ public sealed class GitHubClientOptions
     /// <summary>The REST root. Default <c>https://api.github.com/</c>; for GitHub Enterprise Server <c>https://HOST/api/v3/</c>.</summary>
     public Uri BaseAddress { get; set; } = new("https://api.github.com/");
 
-    /// <summary>Sent as <c>User-Agent</c>, which GitHub requires. Default "ReleaseFunctions".</summary>
+    /// <summary>
+    /// The product sent first in <c>User-Agent</c>, which GitHub requires: a token such as "ReleaseFunctions" or
+    /// "ReleaseFunctions/1.2", followed by Octokit's platform and version. Default "ReleaseFunctions".
+    /// </summary>
     public string UserAgent { get; set; } = "ReleaseFunctions";
 
     /// <summary>A personal access or Actions token. Leave empty when authenticating as an App.</summary>
@@ -50,6 +53,11 @@ public sealed class GitHubClientOptions
         if (string.IsNullOrWhiteSpace(UserAgent))
         {
             throw new ArgumentException("GitHub:UserAgent is empty; GitHub refuses requests without a User-Agent.");
+        }
+
+        if (!System.Net.Http.Headers.ProductHeaderValue.TryParse(UserAgent, out _))
+        {
+            throw new ArgumentException($"GitHub:UserAgent is '{UserAgent}'; expected one product token such as 'ReleaseFunctions' or 'ReleaseFunctions/1.2' (Octokit adds its own details after it).");
         }
 
         var hasToken = !string.IsNullOrWhiteSpace(Token);
