@@ -158,6 +158,19 @@ public sealed class GitHubWebhookHandlerTests
         Assert.Contains("deployment_callback_url", rejected.Reason);
     }
 
+    [Theory]
+    [InlineData("merge_commit_sha", "the merge commit's SHA")]
+    [InlineData("merged_at", "the merge's ISO 8601 date-time")]
+    public async Task A_merge_without_its_commit_or_time_is_422_naming_which(string field, string expected)
+    {
+        // Both may be null on a pull request that is not merged, so the event types allow null: a merge needs them.
+        var handler = WebhookTestKit.Handler(out _);
+        var body = Mutate("pull_request.closed.merged", j => j["pull_request"]![field] = null);
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body), default));
+        Assert.Equal(422, rejected.StatusCode);
+        Assert.Equal($"a merged pull_request needs $.pull_request.{field}, which is missing or null; expected {expected}", rejected.Reason);
+    }
+
     [Fact]
     public async Task A_redelivery_is_a_duplicate_and_a_forgotten_one_is_handled_again()
     {

@@ -185,7 +185,8 @@ public sealed class GitHubWebhookHandler
 
         if (pr.MergeCommitSha is null || pr.MergedAt is null)
         {
-            return new WebhookRejected(422, "a merged pull_request needs 'pull_request.merge_commit_sha' and 'pull_request.merged_at'; one is missing or null");
+            var lacking = pr.MergeCommitSha is null ? "merge_commit_sha" : "merged_at";
+            return new WebhookRejected(422, $"a merged pull_request needs $.pull_request.{lacking}, which is missing or null; expected {(pr.MergeCommitSha is null ? "the merge commit's SHA" : "the merge's ISO 8601 date-time")}");
         }
 
         return new StartReleaseRequested(
