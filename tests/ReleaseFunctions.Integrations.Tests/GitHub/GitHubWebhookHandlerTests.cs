@@ -314,6 +314,8 @@ public sealed class GitHubWebhookHandlerTests
         { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["head"] = "tax-cache", "$.pull_request.head has the wrong type or is out of range; expected an object" },
         { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["user"]!["type"] = 1, "$.pull_request.user.type has the wrong type or is out of range; expected a string" },
         { "issue_comment", "issue_comment.created", j => j["comment"]!["created_at"] = "last tuesday", "$.comment.created_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
+        { "issue_comment", "issue_comment.created", j => j["comment"]!["created_at"] = true, "$.comment.created_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
+        { "pull_request", "pull_request.closed.merged", j => j["repository"]!["pushed_at"] = 1e300, "$.repository.pushed_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
         { "ping", "ping", j => j["hook"]!["events"] = "pull_request", "$.hook.events has the wrong type or is out of range; expected an array" },
     };
 
