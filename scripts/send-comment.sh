@@ -19,19 +19,17 @@ owner="${repo%%/*}"
 name="${repo#*/}"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 comment_id=$(date +%s%N | cut -c1-15)
-# The comment as a JSON string: backslashes and quotes escaped, line breaks as \n.
-body_json=$(printf '%s' "$comment" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | awk 'BEGIN { ORS = "" } NR > 1 { print "\\n" } { print }')
-
-body=$(cat <<JSON
-{"action":"created",
- "issue":{"number":$pr,"title":"Demo change $pr","state":"closed","user":{"login":"dev-$pr","id":1,"type":"User"},
-   "pull_request":{"url":"https://api.github.com/repos/$repo/pulls/$pr"}},
- "comment":{"id":$comment_id,"body":"$body_json","created_at":"$now","author_association":"$association",
-   "user":{"login":"$commenter","id":4,"type":"User"}},
- "repository":{"id":1,"name":"$name","full_name":"$repo","owner":{"login":"$owner","id":3,"type":"Organization"}},
- "sender":{"login":"$commenter","id":4,"type":"User"}}
-JSON
-)
+# GitHub sends complete payloads (the app reads them into Octokit.Webhooks' event types, which refuse a trimmed one):
+# the recorded delivery the webhook handler's tests use, with this comment's values.
+template="$(dirname "$0")/../tests/ReleaseFunctions.Integrations.Tests/GitHub/Payloads/issue_comment.created.json"
+body=$(jq -c --argjson pr "$pr" --arg repo "$repo" --arg owner "$owner" --arg name "$name" --arg comment "$comment" \
+    --arg commenter "$commenter" --arg association "$association" --arg now "$now" --argjson id "$comment_id" '
+  del(.installation, .organization) | .sender.login = $commenter
+  | .repository |= (.name = $name | .full_name = $repo | .owner.login = $owner)
+  | .issue |= (.number = $pr | .title = "Demo change \($pr)" | .user.login = "dev-\($pr)"
+      | .url = "https://api.github.com/repos/\($repo)/issues/\($pr)" | .pull_request.url = "https://api.github.com/repos/\($repo)/pulls/\($pr)")
+  | .comment |= (.id = $id | .body = $comment | .created_at = $now | .updated_at = $now
+      | .author_association = $association | .user.login = $commenter)' "$template")
 signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.*= //')"
 
 curl -sS -X POST "$url/api/github/webhook" \

@@ -17,15 +17,16 @@ owner="${repo%%/*}"
 name="${repo#*/}"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-body=$(cat <<JSON
-{"action":"closed","number":$pr,
- "pull_request":{"number":$pr,"title":"Demo change $pr","state":"closed","merged":true,"merged_at":"$now",
-   "merge_commit_sha":"$sha","user":{"login":"dev-$pr","id":1,"type":"User"},"merged_by":{"login":"merger","id":2,"type":"User"},
-   "head":{"ref":"feature-$pr","sha":"$sha"},"base":{"ref":"$base","sha":"$sha"},"labels":[]},
- "repository":{"id":1,"name":"$name","full_name":"$repo","owner":{"login":"$owner","id":3,"type":"Organization"}},
- "sender":{"login":"merger","id":2,"type":"User"}}
-JSON
-)
+# GitHub sends complete payloads (the app reads them into Octokit.Webhooks' event types, which refuse a trimmed one):
+# the recorded delivery the webhook handler's tests use, with this merge's values.
+template="$(dirname "$0")/../tests/ReleaseFunctions.Integrations.Tests/GitHub/Payloads/pull_request.closed.merged.json"
+body=$(jq -c --argjson pr "$pr" --arg repo "$repo" --arg owner "$owner" --arg name "$name" --arg base "$base" --arg sha "$sha" --arg now "$now" '
+  def repo: .name = $name | .full_name = $repo | .owner.login = $owner;
+  .number = $pr | del(.installation, .organization) | .sender.login = "merger" | .repository |= repo
+  | .pull_request |= (.number = $pr | .title = "Demo change \($pr)" | .merged_at = $now | .closed_at = $now
+      | .merge_commit_sha = $sha | .user.login = "dev-\($pr)" | .merged_by.login = "merger" | .labels = []
+      | .head.ref = "feature-\($pr)" | .head.label = "dev-\($pr):feature-\($pr)" | .head.sha = $sha | .head.repo |= repo
+      | .base.ref = $base | .base.label = "\($owner):\($base)" | .base.sha = $sha | .base.repo |= repo)' "$template")
 signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -hex | sed 's/^.*= //')"
 
 curl -sS -X POST "$url/api/github/webhook" \

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ReleaseFunctions.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -382,29 +383,7 @@ internal static class Chaos
     private static string MergeBody(string repository, int pullRequest)
     {
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"{repository}#{pullRequest}")));
-        var (owner, name) = (repository.Split('/')[0], repository.Split('/')[1]);
-        return new JsonObject
-        {
-            ["action"] = "closed",
-            ["number"] = pullRequest,
-            ["pull_request"] = new JsonObject
-            {
-                ["number"] = pullRequest, ["title"] = $"Change {pullRequest}", ["state"] = "closed", ["merged"] = true,
-                ["merged_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                ["merge_commit_sha"] = sha,
-                ["user"] = new JsonObject { ["login"] = $"dev-{pullRequest}", ["id"] = pullRequest, ["type"] = "User" },
-                ["merged_by"] = new JsonObject { ["login"] = "merger", ["id"] = 2, ["type"] = "User" },
-                ["head"] = new JsonObject { ["ref"] = $"feature-{pullRequest}", ["sha"] = sha },
-                ["base"] = new JsonObject { ["ref"] = "main", ["sha"] = sha },
-                ["labels"] = new JsonArray(),
-            },
-            ["repository"] = new JsonObject
-            {
-                ["id"] = pullRequest, ["name"] = name, ["full_name"] = repository,
-                ["owner"] = new JsonObject { ["login"] = owner, ["id"] = 3, ["type"] = "Organization" },
-            },
-            ["sender"] = new JsonObject { ["login"] = "merger", ["id"] = 2, ["type"] = "User" },
-        }.ToJsonString();
+        return MergeDelivery.Json(repository, pullRequest, sha, DateTimeOffset.UtcNow, $"Change {pullRequest}", $"dev-{pullRequest}", $"feature-{pullRequest}");
     }
 
     /// <summary>The app process: started as the Functions host starts a custom handler (on the port it is given).</summary>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using ReleaseFunctions.Testing;
 
 namespace ReleaseFunctions.Bench;
 
@@ -99,14 +100,7 @@ internal static class WebhookAck
     private static HttpRequestMessage Delivery(int pullRequest)
     {
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"bench-{pullRequest}")));
-        var body = $$$"""
-            {"action":"closed","number":{{{pullRequest}}},
-             "pull_request":{"number":{{{pullRequest}}},"title":"Bench {{{pullRequest}}}","state":"closed","merged":true,"merged_at":"2026-11-23T10:00:00Z",
-               "merge_commit_sha":"{{{sha}}}","user":{"login":"dev","id":1,"type":"User"},"merged_by":{"login":"merger","id":2,"type":"User"},
-               "head":{"ref":"feature","sha":"{{{sha}}}"},"base":{"ref":"main","sha":"{{{sha}}}"},"labels":[]},
-             "repository":{"id":1,"name":"shop","full_name":"contoso/shop","owner":{"login":"contoso","id":3,"type":"Organization"}},
-             "sender":{"login":"merger","id":2,"type":"User"}}
-            """;
+        var body = MergeDelivery.Json("contoso/shop", pullRequest, sha, new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero), $"Bench {pullRequest}", "dev", "feature");
         var bytes = Encoding.UTF8.GetBytes(body);
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/github/webhook") { Content = new ByteArrayContent(bytes) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");

@@ -158,6 +158,19 @@ public sealed class GitHubWebhookHandlerTests
         Assert.Contains("deployment_callback_url", rejected.Reason);
     }
 
+    [Theory]
+    [InlineData("merge_commit_sha", "the merge commit's SHA")]
+    [InlineData("merged_at", "the merge's ISO 8601 date-time")]
+    public async Task A_merge_without_its_commit_or_time_is_422_naming_which(string field, string expected)
+    {
+        // Both may be null on a pull request that is not merged, so the event types allow null: a merge needs them.
+        var handler = WebhookTestKit.Handler(out _);
+        var body = Mutate("pull_request.closed.merged", j => j["pull_request"]![field] = null);
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body), default));
+        Assert.Equal(422, rejected.StatusCode);
+        Assert.Equal($"a merged pull_request needs $.pull_request.{field}, which is missing or null; expected {expected}", rejected.Reason);
+    }
+
     [Fact]
     public async Task A_redelivery_is_a_duplicate_and_a_forgotten_one_is_handled_again()
     {
@@ -221,7 +234,7 @@ public sealed class GitHubWebhookHandlerTests
     {
         var handler = WebhookTestKit.Handler(out _);
         var body = Encoding.UTF8.GetBytes(WebhookTestKit.Payload("ping"));
-        var signature = WebhookSignature.Sign(WebhookTestKit.Secret, body);
+        var signature = WebhookTestKit.Sign(WebhookTestKit.Secret, body);
         var noEvent = new WebhookRequest(new Dictionary<string, string?> { ["X-Hub-Signature-256"] = signature, ["X-GitHub-Delivery"] = "x", ["Content-Type"] = "application/json" }, body);
         var noDelivery = new WebhookRequest(new Dictionary<string, string?> { ["X-Hub-Signature-256"] = signature, ["X-GitHub-Event"] = "ping", ["Content-Type"] = "application/json" }, body);
         Assert.Contains("X-GitHub-Event", Assert.IsType<WebhookRejected>(await handler.HandleAsync(noEvent, default)).Reason);
@@ -251,7 +264,7 @@ public sealed class GitHubWebhookHandlerTests
         { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["labels"] = 5, "$.pull_request.labels has the wrong type or is out of range; expected an array" },
         { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["labels"]![1]!["name"] = 5, "$.pull_request.labels[1].name has the wrong type or is out of range; expected a string" },
         { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["merged_at"] = "yesterday", "$.pull_request.merged_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
-        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["number"] = -3, "A pull request number is positive" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["number"] = -3, "$.pull_request.number is -3; expected an integer between 1 and 2147483647" },
         { "issue_comment", "issue_comment.created", j => j["comment"]!["user"]!.AsObject().Remove("login"), "$.comment.user lacks required field(s) 'login'" },
         { "issue_comment", "issue_comment.created", j => j["comment"]!["id"] = new JsonArray(), "$.comment.id has the wrong type or is out of range; expected an integer" },
         { "deployment_protection_rule", "deployment_protection_rule.requested", j => j["deployment"]!["sha"] = false, "$.deployment.sha has the wrong type or is out of range; expected a string" },
@@ -267,6 +280,83 @@ public sealed class GitHubWebhookHandlerTests
         Assert.Equal(422, rejected.StatusCode);
         Assert.Contains(reason, rejected.Reason);
         Assert.DoesNotContain("ReleaseFunctions.", rejected.Reason);
+    }
+
+    [Fact]
+    public async Task A_truncated_delivery_is_400_naming_where_the_JSON_ends()
+    {
+        var handler = WebhookTestKit.Handler(out _);
+        var body = WebhookTestKit.Payload("pull_request.closed.merged");
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request("pull_request", body[..(body.Length / 2)]), default));
+        Assert.Equal(400, rejected.StatusCode);
+        Assert.Contains("the body is not valid JSON", rejected.Reason);
+        Assert.Contains("LineNumber", rejected.Reason);
+    }
+
+    public static TheoryData<string, string, Action<JsonNode>, string> IncompleteDeliveries() => new()
+    {
+        // Required by Octokit.Webhooks' event types, anywhere in the payload: the path is the object that lacks it.
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["head"]!["user"]!.AsObject().Remove("login"), "$.pull_request.head.user lacks required field(s) 'login'" },
+        { "pull_request", "pull_request.closed.merged", j => j["repository"]!.AsObject().Remove("full_name"), "$.repository lacks required field(s) 'full_name'" },
+        { "pull_request", "pull_request.closed.merged", j => j.AsObject().Remove("pull_request"), "the payload lacks required field(s) 'pull_request'" },
+        { "pull_request", "pull_request.closed.merged", j => j.AsObject().Remove("action"), "the payload lacks required field(s) 'action'" },
+        { "pull_request", "pull_request.closed.merged", j => j.AsObject().Remove("repository"), "$.repository is missing or null; expected an object" },
+        { "issue_comment", "issue_comment.created", j => j["comment"]!.AsObject().Remove("created_at"), "$.comment lacks required field(s) 'created_at'" },
+        { "deployment_protection_rule", "deployment_protection_rule.requested", j => j["pull_requests"]![0]!.AsObject().Remove("base"), "$.pull_requests[0] lacks required field(s) 'base'" },
+        // Present but null: Octokit.Webhooks lets it through, the handler refuses what it reads.
+        { "issue_comment", "issue_comment.created", j => j["issue"] = null, "$.issue is null; expected an object" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"] = null, "$.pull_request is null; expected an object" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["base"]!["ref"] = null, "$.pull_request.base.ref is null; expected a string" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["labels"]![0] = null, "$.pull_request.labels[0] is null; expected an object" },
+        // Of another JSON type.
+        { "pull_request", "pull_request.closed.merged", j => j["action"] = 7, "$.action has the wrong type or is out of range; expected a string" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["merged"] = "yes", "$.pull_request.merged has the wrong type or is out of range; expected true or false or null" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["head"] = "tax-cache", "$.pull_request.head has the wrong type or is out of range; expected an object" },
+        { "pull_request", "pull_request.closed.merged", j => j["pull_request"]!["user"]!["type"] = 1, "$.pull_request.user.type has the wrong type or is out of range; expected a string" },
+        { "issue_comment", "issue_comment.created", j => j["comment"]!["created_at"] = "last tuesday", "$.comment.created_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
+        { "issue_comment", "issue_comment.created", j => j["comment"]!["created_at"] = true, "$.comment.created_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
+        { "pull_request", "pull_request.closed.merged", j => j["repository"]!["pushed_at"] = 1e300, "$.repository.pushed_at has the wrong type or is out of range; expected an ISO 8601 date-time" },
+        { "ping", "ping", j => j["hook"]!["events"] = "pull_request", "$.hook.events has the wrong type or is out of range; expected an array" },
+    };
+
+    [Theory]
+    [MemberData(nameof(IncompleteDeliveries))]
+    public async Task An_incomplete_delivery_is_422_naming_the_path_and_what_was_expected(string eventName, string payload, Action<JsonNode> change, string reason)
+    {
+        var handler = WebhookTestKit.Handler(out _);
+        var rejected = Assert.IsType<WebhookRejected>(await handler.HandleAsync(WebhookTestKit.Request(eventName, Mutate(payload, change)), default));
+        Assert.Equal(422, rejected.StatusCode);
+        Assert.Contains($"the {eventName} payload does not have the shape GitHub documents: ", rejected.Reason);
+        Assert.Contains(reason, rejected.Reason);
+        Assert.DoesNotContain("Octokit.", rejected.Reason);
+    }
+
+    [Theory]
+    [InlineData("pull_request", "pull_request.closed.merged", "frobnicated", "does not start a release")]
+    [InlineData("issue_comment", "issue_comment.created", "frobnicated", "only newly 'created' comments")]
+    [InlineData("deployment_protection_rule", "deployment_protection_rule.requested", "frobnicated", "only 'requested'")]
+    public async Task An_action_the_app_does_not_know_is_ignored_naming_it_not_refused(string eventName, string payload, string action, string reason)
+    {
+        // GitHub adds actions over time, and Octokit.Webhooks refuses one it has no type for: it is ignored before the payload is read.
+        var handler = WebhookTestKit.Handler(out _);
+        var body = Mutate(payload, j =>
+        {
+            j["action"] = action;
+            j.AsObject().Remove("repository");
+        });
+        var ignored = Assert.IsType<WebhookIgnored>(await handler.HandleAsync(WebhookTestKit.Request(eventName, body), default));
+        Assert.Equal(202, ignored.StatusCode);
+        Assert.Contains($"action '{action}'", ignored.Reason);
+        Assert.Contains(reason, ignored.Reason);
+    }
+
+    [Fact]
+    public async Task An_event_the_app_does_not_use_is_ignored_unread_even_when_Octokit_has_no_type_for_it()
+    {
+        var handler = WebhookTestKit.Handler(out _);
+        var ignored = Assert.IsType<WebhookIgnored>(await handler.HandleAsync(WebhookTestKit.Request("code_of_conduct_review", "[1, 2"), default));
+        Assert.Equal("code_of_conduct_review", ignored.Event);
+        Assert.Contains("handled: pull_request, issue_comment, deployment_protection_rule, ping", ignored.Reason);
     }
 
     [Fact]

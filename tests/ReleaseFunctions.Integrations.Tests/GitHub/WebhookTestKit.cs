@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
 
@@ -29,6 +30,10 @@ internal static class WebhookTestKit
         return new GitHubWebhookHandler(options, deliveries?.Invoke(clock) ?? new InMemoryWebhookDeliveryLog(clock), clock);
     }
 
+    /// <summary>The <c>X-Hub-Signature-256</c> GitHub sends for <paramref name="body"/> under <paramref name="secret"/>.</summary>
+    public static string Sign(string secret, ReadOnlySpan<byte> body) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+
     public static WebhookRequest Request(
         string eventName,
         string body,
@@ -50,7 +55,7 @@ internal static class WebhookTestKit
         {
             ["x-github-event"] = eventName,
             ["X-GitHub-Delivery"] = delivery ?? Guid.NewGuid().ToString(),
-            ["X-Hub-Signature-256"] = signature ?? WebhookSignature.Sign(secret, body),
+            ["X-Hub-Signature-256"] = signature ?? Sign(secret, body),
             ["Content-Type"] = contentType,
             ["User-Agent"] = "GitHub-Hookshot/abc1234",
         };

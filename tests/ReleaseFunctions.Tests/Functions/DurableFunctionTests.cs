@@ -62,6 +62,21 @@ public sealed class DurableFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task An_incomplete_delivery_is_422_naming_the_path_on_the_Functions_trigger_too_and_the_task_hub_is_not_touched()
+    {
+        var merge = System.Text.Json.Nodes.JsonNode.Parse(ReleaseAppFactory.Payload("pull_request.closed.merged"))!;
+        merge["pull_request"]!["head"]!.AsObject().Remove("sha");
+        var body = merge.ToJsonString();
+
+        var (status, answer, _) = await InvokeAsync((f, r, c) => f.GitHubWebhooksAsync(r, _client.Object, c), "POST", "/api/github/webhook", body: body, headers: Delivery("pull_request", body));
+
+        Assert.Equal(422, status);
+        Assert.Equal("rejected", Json(answer).GetProperty("status").GetString());
+        Assert.Contains("$.pull_request.head lacks required field(s) 'sha'", Json(answer).GetProperty("reason").GetString(), StringComparison.Ordinal);
+        _client.VerifyNoOtherCalls();
+    }
+
+    [Fact]
     public async Task GetRelease_and_its_timeline_are_404_for_a_release_neither_the_ledger_nor_the_task_hub_knows()
     {
         _client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ReturnsAsync((OrchestrationMetadata?)null);

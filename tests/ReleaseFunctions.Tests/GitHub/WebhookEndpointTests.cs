@@ -135,6 +135,53 @@ public sealed class WebhookEndpointTests
         Assert.Equal("rejected", (await Answer(response)).GetProperty("status").GetString());
     }
 
+    public static TheoryData<string, string, HttpStatusCode, string, string> DeliveriesThatStartNothing()
+    {
+        var merge = ReleaseAppFactory.Payload("pull_request.closed.merged");
+        string Mutated(Action<System.Text.Json.Nodes.JsonObject> change)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(merge)!.AsObject();
+            change(node);
+            return node.ToJsonString();
+        }
+
+        return new()
+        {
+            { "pull_request", merge[..(merge.Length / 3)], HttpStatusCode.BadRequest, "rejected", "the body is not valid JSON" },
+            { "pull_request", Mutated(j => j["pull_request"]!.AsObject().Remove("merge_commit_sha")), HttpStatusCode.UnprocessableEntity, "rejected", "a merged pull_request needs $.pull_request.merge_commit_sha, which is missing or null" },
+            { "pull_request", Mutated(j => j["pull_request"]!["base"]!.AsObject().Remove("ref")), HttpStatusCode.UnprocessableEntity, "rejected", "$.pull_request.base lacks required field(s) 'ref'" },
+            { "pull_request", Mutated(j => j["pull_request"]!["merged_by"]!["id"] = "hubot"), HttpStatusCode.UnprocessableEntity, "rejected", "$.pull_request.merged_by.id has the wrong type or is out of range; expected an integer" },
+            { "pull_request", Mutated(j => j["action"] = "enqueued_for_a_future_feature"), HttpStatusCode.Accepted, "ignored", "action 'enqueued_for_a_future_feature' does not start a release" },
+            { "merge_group", merge, HttpStatusCode.Accepted, "ignored", "event 'merge_group' is not used" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(DeliveriesThatStartNothing))]
+    public async Task Broken_incomplete_or_unknown_deliveries_are_answered_with_the_reason_and_start_nothing(string eventName, string body, HttpStatusCode expected, string status, string reason)
+    {
+        using var app = new ReleaseAppFactory();
+
+        var response = await app.DeliverAsync(eventName, body);
+
+        Assert.Equal(expected, response.StatusCode);
+        var answer = await Answer(response);
+        Assert.Equal(status, answer.GetProperty("status").GetString());
+        Assert.Contains(reason, answer.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Null(await app.Engine.GetInstanceAsync(ReleaseInstance));
+    }
+
+    [Fact]
+    public async Task During_a_secret_rotation_deliveries_signed_with_the_old_or_the_new_secret_are_accepted()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?> { ["ReleaseFunctions:GitHub:WebhookSecrets"] = "old-secret,new-secret" });
+        var ping = ReleaseAppFactory.Payload("ping");
+
+        Assert.Equal(HttpStatusCode.OK, (await app.DeliverAsync("ping", ping, secret: "old-secret")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.DeliverAsync("ping", ping, secret: "new-secret")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.DeliverAsync("ping", ping, secret: ReleaseAppFactory.WebhookSecret)).StatusCode);
+    }
+
     [Fact]
     public async Task A_command_from_a_member_reaches_the_running_release_as_an_event()
     {

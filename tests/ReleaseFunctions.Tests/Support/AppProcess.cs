@@ -145,29 +145,7 @@ internal sealed class AppProcess : IAsyncDisposable
     public static string Merge(string repository, int pullRequest)
     {
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes($"{repository}#{pullRequest}")));
-        var (owner, name) = (repository.Split('/')[0], repository.Split('/')[1]);
-        return new JsonObject
-        {
-            ["action"] = "closed",
-            ["number"] = pullRequest,
-            ["pull_request"] = new JsonObject
-            {
-                ["number"] = pullRequest, ["title"] = $"Change {pullRequest}", ["state"] = "closed", ["merged"] = true,
-                ["merged_at"] = Clock.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
-                ["merge_commit_sha"] = sha,
-                ["user"] = new JsonObject { ["login"] = $"dev-{pullRequest}", ["id"] = pullRequest, ["type"] = "User" },
-                ["merged_by"] = new JsonObject { ["login"] = "merger", ["id"] = 2, ["type"] = "User" },
-                ["head"] = new JsonObject { ["ref"] = $"feature-{pullRequest}", ["sha"] = sha },
-                ["base"] = new JsonObject { ["ref"] = "main", ["sha"] = sha },
-                ["labels"] = new JsonArray(),
-            },
-            ["repository"] = new JsonObject
-            {
-                ["id"] = 1, ["name"] = name, ["full_name"] = repository,
-                ["owner"] = new JsonObject { ["login"] = owner, ["id"] = 3, ["type"] = "Organization" },
-            },
-            ["sender"] = new JsonObject { ["login"] = "merger", ["id"] = 2, ["type"] = "User" },
-        }.ToJsonString();
+        return MergeDelivery.Json(repository, pullRequest, sha, Clock.GetUtcNow(), $"Change {pullRequest}", $"dev-{pullRequest}", $"feature-{pullRequest}");
     }
 
     private void Append(string? line)

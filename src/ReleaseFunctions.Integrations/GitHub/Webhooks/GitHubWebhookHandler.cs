@@ -1,22 +1,32 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using Octokit.Webhooks;
+using Octokit.Webhooks.Events;
 using ReleaseFunctions.Core.Releases;
+using static ReleaseFunctions.Integrations.GitHub.Webhooks.WebhookEventReader;
 
 namespace ReleaseFunctions.Integrations.GitHub.Webhooks;
 
 /// <summary>
 /// Turns one GitHub webhook delivery into a typed <see cref="WebhookOutcome"/>. The checks run cheapest and most
-/// telling first: body size (413), signature (401), event and delivery headers (400), content type (415), duplicate
-/// delivery, then the payload (400 for broken JSON, 422 for a shape other than GitHub documents). Bad input never
-/// throws; only a failing <see cref="IWebhookDeliveryLog"/> or cancellation does.
+/// telling first: body size (413), signature (401, Octokit.Webhooks' validator under each configured secret), event
+/// and delivery headers (400), content type (415), duplicate delivery, then the payload, read into Octokit.Webhooks'
+/// event types (400 for broken JSON, 422 for a shape other than GitHub documents). An action the app does not act on
+/// is ignored before its payload is read. Bad input never throws; only a failing <see cref="IWebhookDeliveryLog"/>
+/// or cancellation does.
 /// </summary>
+/// <remarks>
+/// Octokit.Webhooks' event types, their deserializer and its <c>WebhookSignatureValidator</c> are used; its
+/// <c>WebhookEventProcessor</c> and the ASP.NET Core <c>MapGitHubWebhooks</c> over it are not: the processor's
+/// overrides return no outcome to answer with (it would have to be smuggled out through state), and
+/// <c>MapGitHubWebhooks</c> checks one secret (no rotation), answers a bad signature 400 and a payload that does not
+/// read 500, and is an ASP.NET Core route the Functions HTTP trigger cannot share. This one handler serves both.
+/// </remarks>
 public sealed class GitHubWebhookHandler
 {
     /// <summary>The <see cref="ReleaseCommand.Source"/> of commands that came from PR comments.</summary>
     public const string CommandSource = "github-comment";
 
-    private readonly WebhookSignature _signature;
+    private readonly string[] _secrets;
     private readonly ReleaseBranchMatcher _releaseBranches;
     private readonly IWebhookDeliveryLog _deliveries;
     private readonly TimeProvider _time;
@@ -28,7 +38,8 @@ public sealed class GitHubWebhookHandler
         ArgumentNullException.ThrowIfNull(deliveries);
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
-        _signature = new WebhookSignature(options.Secrets);
+        // Validate refuses an empty secret: Octokit's validator takes an unsigned delivery under an empty secret as valid.
+        _secrets = options.Secrets.ToArray();
         _releaseBranches = new ReleaseBranchMatcher(options.EffectiveReleaseBranches);
         _maxBodyBytes = options.MaxBodyBytes;
         _deliveries = deliveries;
@@ -47,7 +58,7 @@ public sealed class GitHubWebhookHandler
             return new WebhookRejected(413, $"body is {body.Length} bytes; the limit is {_maxBodyBytes} bytes");
         }
 
-        if (_signature.Check(request.Header(WebhookRequest.SignatureHeader), body.Span) is { } unauthorized)
+        if (SignatureProblem(request.Header(WebhookRequest.SignatureHeader), body.Span) is { } unauthorized)
         {
             return new WebhookUnauthorized(unauthorized);
         }
@@ -69,38 +80,25 @@ public sealed class GitHubWebhookHandler
             return new WebhookRejected(415, contentType);
         }
 
-        var context = GitHubWebhookJsonContext.Default;
         if (!await _deliveries.TryRecordAsync(deliveryId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
-            return new WebhookDuplicate(deliveryId, eventName == "pull_request" ? RedeliveredMerge(body, context, deliveryId) : null);
+            return new WebhookDuplicate(deliveryId, eventName == "pull_request" ? RedeliveredMerge(body, deliveryId) : null);
         }
 
         try
         {
             return eventName switch
             {
-                "ping" => Pong(Read(body, context.PingEvent)),
-                "pull_request" => Route(Read(body, context.PullRequestEvent), deliveryId),
-                "issue_comment" => Route(Read(body, context.IssueCommentEvent), deliveryId),
-                "deployment_protection_rule" => Route(Read(body, context.DeploymentProtectionRuleEvent), deliveryId),
+                "ping" => Pong(Read<PingEvent>(body)),
+                "pull_request" => RoutePullRequest(body, deliveryId),
+                "issue_comment" => RouteIssueComment(body, deliveryId),
+                "deployment_protection_rule" => RouteProtectionRule(body, deliveryId),
                 _ => new WebhookIgnored(eventName, $"event '{eventName}' is not used; handled: pull_request, issue_comment, deployment_protection_rule, ping"),
             };
         }
-        catch (JsonException e)
+        catch (WebhookPayloadException e)
         {
-            if (SyntaxProblem(body.Span) is { } syntax)
-            {
-                return new WebhookRejected(400, $"the body is not valid JSON: {syntax}");
-            }
-
-            JsonTypeInfo model = eventName switch
-            {
-                "pull_request" => context.PullRequestEvent,
-                "issue_comment" => context.IssueCommentEvent,
-                "deployment_protection_rule" => context.DeploymentProtectionRuleEvent,
-                _ => context.PingEvent,
-            };
-            return new WebhookRejected(422, $"the {eventName} payload does not have the shape GitHub documents: {WebhookShapeError.Describe(e, model)}");
+            return new WebhookRejected(e.StatusCode, e.StatusCode == 400 ? e.Message : $"the {eventName} payload does not have the shape GitHub documents: {e.Message}");
         }
         catch (ArgumentException e)
         {
@@ -110,13 +108,13 @@ public sealed class GitHubWebhookHandler
     }
 
     /// <summary>The release a redelivered merge asks for, or null when the delivery is not a merge that starts one (or no longer reads).</summary>
-    private StartReleaseRequested? RedeliveredMerge(ReadOnlyMemory<byte> body, GitHubWebhookJsonContext context, string deliveryId)
+    private StartReleaseRequested? RedeliveredMerge(ReadOnlyMemory<byte> body, string deliveryId)
     {
         try
         {
-            return Route(Read(body, context.PullRequestEvent), deliveryId) as StartReleaseRequested;
+            return RoutePullRequest(body, deliveryId) as StartReleaseRequested;
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (Exception e) when (e is WebhookPayloadException or ArgumentException)
         {
             return null;
         }
@@ -136,110 +134,135 @@ public sealed class GitHubWebhookHandler
             : $"Content-Type '{header}' is not supported; {expected}";
     }
 
-    /// <summary>Null when the body is well-formed JSON (so a failed read was about its shape), else the syntax error.</summary>
-    private static string? SyntaxProblem(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Null when the signature is valid under any configured secret (Octokit.Webhooks decides); otherwise why not,
+    /// without revealing the expected value. Every secret is tried, so the time taken does not tell which one matched.
+    /// </summary>
+    private string? SignatureProblem(string? header, ReadOnlySpan<byte> body)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
-        try
+        var valid = false;
+        foreach (var secret in _secrets)
         {
-            while (reader.Read())
-            {
-            }
+            valid |= WebhookSignatureValidator.Verify(header, secret, body) == WebhookSignatureValidationResult.Valid;
+        }
 
-            return null;
-        }
-        catch (JsonException e)
-        {
-            return e.Message;
-        }
+        const string prefix = "sha256=";
+        return valid ? null
+            : string.IsNullOrEmpty(header) ? "missing X-Hub-Signature-256 header; expected 'sha256=' followed by the hex HMAC-SHA256 of the body"
+            : !header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? "X-Hub-Signature-256 does not start with 'sha256='"
+            : header.Length != prefix.Length + 64 ? "X-Hub-Signature-256 is not 64 hex digits after 'sha256='"
+            : "X-Hub-Signature-256 does not match the body under any configured secret";
     }
-
-    private static T Read<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> type) =>
-        JsonSerializer.Deserialize(body.Span, type) ?? throw new JsonException("the body is JSON null; expected an object");
 
     private static WebhookPong Pong(PingEvent ping) => new(ping.HookId, ping.Zen);
 
-    private WebhookOutcome Route(PullRequestEvent e, string deliveryId)
+    /// <summary>The delivery's <c>action</c>, which every event the app routes has.</summary>
+    private static string ActionOf(ReadOnlyMemory<byte> body) =>
+        Action(body.Span) ?? throw new WebhookPayloadException(422, "the payload lacks required field(s) 'action'");
+
+    private WebhookOutcome RoutePullRequest(ReadOnlyMemory<byte> body, string deliveryId)
     {
         const string name = "pull_request";
-        var pr = e.PullRequest;
-        if (e.Action != "closed")
+        var action = ActionOf(body);
+        if (action != "closed")
         {
-            return new WebhookIgnored(name, $"action '{e.Action}' does not start a release; only 'closed' with merged=true does");
+            return new WebhookIgnored(name, $"action '{action}' does not start a release; only 'closed' with merged=true does");
         }
 
+        var e = Read<PullRequestEvent>(body);
+        var pr = Present(e.PullRequest, "$.pull_request", "an object");
+        var number = Number(pr.Number, "$.pull_request.number");
         if (pr.Merged != true)
         {
-            return new WebhookIgnored(name, $"pull request #{pr.Number} was closed without being merged");
+            return new WebhookIgnored(name, $"pull request #{number} was closed without being merged");
         }
 
-        if (!_releaseBranches.IsReleaseBranch(pr.Base.Ref))
+        var baseRef = Present(Present(pr.Base, "$.pull_request.base", "an object").Ref, "$.pull_request.base.ref", "a string");
+        if (!_releaseBranches.IsReleaseBranch(baseRef))
         {
-            return new WebhookIgnored(name, $"base branch '{pr.Base.Ref}' is not a release branch (configured: {_releaseBranches.Describe})");
+            return new WebhookIgnored(name, $"base branch '{baseRef}' is not a release branch (configured: {_releaseBranches.Describe})");
         }
 
         if (pr.MergeCommitSha is null || pr.MergedAt is null)
         {
-            return new WebhookRejected(422, "a merged pull_request needs 'pull_request.merge_commit_sha' and 'pull_request.merged_at'; one is missing or null");
+            var lacking = pr.MergeCommitSha is null ? "merge_commit_sha" : "merged_at";
+            return new WebhookRejected(422, $"a merged pull_request needs $.pull_request.{lacking}, which is missing or null; expected {(pr.MergeCommitSha is null ? "the merge commit's SHA" : "the merge's ISO 8601 date-time")}");
         }
 
         return new StartReleaseRequested(
-            new ReleaseId(e.Repository.FullName, pr.Number, pr.MergeCommitSha),
-            pr.Title,
-            pr.User.Login,
-            pr.Base.Ref,
-            pr.Head.Sha,
+            new ReleaseId(RepositoryOf(e), number, pr.MergeCommitSha),
+            Present(pr.Title, "$.pull_request.title", "a string"),
+            Present(Present(pr.User, "$.pull_request.user", "an object").Login, "$.pull_request.user.login", "a string"),
+            baseRef,
+            Present(Present(pr.Head, "$.pull_request.head", "an object").Sha, "$.pull_request.head.sha", "a string"),
             pr.MergedAt.Value,
             pr.MergedBy?.Login,
-            pr.Labels?.Select(l => l.Name).ToArray() ?? [],
+            Present(pr.Labels, "$.pull_request.labels", "an array")
+                .Select((label, i) => Present(Present(label, $"$.pull_request.labels[{i}]", "an object").Name, $"$.pull_request.labels[{i}].name", "a string"))
+                .ToArray(),
             e.Installation?.Id,
             deliveryId);
     }
 
-    private static WebhookOutcome Route(IssueCommentEvent e, string deliveryId)
+    private static WebhookOutcome RouteIssueComment(ReadOnlyMemory<byte> body, string deliveryId)
     {
         const string name = "issue_comment";
-        if (e.Action != "created")
+        var action = ActionOf(body);
+        if (action != "created")
         {
-            return new WebhookIgnored(name, $"action '{e.Action}' is not read; only newly 'created' comments carry commands");
+            return new WebhookIgnored(name, $"action '{action}' is not read; only newly 'created' comments carry commands");
         }
 
-        if (e.Issue.PullRequest is null)
+        var e = Read<IssueCommentEvent>(body);
+        var issue = Present(e.Issue, "$.issue", "an object");
+        var number = Number(issue.Number, "$.issue.number");
+        if (issue.PullRequest is null)
         {
-            return new WebhookIgnored(name, $"#{e.Issue.Number} is an issue, not a pull request");
+            return new WebhookIgnored(name, $"#{number} is an issue, not a pull request");
         }
 
-        if (string.Equals(e.Comment.User.Type, "Bot", StringComparison.OrdinalIgnoreCase))
+        var comment = Present(e.Comment, "$.comment", "an object");
+        var user = Present(comment.User, "$.comment.user", "an object");
+        var login = Present(user.Login, "$.comment.user.login", "a string");
+        if (string.Equals(user.Type?.StringValue, "Bot", StringComparison.OrdinalIgnoreCase))
         {
             // Bots (this app's own status comment among them) do not give commands.
-            return new WebhookIgnored(name, $"comment {e.Comment.Id} is by the bot '{e.Comment.User.Login}'");
+            return new WebhookIgnored(name, $"comment {comment.Id} is by the bot '{login}'");
         }
 
-        if (ReleaseCommandParser.Parse(e.Comment.Body) is not { } parsed)
+        if (ReleaseCommandParser.Parse(comment.Body) is not { } parsed)
         {
-            return new WebhookIgnored(name, $"comment {e.Comment.Id} has no release command (a line starting with /approve, /reject, /promote, /pause, /resume, /rollback, /abort or /status)");
+            return new WebhookIgnored(name, $"comment {comment.Id} has no release command (a line starting with /approve, /reject, /promote, /pause, /resume, /rollback, /abort or /status)");
         }
 
-        var repository = GitHubRepositoryName.Parse(e.Repository.FullName).ToString().ToLowerInvariant();
+        if (comment.CreatedAt == default)
+        {
+            // Octokit.Webhooks reads an absent created_at as 0001-01-01; a command needs when it was given.
+            throw new WebhookPayloadException(422, "$.comment lacks required field(s) 'created_at'; expected an ISO 8601 date-time");
+        }
+
+        var repository = GitHubRepositoryName.Parse(RepositoryOf(e)).ToString().ToLowerInvariant();
         return new ReleaseCommandReceived(
             repository,
-            e.Issue.Number,
-            new ReleaseCommand(parsed.Kind, e.Comment.User.Login, CommandSource, e.Comment.CreatedAt, parsed.Comment),
-            e.Comment.Id,
-            e.Comment.AuthorAssociation ?? "NONE",
+            number,
+            new ReleaseCommand(parsed.Kind, login, CommandSource, comment.CreatedAt, parsed.Comment),
+            comment.Id,
+            comment.AuthorAssociation?.StringValue ?? "NONE",
             e.Installation?.Id,
             deliveryId);
     }
 
-    private static WebhookOutcome Route(DeploymentProtectionRuleEvent e, string deliveryId)
+    private static WebhookOutcome RouteProtectionRule(ReadOnlyMemory<byte> body, string deliveryId)
     {
         const string name = "deployment_protection_rule";
-        if (e.Action != "requested")
+        var action = ActionOf(body);
+        if (action != "requested")
         {
-            return new WebhookIgnored(name, $"action '{e.Action}' is not handled; only 'requested'");
+            return new WebhookIgnored(name, $"action '{action}' is not handled; only 'requested'");
         }
 
-        if (string.IsNullOrWhiteSpace(e.Environment) || e.Deployment is null
+        var e = Read<DeploymentProtectionRuleEvent>(body);
+        if (string.IsNullOrWhiteSpace(e.Environment) || e.Deployment is not { } deployment
             || !Uri.TryCreate(e.DeploymentCallbackUrl, UriKind.Absolute, out var callback)
             || callback.Scheme is not ("https" or "http"))
         {
@@ -247,15 +270,21 @@ public sealed class GitHubWebhookHandler
         }
 
         return new DeploymentProtectionRuleRequested(
-            GitHubRepositoryName.Parse(e.Repository.FullName).ToString().ToLowerInvariant(),
+            GitHubRepositoryName.Parse(RepositoryOf(e)).ToString().ToLowerInvariant(),
             e.Environment,
             callback,
-            e.Deployment.Id,
-            e.Deployment.Sha,
-            e.Deployment.Ref,
+            deployment.Id,
+            Present(deployment.Sha, "$.deployment.sha", "a string"),
+            deployment.Ref,
             e.Event,
-            e.PullRequests?.Select(p => p.Number).ToArray() ?? [],
+            (e.PullRequests ?? [])
+                .Select((pr, i) => Number(Present(pr, $"$.pull_requests[{i}]", "an object").Number, $"$.pull_requests[{i}].number"))
+                .ToArray(),
             e.Installation?.Id,
             deliveryId);
     }
+
+    /// <summary>The repository's <c>owner/name</c>; optional on Octokit's base event type, always sent with the events the app routes.</summary>
+    private static string RepositoryOf(WebhookEvent e) =>
+        Present(Present(e.Repository, "$.repository", "an object", "is missing or null").FullName, "$.repository.full_name", "a string");
 }
