@@ -133,7 +133,7 @@ internal sealed class ReleaseLedgerHealthCheck(IReleaseLedgerProbe ledger) : IHe
         try
         {
             await ledger.CheckReachableAsync(cancellationToken);
-            return HealthCheckResult.Healthy("the release ledger answers reads");
+            return HealthCheckResult.Healthy($"the release ledger at {ledger.Location} answers reads");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
