@@ -370,6 +370,24 @@ public abstract class ReleaseLedgerContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_review_saved_published_or_published_before_its_release_was_recorded_is_not_due()
+    {
+        var reviews = First.Reviews;
+        var promoted = LedgerSeed.Release("octo/shop", 1, ReleaseStatus.Promoted, T0);
+        var late = LedgerSeed.Release("octo/shop", 2, ReleaseStatus.Promoted, T0);
+        var review = new ReleaseReview(promoted.InstanceId, T0.AddDays(1), ReleaseStatus.Promoted, "promoted", [], null, TimeSpan.FromMinutes(35), false, [], PublishedAt: T0.AddDays(1));
+        await LedgerSeed.RecordAsync(Ledger, promoted, "k1");
+
+        var kept = await reviews.SaveAsync(review, default);
+        await reviews.SaveAsync(review with { InstanceId = late.InstanceId, PublishedAt = null }, default);
+        await OpenInstance().Reviews.MarkPublishedAsync(late.InstanceId, T0.AddDays(1), default);
+        await LedgerSeed.RecordAsync(Ledger, late, "k2");
+
+        Assert.Equal(T0.AddDays(1), kept.PublishedAt);
+        Assert.Empty(await reviews.ListDueAsync(T0.AddDays(2), 10, default));
+    }
+
+    [Fact]
     public async Task Dora_summaries_are_kept_once_per_repository_and_period_and_listed_newest_first()
     {
         var dora = First.Dora;

@@ -307,6 +307,7 @@ internal sealed partial class TableReleaseLedger : IReleaseLedger, IReleaseRevie
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var partition = TableKeys.Encode(instanceId, nameof(instanceId));
+        // Replaced unconditionally, as the port says: the newest id a notifier created under a name is the one to update.
         var row = new TableEntity(partition, ExternalPrefix + TableKeys.Encode(name, nameof(name))) { ["Name"] = name, ["ExternalId"] = id };
         await _tables.EnsureCreatedAsync().ConfigureAwait(false);
         await _tables.Releases.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
@@ -396,13 +397,10 @@ internal sealed partial class TableReleaseLedger : IReleaseLedger, IReleaseRevie
             await _tables.Releases.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex == 0 && review.ActionType == TableTransactionActionType.Add)
-        {
-            return true; // the review saved first is the one kept
-        }
         catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
         {
-            return false;
+            // A review saved first (by anyone) is the one kept; otherwise a row changed under us, and the caller reads again.
+            return review.ActionType == TableTransactionActionType.Add && await FindAsync(partition, ReviewRow, cancellationToken).ConfigureAwait(false) is not null;
         }
     }
 
