@@ -351,7 +351,7 @@ internal sealed partial class TableReleaseLedger : IReleaseLedger, IReleaseRevie
 
         await _tables.EnsureCreatedAsync().ConfigureAwait(false);
         var rows = new List<TableEntity>();
-        var query = _tables.Dora.QueryAsync<TableEntity>(partition is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken);
+        var query = _tables.Dora.QueryAsync<TableEntity>(partition is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), maxPerPage: partition is null ? 1000 : Math.Min(max, 1000), cancellationToken: cancellationToken);
         await foreach (var row in query.ConfigureAwait(false))
         {
             rows.Add(row);
