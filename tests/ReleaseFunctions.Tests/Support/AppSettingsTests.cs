@@ -107,6 +107,29 @@ public sealed class AppSettingsTests
         Assert.DoesNotContain(messages, m => m.Contains("secret-ish", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("AzureWebJobsStorage:accountName", "relfnstore", "https://relfnstore.table.core.windows.net/", null)]
+    [InlineData("AzureWebJobsStorage:tableServiceUri", "https://relfnstore.table.core.windows.net/", "https://relfnstore.table.core.windows.net/", null)]
+    [InlineData("AzureWebJobsStorage", "UseDevelopmentStorage=true", null, "UseDevelopmentStorage=true")]
+    [InlineData("ReleaseFunctions:Ledger:TableServiceUri", "https://ledger.table.core.windows.net/", "https://ledger.table.core.windows.net/", null)]
+    public void The_tables_ledger_finds_its_table_service_in_its_settings_or_the_function_apps_storage(string key, string value, string? uri, string? connectionString)
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Ledger:Provider"] = "Tables",
+            ["ReleaseFunctions:Audit:ChainKey"] = "0123456789abcdef0123456789abcdef",
+            [key] = value,
+        });
+
+        var ledger = app.Services.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value;
+
+        Assert.Equal(ReleaseLedgerProvider.Tables, ledger.Provider);
+        Assert.Equal(uri, ledger.TableServiceUri?.ToString());
+        Assert.Equal(connectionString, ledger.TableConnectionString);
+        Assert.Equal(ReleaseLedgerOptions.DefaultTableName, ledger.TableName);
+        Assert.IsType<ReleaseFunctions.Ledger.Tables.TableReleaseLedger>(app.Services.GetRequiredService<IReleaseLedger>());
+    }
+
     [Fact]
     public void The_standalone_app_keeps_the_sqlite_ledger_unless_told_otherwise()
     {
