@@ -68,8 +68,9 @@ var roles = {
 
 // The host's storage (AzureWebJobsStorage over the managed identity): blobs (the host's keys and timer leases, the
 // Durable backend's partition leases and large payloads: Blob Data Owner), queues (the Durable backend's control and
-// work-item queues: Queue Data Contributor) and tables (the Durable backend's history and instances tables: Table
-// Data Contributor). The Durable extension reads the same connection (host.json: connectionName AzureWebJobsStorage).
+// work-item queues: Queue Data Contributor) and tables (the Durable backend's history and instances tables, and the
+// release ledger's tables, which every instance shares: Table Data Contributor). The Durable extension reads the same
+// connection (host.json: connectionName AzureWebJobsStorage); the ledger is told the account's table endpoint.
 var storageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor
@@ -129,6 +130,7 @@ var secretNames = [
   'github-app-private-key'
   'github-token'
   'operator-api-key'
+  'audit-chain-key'
 ]
 
 // Elastic Premium: always one warm instance (a webhook is answered at once, soaks and timers wake on time), the
@@ -228,6 +230,9 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'ReleaseFunctions__Store__Provider', value: usePostgres ? 'postgres' : 'sqlite' }
         { name: 'ReleaseFunctions__Store__SqlitePath', value: '/home/data/releasefunctions.db' }
         { name: 'ReleaseFunctions__Store__PostgresConnectionString', value: usePostgres ? '@Microsoft.KeyVault(SecretUri=${kvRef}/postgres-connection-string)' : '' }
+        { name: 'ReleaseFunctions__Ledger__Provider', value: 'Tables' }
+        { name: 'ReleaseFunctions__Ledger__TableServiceUri', value: storage.properties.primaryEndpoints.table }
+        { name: 'ReleaseFunctions__Audit__ChainKey', value: '@Microsoft.KeyVault(SecretUri=${kvRef}/audit-chain-key)' }
       ], releaseBranchSettings)
     }
   }

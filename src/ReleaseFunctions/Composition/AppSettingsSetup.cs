@@ -13,7 +13,7 @@ namespace ReleaseFunctions.Composition;
 /// names) the way the host reads its settings: absent or empty means the documented default, and every unreadable
 /// value becomes a start-up problem naming its Functions-style key and what is expected.
 /// </summary>
-internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnvironment environment) :
+internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHostEnvironment environment, ReleaseLedgerDefaults? ledgerDefaults = null) :
     IConfigureOptions<ReleaseLedgerOptions>, IValidateOptions<ReleaseLedgerOptions>,
     IConfigureOptions<DefaultReleasePolicyOptions>, IValidateOptions<DefaultReleasePolicyOptions>,
     IConfigureOptions<ApproverTeamsOptions>, IValidateOptions<ApproverTeamsOptions>,
@@ -52,6 +52,14 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
     {
         var options = new IntegrationEndpointsOptions();
         new AppSettingsSetup(configuration, environment).Read(options);
+        return options;
+    }
+
+    /// <summary>Reads the ledger's settings while the app is composed (which store is registered depends on them).</summary>
+    public static ReleaseLedgerOptions ReadLedger(IConfiguration configuration, IHostEnvironment environment, ReleaseLedgerDefaults defaults)
+    {
+        var options = new ReleaseLedgerOptions();
+        new AppSettingsSetup(configuration, environment, defaults).Read(options);
         return options;
     }
 
@@ -126,8 +134,123 @@ internal sealed class AppSettingsSetup(IConfiguration configuration, IHostEnviro
             problems.Add(chainKey);
         }
 
+        ReadTables(options, problems);
         return problems;
     }
+
+    /// <summary>
+    /// <c>ReleaseFunctions__Ledger__*</c>: the provider (the host's default when absent), and for Tables its endpoint
+    /// (with the managed identity) or connection string, else the function app's own storage account, as the host's
+    /// <c>AzureWebJobsStorage</c> names it; and the chain key every instance must share.
+    /// </summary>
+    private void ReadTables(ReleaseLedgerOptions options, List<string> problems)
+    {
+        options.Provider = ledgerDefaults?.Provider ?? ReleaseLedgerProvider.Sqlite;
+        if (Text("Ledger", "Provider") is { } provider)
+        {
+            if (Enum.TryParse<ReleaseLedgerProvider>(provider, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                options.Provider = parsed;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Ledger", "Provider")} is '{provider}'; expected {string.Join(" or ", Enum.GetNames<ReleaseLedgerProvider>())}.");
+                return;
+            }
+        }
+
+        if (Text("Ledger", "TableName") is { } table)
+        {
+            if (TableNamePattern().IsMatch(table))
+            {
+                options.TableName = table;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Ledger", "TableName")} is '{table}'; expected 3 to 52 letters and digits starting with a letter, such as '{ReleaseLedgerOptions.DefaultTableName}'.");
+            }
+        }
+
+        var uriText = Text("Ledger", "TableServiceUri");
+        var connectionString = Text("Ledger", "TableConnectionString");
+        if (uriText is not null)
+        {
+            if (Uri.TryCreate(uriText, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(uri.Query))
+            {
+                options.TableServiceUri = uri;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Ledger", "TableServiceUri")} is '{uriText}'; expected the storage account's table endpoint, such as 'https://myaccount.table.core.windows.net/' (no SAS: the app's identity is used).");
+            }
+        }
+
+        if (connectionString is not null)
+        {
+            options.TableConnectionString = connectionString;
+        }
+
+        if (options.Provider != ReleaseLedgerProvider.Tables)
+        {
+            return;
+        }
+
+        if (uriText is not null && connectionString is not null)
+        {
+            problems.Add($"{SettingKeys.Of("Ledger", "TableServiceUri")} and {SettingKeys.Of("Ledger", "TableConnectionString")} are both set; expected one of them.");
+        }
+        else if (uriText is null && connectionString is null)
+        {
+            // The function app's storage account: a connection string (Azurite locally), or the identity-based form.
+            var host = configuration.GetSection("AzureWebJobsStorage");
+            if (!string.IsNullOrWhiteSpace(host.Value))
+            {
+                options.TableConnectionString = host.Value.Trim();
+            }
+            else if (host["tableServiceUri"] is { Length: > 0 } tableServiceUri && Uri.TryCreate(tableServiceUri, UriKind.Absolute, out var hostUri))
+            {
+                options.TableServiceUri = hostUri;
+            }
+            else if (host["accountName"] is { Length: > 0 } account && StorageAccountPattern().IsMatch(account))
+            {
+                options.TableServiceUri = new Uri($"https://{account}.table.core.windows.net/");
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Ledger", "Provider")} is Tables but no table service is named; expected {SettingKeys.Of("Ledger", "TableServiceUri")} (the storage account's table endpoint, reached with the managed identity), {SettingKeys.Of("Ledger", "TableConnectionString")} (Azurite: 'UseDevelopmentStorage=true'), or the function app's AzureWebJobsStorage.");
+            }
+        }
+
+        if (options.TableConnectionString is { } given && !IsTableConnectionString(given))
+        {
+            // The value is not repeated: it may hold an account key.
+            problems.Add($"{(connectionString is null ? "AzureWebJobsStorage" : SettingKeys.Of("Ledger", "TableConnectionString"))} is not a storage connection string; expected 'UseDevelopmentStorage=true' or 'DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...;TableEndpoint=...'.");
+        }
+
+        if (options.ChainKey is null)
+        {
+            problems.Add($"{SettingKeys.Of("Audit", "ChainKey")} is not set; the Tables ledger is shared by every instance, so its audit chain key must be too: expected a random secret of at least {Core.Audit.AuditChainKey.MinimumBytes} bytes (on Azure a Key Vault reference), e.g. the output of 'openssl rand -base64 48'.");
+        }
+    }
+
+    private static bool IsTableConnectionString(string text)
+    {
+        try
+        {
+            _ = new Azure.Data.Tables.TableServiceClient(text);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,51}$")]
+    private static partial System.Text.RegularExpressions.Regex TableNamePattern();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]{3,24}$")]
+    private static partial System.Text.RegularExpressions.Regex StorageAccountPattern();
 
     private List<string> Read(PolicyFolderOptions options)
     {

@@ -14,6 +14,9 @@ using ReleaseFunctions.Integrations.GitHub;
 using ReleaseFunctions.Integrations.GitHub.Client;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
 using ReleaseFunctions.Ledger;
+using ReleaseFunctions.Ledger.Tables;
+using Azure.Core;
+using Azure.Identity;
 using ReleaseFunctions.Policy;
 using ReleaseFunctions.Releases;
 using ReleaseFunctions.Reviews;
@@ -56,12 +59,18 @@ public static class ReleaseFunctionsComposition
         AddValidatedOptions<IntegrationEndpointsOptions>(services);
         AddValidatedOptions<PolicyFolderOptions>(services);
 
-        services.AddSingleton<SqliteReleaseLedger>(sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value));
-        services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
-        services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
-        services.AddSingleton<IDoraSummaries>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
-        services.AddSingleton<IReleaseExternalIds>(sp => sp.GetRequiredService<SqliteReleaseLedger>());
-        services.AddSingleton(sp => sp.GetRequiredService<SqliteReleaseLedger>().ChainKeys);
+        // The ledger's store is chosen here too: SQLite standalone, Table storage (every instance shares it) on the worker.
+        var ledgerDefaults = new ReleaseLedgerDefaults(standalone ? ReleaseLedgerProvider.Sqlite : ReleaseLedgerProvider.Tables);
+        services.AddSingleton(ledgerDefaults);
+        if (AppSettingsSetup.ReadLedger(builder.Configuration, builder.Environment, ledgerDefaults).Provider == ReleaseLedgerProvider.Tables)
+        {
+            AddTablesLedger(services);
+        }
+        else
+        {
+            AddLedger<SqliteReleaseLedger>(services, sp => new SqliteReleaseLedger(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value), ledger => ledger.ChainKeys);
+            services.AddSingleton<IWebhookDeliveryLog>(sp => new SqliteWebhookDeliveryLog(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        }
 
         AddGitHub(services, builder.Configuration);
         services.AddSingleton(sp => new DefaultPolicyDocument(new PolicyDocument(
@@ -137,11 +146,39 @@ public static class ReleaseFunctionsComposition
     }
 
 
+    /// <summary>The ledger in Table storage, with the webhook delivery ids beside it, reached with the app's identity or a connection string.</summary>
+    private static void AddTablesLedger(IServiceCollection services)
+    {
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value;
+            return new LedgerTables(options, options.TableConnectionString is null ? sp.GetRequiredService<TokenCredential>() : null);
+        });
+        AddLedger<TableReleaseLedger>(services, sp => new TableReleaseLedger(
+            sp.GetRequiredService<LedgerTables>(),
+            new AuditChainKeySource(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value),
+            sp.GetRequiredService<ILogger<TableReleaseLedger>>()), ledger => ledger.ChainKeys);
+        services.AddSingleton<IWebhookDeliveryLog, TableWebhookDeliveryLog>();
+    }
+
+    /// <summary>One ledger object behind every port it serves.</summary>
+    private static void AddLedger<TLedger>(IServiceCollection services, Func<IServiceProvider, TLedger> create, Func<TLedger, AuditChainKeySource> chainKeys)
+        where TLedger : class, IReleaseLedger, IReleaseReviews, IDoraSummaries, IReleaseExternalIds, IReleaseLedgerProbe
+    {
+        services.AddSingleton(create);
+        services.AddSingleton<IReleaseLedger>(sp => sp.GetRequiredService<TLedger>());
+        services.AddSingleton<IReleaseReviews>(sp => sp.GetRequiredService<TLedger>());
+        services.AddSingleton<IDoraSummaries>(sp => sp.GetRequiredService<TLedger>());
+        services.AddSingleton<IReleaseExternalIds>(sp => sp.GetRequiredService<TLedger>());
+        services.AddSingleton<IReleaseLedgerProbe>(sp => sp.GetRequiredService<TLedger>());
+        services.AddSingleton(sp => chainKeys(sp.GetRequiredService<TLedger>()));
+    }
+
     internal static bool HasGitHubCredentials(GitHubOptions gitHub) => gitHub.UsesApp || !string.IsNullOrWhiteSpace(gitHub.Token);
 
     private static void AddGitHub(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<IWebhookDeliveryLog>(sp => new SqliteWebhookDeliveryLog(sp.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddGitHubIntegration(configuration);
         // The integration binds its own section; the app's settings (ReleaseFunctions__GitHub__*) are what count.
         services.AddOptions<GitHubWebhookOptions>().Configure<IOptions<ReleaseFunctionsOptions>>((webhook, app) =>

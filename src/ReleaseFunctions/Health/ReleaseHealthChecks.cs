@@ -125,19 +125,19 @@ internal sealed class EngineWorkerHealthCheck(IEnumerable<IHostedService> hosted
     }
 }
 
-/// <summary>The release ledger's file answers a read.</summary>
-internal sealed class ReleaseLedgerHealthCheck(SqliteReleaseLedger ledger) : IHealthCheck
+/// <summary>The release ledger (its file, or its tables) answers a read.</summary>
+internal sealed class ReleaseLedgerHealthCheck(IReleaseLedgerProbe ledger) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             await ledger.CheckReachableAsync(cancellationToken);
-            return HealthCheckResult.Healthy("the release ledger answers reads");
+            return HealthCheckResult.Healthy($"the release ledger at {ledger.Location} answers reads");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"the release ledger at {ledger.FilePath} does not answer: {ex.Message}", ex);
+            return HealthCheckResult.Unhealthy($"the release ledger at {ledger.Location} does not answer: {ex.Message}", ex);
         }
     }
 }

@@ -1,8 +1,4 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Dora;
@@ -21,7 +17,7 @@ namespace ReleaseFunctions.Ledger;
 /// reviews are kept with their release, one each (the first saved wins); weekly DORA summaries, one per repository and period;
 /// the ids a release has on GitHub (check run, deployments, status comment), one per name.
 /// </summary>
-internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries, IReleaseExternalIds
+internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDoraSummaries, IReleaseExternalIds, IReleaseLedgerProbe
 {
     private const string Columns = """
         instance_id, repository, pull_request, merge_commit_sha, service, version, title, author, merged_at, started_at,
@@ -341,6 +337,8 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
         return summaries;
     }
 
+    public string Location => FilePath;
+
     /// <summary>A cheap read that proves the file is reachable and its schema in place.</summary>
     public async Task CheckReachableAsync(CancellationToken cancellationToken)
     {
@@ -538,38 +536,4 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
     }
 
     private static DateTimeOffset Utc(long ticks) => new(ticks, TimeSpan.Zero);
-
-    /// <summary>Where a page ended: the last release's start time and id. Opaque to callers (base64url text).</summary>
-    private sealed record ReleaseCursor(long StartedAtTicks, string InstanceId)
-    {
-        public string ToToken() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{StartedAtTicks.ToString(CultureInfo.InvariantCulture)}|{InstanceId}"));
-
-        public static ReleaseCursor Parse(string token)
-        {
-            const string Expected = "expected the continuationToken returned with the previous page, unchanged";
-            string text;
-            try
-            {
-                text = new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(token));
-            }
-            catch (Exception e) when (e is FormatException or DecoderFallbackException)
-            {
-                throw new ArgumentException($"The continuation token '{token}' is not one this service issued; {Expected}.", nameof(ReleaseFilter.ContinuationToken));
-            }
-
-            var bar = text.IndexOf('|', StringComparison.Ordinal);
-            if (bar <= 0 || bar == text.Length - 1 || !long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                || ticks > DateTimeOffset.MaxValue.UtcTicks)
-            {
-                throw new ArgumentException($"The continuation token '{token}' is not one this service issued; {Expected}.", nameof(ReleaseFilter.ContinuationToken));
-            }
-
-            return new ReleaseCursor(ticks, text[(bar + 1)..]);
-        }
-    }
 }
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(ReleaseReview))]
-[JsonSerializable(typeof(DoraMetrics))]
-internal sealed partial class LedgerJsonContext : JsonSerializerContext;

@@ -41,6 +41,8 @@ internal sealed class FunctionsWorkerApp : IDisposable
             ["ReleaseFunctions:GitHub:WebhookSecrets"] = Support.ReleaseAppFactory.WebhookSecret,
             ["ReleaseFunctions:Operator:ApiKeys"] = $"alice:{OperatorKey}",
             ["ReleaseFunctions:Store:LedgerPath"] = Path.Combine(ContentRoot, "data", "releases.db"),
+            // The worker's default ledger is in Table storage (FunctionsWorkerTests starts one on Azurite); these run on the file.
+            ["ReleaseFunctions:Ledger:Provider"] = "Sqlite",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

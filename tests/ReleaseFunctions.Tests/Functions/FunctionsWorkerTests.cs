@@ -5,6 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
 using ReleaseFunctions.Hosting;
@@ -33,6 +34,29 @@ public sealed class FunctionsWorkerTests
             // The worker's default activator: ActivatorUtilities over the invocation's services.
             Assert.NotNull(ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, type));
         }
+    }
+
+    [Fact]
+    public async Task The_worker_keeps_its_ledger_and_delivery_ids_in_the_function_apps_storage_account_by_default()
+    {
+        using var app = new FunctionsWorkerApp(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Ledger:Provider"] = null,
+            ["AzureWebJobsStorage"] = await Support.AzuriteTestServer.ConnectionStringAsync(),
+            ["ReleaseFunctions:Ledger:TableName"] = Support.AzuriteTestServer.NewTableName(),
+            ["ReleaseFunctions:Audit:ChainKey"] = "the worker test's chain key, 32+ bytes",
+        });
+        app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+        var release = Support.LedgerSeed.Release("octo/shop", 7, Core.Releases.ReleaseStatus.Running, Support.ReleaseAppFactory.Start);
+
+        await Support.LedgerSeed.RecordAsync(app.Ledger, release, "k1");
+        var health = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Name == "release-ledger");
+
+        Assert.IsType<ReleaseFunctions.Ledger.Tables.TableReleaseLedger>(app.Ledger);
+        Assert.IsType<ReleaseFunctions.GitHub.TableWebhookDeliveryLog>(app.Services.GetRequiredService<Integrations.GitHub.Webhooks.IWebhookDeliveryLog>());
+        Assert.Equal(release, await app.Ledger.GetReleaseAsync(release.InstanceId, default));
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+        Assert.Contains("table ", health.Entries["release-ledger"].Description, StringComparison.Ordinal);
     }
 
     [Fact]

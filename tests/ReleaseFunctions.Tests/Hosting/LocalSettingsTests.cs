@@ -133,6 +133,7 @@ public sealed class LocalSettingsTests
             "Store:Provider", "Store:SqlitePath", "Store:PostgresConnectionString", "Store:LeaseDuration",
             "GitHub:WebhookSecrets:0", "GitHub:AppId", "GitHub:PrivateKey", "GitHub:Token", "GitHub:ApiBaseUrl", "GitHub:ReleaseBranches:0",
             "Sli:DefaultProvider", "Operator:ApiKeys:0", "Sandbox:Enabled", "Audit:ChainKey", "Policies:Folder",
+            "Ledger:Provider", "Ledger:TableServiceUri", "Ledger:TableConnectionString", "Ledger:TableName",
         ];
         Assert.All(everySetting, setting => Assert.True(sampleFile.Values.ContainsKey($"ReleaseFunctions:{setting}"), $"local.settings.sample.json lacks ReleaseFunctions__{setting.Replace(":", "__", StringComparison.Ordinal)}"));
     }

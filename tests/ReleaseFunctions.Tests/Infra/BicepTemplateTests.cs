@@ -132,14 +132,25 @@ public sealed class BicepTemplateTests(BicepTemplateTests.Template template) : I
     }
 
     [Fact]
+    public void The_release_ledger_is_in_the_function_apps_storage_account_reached_with_the_identity()
+    {
+        var settings = template.AppSettings();
+
+        Assert.Equal("Tables", settings["ReleaseFunctions__Ledger__Provider"]);
+        Assert.Contains("primaryEndpoints.table", settings["ReleaseFunctions__Ledger__TableServiceUri"], StringComparison.Ordinal);
+        Assert.False(settings.ContainsKey("ReleaseFunctions__Ledger__TableConnectionString"), "no connection string: the ledger uses the identity");
+    }
+
+    [Fact]
     public void Secrets_in_app_settings_are_key_vault_references_never_values()
     {
         var settings = template.AppSettings();
-        var secretLike = new Regex("Secret|PrivateKey|Token|ApiKey|Password|ConnectionString", RegexOptions.IgnoreCase);
+        var secretLike = new Regex("Secret|PrivateKey|Token|ApiKey|Password|ConnectionString|ChainKey", RegexOptions.IgnoreCase);
         // Application Insights' connection string is an ingestion endpoint and key, not a credential (Microsoft's guidance).
         var secrets = settings.Where(s => secretLike.IsMatch(s.Key) && s.Key != "APPLICATIONINSIGHTS_CONNECTION_STRING").ToList();
         Assert.Contains(secrets, s => s.Key == "ReleaseFunctions__GitHub__WebhookSecrets__0");
         Assert.Contains(secrets, s => s.Key == "ReleaseFunctions__Store__PostgresConnectionString");
+        Assert.Contains(secrets, s => s.Key == "ReleaseFunctions__Audit__ChainKey");
         foreach (var (name, value) in secrets)
         {
             Assert.True(value.Contains("@Microsoft.KeyVault(SecretUri=", StringComparison.Ordinal), $"{name} must be a Key Vault reference, is {value}");

@@ -80,6 +80,66 @@ public sealed class AppSettingsTests
         Assert.DoesNotContain(messages, m => m.Contains("thirty-one bytes", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Provider=Blob", "ReleaseFunctions__Ledger__Provider is 'Blob'; expected Sqlite or Tables.")]
+    [InlineData("Provider=Tables|TableServiceUri=myaccount.table.core.windows.net|Audit=0123456789abcdef0123456789abcdef",
+        "ReleaseFunctions__Ledger__TableServiceUri is 'myaccount.table.core.windows.net'; expected the storage account's table endpoint, such as 'https://myaccount.table.core.windows.net/' (no SAS: the app's identity is used).")]
+    [InlineData("Provider=tables|TableName=1st|TableConnectionString=UseDevelopmentStorage=true|Audit=0123456789abcdef0123456789abcdef",
+        "ReleaseFunctions__Ledger__TableName is '1st'; expected 3 to 52 letters and digits starting with a letter, such as 'ReleaseLedger'.")]
+    [InlineData("Provider=Tables|Audit=0123456789abcdef0123456789abcdef",
+        "ReleaseFunctions__Ledger__Provider is Tables but no table service is named; expected ReleaseFunctions__Ledger__TableServiceUri (the storage account's table endpoint, reached with the managed identity), ReleaseFunctions__Ledger__TableConnectionString (Azurite: 'UseDevelopmentStorage=true'), or the function app's AzureWebJobsStorage.")]
+    [InlineData("Provider=Tables|TableServiceUri=https://a.table.core.windows.net/|TableConnectionString=UseDevelopmentStorage=true|Audit=0123456789abcdef0123456789abcdef",
+        "ReleaseFunctions__Ledger__TableServiceUri and ReleaseFunctions__Ledger__TableConnectionString are both set; expected one of them.")]
+    [InlineData("Provider=Tables|TableConnectionString=AccountKey=secret-ish;NotAConnectionString|Audit=0123456789abcdef0123456789abcdef",
+        "ReleaseFunctions__Ledger__TableConnectionString is not a storage connection string; expected 'UseDevelopmentStorage=true' or 'DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...;TableEndpoint=...'.")]
+    [InlineData("Provider=Tables|TableServiceUri=https://a.table.core.windows.net/",
+        "ReleaseFunctions__Audit__ChainKey is not set; the Tables ledger is shared by every instance, so its audit chain key must be too: expected a random secret of at least 32 bytes (on Azure a Key Vault reference), e.g. the output of 'openssl rand -base64 48'.")]
+    public void Unreadable_ledger_settings_stop_the_app_naming_the_key_and_what_is_expected(string settings, string expected)
+    {
+        var values = settings.Split('|').Select(s => s.Split('=', 2)).ToDictionary(
+            kv => kv[0] == "Audit" ? "ReleaseFunctions:Audit:ChainKey" : $"ReleaseFunctions:Ledger:{kv[0]}", kv => (string?)kv[1]);
+        using var app = new ReleaseAppFactory(values);
+
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        var messages = Messages(error);
+        Assert.Contains(expected, messages);
+        Assert.DoesNotContain(messages, m => m.Contains("secret-ish", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobsStorage:accountName", "relfnstore", "https://relfnstore.table.core.windows.net/", null)]
+    [InlineData("AzureWebJobsStorage:tableServiceUri", "https://relfnstore.table.core.windows.net/", "https://relfnstore.table.core.windows.net/", null)]
+    [InlineData("AzureWebJobsStorage", "UseDevelopmentStorage=true", null, "UseDevelopmentStorage=true")]
+    [InlineData("ReleaseFunctions:Ledger:TableServiceUri", "https://ledger.table.core.windows.net/", "https://ledger.table.core.windows.net/", null)]
+    public void The_tables_ledger_finds_its_table_service_in_its_settings_or_the_function_apps_storage(string key, string value, string? uri, string? connectionString)
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Ledger:Provider"] = "Tables",
+            ["ReleaseFunctions:Audit:ChainKey"] = "0123456789abcdef0123456789abcdef",
+            [key] = value,
+        });
+
+        var ledger = app.Services.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value;
+
+        Assert.Equal(ReleaseLedgerProvider.Tables, ledger.Provider);
+        Assert.Equal(uri, ledger.TableServiceUri?.ToString());
+        Assert.Equal(connectionString, ledger.TableConnectionString);
+        Assert.Equal(ReleaseLedgerOptions.DefaultTableName, ledger.TableName);
+        Assert.IsType<ReleaseFunctions.Ledger.Tables.TableReleaseLedger>(app.Services.GetRequiredService<IReleaseLedger>());
+    }
+
+    [Fact]
+    public void The_standalone_app_keeps_the_sqlite_ledger_unless_told_otherwise()
+    {
+        using var app = new ReleaseAppFactory();
+
+        Assert.Equal(ReleaseLedgerProvider.Sqlite, app.Services.GetRequiredService<IOptions<ReleaseLedgerOptions>>().Value.Provider);
+        Assert.IsType<SqliteReleaseLedger>(app.Services.GetRequiredService<IReleaseLedger>());
+        Assert.IsType<SqliteWebhookDeliveryLog>(app.Services.GetRequiredService<ReleaseFunctions.Integrations.GitHub.Webhooks.IWebhookDeliveryLog>());
+    }
+
     [Fact]
     public async Task The_logging_notifier_writes_each_update_with_a_fixed_event_id()
     {
