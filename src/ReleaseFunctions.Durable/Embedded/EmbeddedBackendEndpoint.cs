@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -120,6 +122,21 @@ public sealed class EmbeddedBackendEndpoint : IHostedService, IAsyncDisposable
         return presented.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(presented), Encoding.ASCII.GetBytes(Convert.ToHexString(_secret)));
     }
 
+    /// <summary>
+    /// A call that could not reach the socket (a connection refused or dropped under load, seen in CI as EADDRNOTAVAIL)
+    /// is tried again, up to 5 times within about a second. gRPC retries only calls that got no answer headers, so
+    /// the backend ran none of them or (a connection lost mid-call) ran one whose repeat it refuses or absorbs: a
+    /// start of an id that exists is refused, a raised event is a command the workflow takes idempotently.
+    /// </summary>
+    private static readonly RetryPolicy ConnectRetry = new()
+    {
+        MaxAttempts = 5,
+        InitialBackoff = TimeSpan.FromMilliseconds(20),
+        MaxBackoff = TimeSpan.FromMilliseconds(500),
+        BackoffMultiplier = 3,
+        RetryableStatusCodes = { StatusCode.Unavailable },
+    };
+
     private GrpcChannel CreateChannel()
     {
         var sockets = new SocketsHttpHandler
@@ -147,6 +164,7 @@ public sealed class EmbeddedBackendEndpoint : IHostedService, IAsyncDisposable
             HttpHandler = keyed,
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
+            ServiceConfig = new ServiceConfig { MethodConfigs = { new MethodConfig { Names = { MethodName.Default }, RetryPolicy = ConnectRetry } } },
         });
     }
 

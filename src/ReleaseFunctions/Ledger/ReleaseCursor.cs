@@ -10,6 +10,22 @@ internal sealed record ReleaseCursor(long StartedAtTicks, string InstanceId)
 {
     public string ToToken() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{StartedAtTicks.ToString(CultureInfo.InvariantCulture)}|{InstanceId}"));
 
+    /// <summary>
+    /// The page from <paramref name="read"/>, releases in page order read one past <paramref name="pageSize"/>: that
+    /// one more says another page follows, and the token points after the last release kept.
+    /// </summary>
+    public static ReleasePage PageOf(List<ReleaseRecord> read, int pageSize)
+    {
+        if (read.Count <= pageSize)
+        {
+            return new ReleasePage(read, null);
+        }
+
+        read.RemoveRange(pageSize, read.Count - pageSize);
+        var lastOnPage = read[^1];
+        return new ReleasePage(read, new ReleaseCursor(lastOnPage.StartedAt.UtcTicks, lastOnPage.InstanceId).ToToken());
+    }
+
     public static ReleaseCursor Parse(string token)
     {
         const string Expected = "expected the continuationToken returned with the previous page, unchanged";

@@ -185,14 +185,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
             }
         }
 
-        if (releases.Count <= filter.PageSize)
-        {
-            return new ReleasePage(releases, null);
-        }
-
-        releases.RemoveAt(releases.Count - 1);
-        var lastOnPage = releases[^1];
-        return new ReleasePage(releases, new ReleaseCursor(lastOnPage.StartedAt.UtcTicks, lastOnPage.InstanceId).ToToken());
+        return ReleaseCursor.PageOf(releases, filter.PageSize);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> GetAuditTrailAsync(string instanceId, CancellationToken cancellationToken)

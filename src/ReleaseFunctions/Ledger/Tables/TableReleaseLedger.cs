@@ -176,14 +176,7 @@ internal sealed partial class TableReleaseLedger : IReleaseLedger, IReleaseRevie
             .ThenByDescending(r => r.InstanceId, StringComparer.Ordinal)
             .Take(filter.PageSize + 1)
             .ToList();
-        if (ordered.Count <= filter.PageSize)
-        {
-            return new ReleasePage(ordered, null);
-        }
-
-        ordered.RemoveAt(ordered.Count - 1);
-        var lastOnPage = ordered[^1];
-        return new ReleasePage(ordered, new ReleaseCursor(lastOnPage.StartedAt.UtcTicks, lastOnPage.InstanceId).ToToken());
+        return ReleaseCursor.PageOf(ordered, filter.PageSize);
     }
 
     public async Task<IReadOnlyList<AuditRecord>> GetAuditTrailAsync(string instanceId, CancellationToken cancellationToken)
