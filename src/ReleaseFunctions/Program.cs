@@ -17,6 +17,7 @@ builder.AddReleaseFunctions();
 builder.AddDashboard();
 
 var app = builder.Build();
+app.UseExceptionHandler(); // an engine that does not answer is a 503 to retry (EngineUnavailableHandler), not a 500
 app.MapReleaseFunctions();
 return await app.RunFunctionsHostAsync();
 

@@ -45,6 +45,7 @@ public static partial class ReleasesApi
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, policy => policy.AddAuthenticationSchemes(OperatorKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         services.AddProblemDetails();
+        services.AddExceptionHandler<EngineUnavailableHandler>();
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ReleasesApiJsonContext.Default);
