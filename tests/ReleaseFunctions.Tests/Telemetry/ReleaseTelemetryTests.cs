@@ -100,6 +100,25 @@ public sealed class ReleaseTelemetryTests
         Assert.False(none.Exports);
     }
 
+    [Fact]
+    public void The_sample_settings_name_both_telemetry_settings_empty_so_nothing_is_exported()
+    {
+        var sample = ReleaseFunctions.Hosting.Settings.LocalSettingsFile.Load(CopyAsLocalSettings(Path.Combine(Hosting.LocalSettingsTests.FindRepositoryRoot(), "local.settings.sample.json")));
+
+        Assert.Equal("", sample.Values[ReleaseTelemetryOptions.ConnectionStringSetting]);
+        Assert.Equal("", sample.Values[ReleaseTelemetryOptions.OtlpEndpointSetting]);
+        var setup = Setup(new Dictionary<string, string?>(sample.Values));
+        Assert.True(((Microsoft.Extensions.Options.IValidateOptions<ReleaseTelemetryOptions>)setup).Validate(null, new ReleaseTelemetryOptions()).Succeeded);
+        Assert.False(AppSettingsSetup.ReadTelemetry(Configuration(new Dictionary<string, string?>(sample.Values)), new HostingEnvironment()).Exports);
+    }
+
+    private static string CopyAsLocalSettings(string samplePath)
+    {
+        var directory = Directory.CreateTempSubdirectory("releasefunctions-telemetry-sample-").FullName;
+        File.Copy(samplePath, Path.Combine(directory, ReleaseFunctions.Hosting.Settings.LocalSettingsFile.FileName));
+        return directory;
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
     private static AppSettingsSetup Setup(Dictionary<string, string?> values) => new(Configuration(values), new HostingEnvironment());
