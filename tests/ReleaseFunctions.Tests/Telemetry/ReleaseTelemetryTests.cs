@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.Hosting.Internal;
 using ReleaseFunctions.Composition;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Telemetry;
 using ReleaseFunctions.Tests.Releases;
+using ReleaseFunctions.Tests.Support;
 
 namespace ReleaseFunctions.Tests.Telemetry;
 
@@ -76,7 +81,7 @@ public sealed class ReleaseTelemetryTests
     {
         var setup = Setup(new Dictionary<string, string?> { [setting] = value });
 
-        var result = ((Microsoft.Extensions.Options.IValidateOptions<ReleaseTelemetryOptions>)setup).Validate(null, new ReleaseTelemetryOptions());
+        var result = ((IValidateOptions<ReleaseTelemetryOptions>)setup).Validate(null, new ReleaseTelemetryOptions());
 
         Assert.True(result.Failed);
         Assert.Contains(setting, result.FailureMessage);
@@ -108,7 +113,7 @@ public sealed class ReleaseTelemetryTests
         Assert.Equal("", sample.Values[ReleaseTelemetryOptions.ConnectionStringSetting]);
         Assert.Equal("", sample.Values[ReleaseTelemetryOptions.OtlpEndpointSetting]);
         var setup = Setup(new Dictionary<string, string?>(sample.Values));
-        Assert.True(((Microsoft.Extensions.Options.IValidateOptions<ReleaseTelemetryOptions>)setup).Validate(null, new ReleaseTelemetryOptions()).Succeeded);
+        Assert.True(((IValidateOptions<ReleaseTelemetryOptions>)setup).Validate(null, new ReleaseTelemetryOptions()).Succeeded);
         Assert.False(AppSettingsSetup.ReadTelemetry(Configuration(new Dictionary<string, string?>(sample.Values)), new HostingEnvironment()).Exports);
     }
 
@@ -118,6 +123,46 @@ public sealed class ReleaseTelemetryTests
         File.Copy(samplePath, Path.Combine(directory, ReleaseFunctions.Hosting.Settings.LocalSettingsFile.FileName));
         return directory;
     }
+
+    [Fact]
+    public void Malformed_telemetry_settings_stop_the_app_at_start_naming_each_setting()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            [ReleaseTelemetryOptions.ConnectionStringSetting] = "my-app-insights",
+            [ReleaseTelemetryOptions.OtlpEndpointSetting] = "collector:4317",
+        });
+
+        // What the host runs before it starts; a failure there ends the process with these messages.
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        var messages = Messages(error);
+        Assert.Contains(messages, m => m.StartsWith("APPLICATIONINSIGHTS_CONNECTION_STRING is not an Application Insights connection string", StringComparison.Ordinal));
+        Assert.Contains("OTEL_EXPORTER_OTLP_ENDPOINT is 'collector:4317'; expected an absolute http(s) URL of an OpenTelemetry collector such as 'http://localhost:4317'.", messages);
+    }
+
+    [Fact]
+    public void The_app_registers_the_SDK_only_when_an_exporter_is_configured()
+    {
+        using (var exporting = new ReleaseAppFactory(new Dictionary<string, string?> { [ReleaseTelemetryOptions.OtlpEndpointSetting] = "http://127.0.0.1:4317" }))
+        {
+            exporting.Services.GetRequiredService<IStartupValidator>().Validate();
+            Assert.NotNull(exporting.Services.GetService<TracerProvider>());
+            Assert.NotNull(exporting.Services.GetService<MeterProvider>());
+        }
+
+        using var quiet = new ReleaseAppFactory();
+        quiet.Services.GetRequiredService<IStartupValidator>().Validate();
+        Assert.Null(quiet.Services.GetService<TracerProvider>());
+        Assert.Null(quiet.Services.GetService<MeterProvider>());
+    }
+
+    private static IReadOnlyList<string> Messages(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => validation.Failures.ToList(),
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Messages).ToList(),
+        _ => exception.InnerException is { } inner ? Messages(inner) : [exception.Message],
+    };
 
     private static IConfiguration Configuration(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 
