@@ -5,6 +5,7 @@ using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Hosting.Settings;
 using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Policy;
+using ReleaseFunctions.Telemetry;
 
 namespace ReleaseFunctions.Composition;
 
@@ -19,7 +20,8 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
     IConfigureOptions<ApproverTeamsOptions>, IValidateOptions<ApproverTeamsOptions>,
     IConfigureOptions<WebhookRoutingOptions>, IValidateOptions<WebhookRoutingOptions>,
     IConfigureOptions<IntegrationEndpointsOptions>, IValidateOptions<IntegrationEndpointsOptions>,
-    IConfigureOptions<PolicyFolderOptions>, IValidateOptions<PolicyFolderOptions>
+    IConfigureOptions<PolicyFolderOptions>, IValidateOptions<PolicyFolderOptions>,
+    IConfigureOptions<ReleaseTelemetryOptions>, IValidateOptions<ReleaseTelemetryOptions>
 {
     private IConfigurationSection Root => configuration.GetSection(ReleaseFunctionsOptions.SectionName);
 
@@ -46,6 +48,51 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
     public void Configure(PolicyFolderOptions options) => Read(options);
 
     public ValidateOptionsResult Validate(string? name, PolicyFolderOptions options) => Result(Read(new PolicyFolderOptions()));
+
+    public void Configure(ReleaseTelemetryOptions options) => Read(options);
+
+    public ValidateOptionsResult Validate(string? name, ReleaseTelemetryOptions options) => Result(Read(new ReleaseTelemetryOptions()));
+
+    /// <summary>Reads the telemetry settings while the app is composed (which exporters exist depends on them).</summary>
+    public static ReleaseTelemetryOptions ReadTelemetry(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var options = new ReleaseTelemetryOptions();
+        new AppSettingsSetup(configuration, environment).Read(options);
+        return options;
+    }
+
+    /// <summary>The two standard settings, top level as the exporters spell them; a malformed one names itself at start.</summary>
+    private List<string> Read(ReleaseTelemetryOptions options)
+    {
+        var problems = new List<string>();
+        if (configuration[ReleaseTelemetryOptions.ConnectionStringSetting] is { } connection && !string.IsNullOrWhiteSpace(connection))
+        {
+            var parts = connection.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Split).ToList();
+            var key = parts.FirstOrDefault(p => string.Equals(p?.Key, "InstrumentationKey", StringComparison.OrdinalIgnoreCase))?.Value;
+            if (parts.Any(p => p is null) || !Guid.TryParse(key, out _))
+            {
+                problems.Add($"{ReleaseTelemetryOptions.ConnectionStringSetting} is not an Application Insights connection string; expected 'InstrumentationKey=<guid>;IngestionEndpoint=https://...' as the resource's Overview page shows it.");
+            }
+            else
+            {
+                options.ApplicationInsightsConnectionString = connection.Trim();
+            }
+        }
+
+        if (configuration[ReleaseTelemetryOptions.OtlpEndpointSetting] is { } endpoint && !string.IsNullOrWhiteSpace(endpoint))
+        {
+            if (Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                options.OtlpEndpoint = uri;
+            }
+            else
+            {
+                problems.Add($"{ReleaseTelemetryOptions.OtlpEndpointSetting} is '{endpoint}'; expected an absolute http(s) URL of an OpenTelemetry collector such as 'http://localhost:4317'.");
+            }
+        }
+
+        return problems;
+    }
 
     /// <summary>Reads the monitoring settings while the app is composed (which sources exist depends on them).</summary>
     public static IntegrationEndpointsOptions ReadIntegrationEndpoints(IConfiguration configuration, IHostEnvironment environment)

@@ -20,6 +20,12 @@ using Azure.Identity;
 using ReleaseFunctions.Policy;
 using ReleaseFunctions.Releases;
 using ReleaseFunctions.Reviews;
+using ReleaseFunctions.Telemetry;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ReleaseFunctions.Composition;
 
@@ -58,6 +64,8 @@ public static class ReleaseFunctionsComposition
         AddValidatedOptions<WebhookRoutingOptions>(services);
         AddValidatedOptions<IntegrationEndpointsOptions>(services);
         AddValidatedOptions<PolicyFolderOptions>(services);
+        AddValidatedOptions<ReleaseTelemetryOptions>(services);
+        AddTelemetry(services, AppSettingsSetup.ReadTelemetry(builder.Configuration, builder.Environment), standalone);
 
         // The ledger's store is chosen here too: SQLite standalone, Table storage (every instance shares it) on the worker.
         var ledgerDefaults = new ReleaseLedgerDefaults(standalone ? ReleaseLedgerProvider.Sqlite : ReleaseLedgerProvider.Tables);
@@ -134,6 +142,39 @@ public static class ReleaseFunctionsComposition
 
         services.AddTimerFunction<PostReleaseReviewFunction>(PostReleaseReviewFunction.Name, PostReleaseReviewFunction.Schedule);
         services.AddTimerFunction<DoraSummaryFunction>(DoraSummaryFunction.Name, DoraSummaryFunction.Schedule);
+    }
+
+    /// <summary>
+    /// The release workflow's traces and metrics, exported where the standard settings say. With neither set no SDK is
+    /// registered: nothing listens, so the instruments stay no-ops. A malformed setting is left out here and fails the
+    /// start through <see cref="AppSettingsSetup"/>, naming it.
+    /// </summary>
+    private static void AddTelemetry(IServiceCollection services, ReleaseTelemetryOptions telemetry, bool standalone)
+    {
+        if (!telemetry.Exports)
+        {
+            return;
+        }
+
+        var otel = services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(ReleaseTelemetry.Name))
+            .WithMetrics(metrics => metrics.AddMeter(ReleaseTelemetry.Name));
+        if (!standalone)
+        {
+            // The worker's own spans and resource attributes, correlated with the Functions host's.
+            otel.UseFunctionsWorkerDefaults();
+        }
+
+        if (telemetry.ApplicationInsightsConnectionString is { } connectionString)
+        {
+            otel.UseAzureMonitorExporter(options => options.ConnectionString = connectionString);
+        }
+
+        if (telemetry.OtlpEndpoint is not null)
+        {
+            // Reads OTEL_EXPORTER_OTLP_ENDPOINT (and _PROTOCOL, _HEADERS) from configuration itself.
+            otel.UseOtlpExporter();
+        }
     }
 
     /// <summary>The local sandbox: its target and SLI source serve policies that name provider "sandbox".</summary>

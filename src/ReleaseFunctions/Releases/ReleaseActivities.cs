@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.ErrorBudget;
@@ -7,6 +8,7 @@ using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Core.Sli;
 using Microsoft.DurableTask;
+using ReleaseFunctions.Telemetry;
 
 namespace ReleaseFunctions.Releases;
 
@@ -26,9 +28,14 @@ internal sealed class ShiftTraffic(IEnumerable<IDeploymentTarget> targets) : Tas
     public override async Task<TrafficState> RunAsync(TaskActivityContext context, TrafficShift input)
     {
         var target = targets.For(input.Target);
+        using var span = ReleaseTelemetry.Source.StartActivity("release.traffic-shift");
+        span?.SetTag("release.id", input.ReleaseId).SetTag("release.service", input.Service).SetTag("release.stage", input.Stage)
+            .SetTag("release.step", input.Step).SetTag("release.action", input.Action.ToString()).SetTag("release.weight", input.CandidateWeightPercent)
+            .SetTag("release.target", target.Provider);
         // The key comes with the input: the orchestrator derives it, the same for every attempt of this change.
         var applied = await target.ApplyAsync(input, ActivityCancellation.None);
         var read = await target.ReadAsync(input, ActivityCancellation.None);
+        span?.SetTag("release.weight.read", read.CandidateWeightPercent);
         return read with { Detail = $"read back: {read.Detail} (the change reported {applied.CandidateWeightPercent}%)" };
     }
 }
@@ -86,6 +93,10 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
             throw new InvalidOperationException($"Stage '{input.Stage}' has no {input.Scope} gate.");
         }
 
+        using var span = ReleaseTelemetry.Source.StartActivity("release.gate-measurement");
+        span?.SetTag("release.service", input.Parameters.GetValueOrDefault("service")).SetTag("release.stage", input.Stage).SetTag("release.gate.scope", input.Scope.ToString())
+            .SetTag("release.window.start", input.WindowStart.ToString("O", CultureInfo.InvariantCulture))
+            .SetTag("release.window.end", input.WindowEnd.ToString("O", CultureInfo.InvariantCulture));
         var window = new SliWindow(input.WindowStart, input.WindowEnd);
         var readings = new Dictionary<string, SliReading>(StringComparer.Ordinal);
         var errors = new List<string>();
@@ -108,9 +119,16 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
             }
         }
 
-        return errors.Count > 0 && readings.Count == 0
+        var measurement = errors.Count > 0 && readings.Count == 0
             ? new GateMeasurement(null, string.Join("; ", errors))
             : new GateMeasurement(GateEvaluator.Evaluate(gate, readings), errors.Count > 0 ? string.Join("; ", errors) : null);
+        span?.SetTag("release.gate.outcome", measurement.Verdict?.Outcome.ToString() ?? "error");
+        if (measurement.Error is not null)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, measurement.Error);
+        }
+
+        return measurement;
     }
 }
 
@@ -162,7 +180,12 @@ public sealed record ReleaseEventRecord(ReleaseRecord Release, AuditEntry Entry,
 internal sealed class RecordReleaseEvent(IReleaseLedger ledger) : TaskActivity<ReleaseEventRecord, long>
 {
     public override async Task<long> RunAsync(TaskActivityContext context, ReleaseEventRecord input)
-        => (await ledger.RecordAsync(input.Release, input.Entry, input.IdempotencyKey, ActivityCancellation.None)).Sequence;
+    {
+        var recorded = await ledger.RecordAsync(input.Release, input.Entry, input.IdempotencyKey, ActivityCancellation.None);
+        // Counted once the ledger holds the entry; a completed activity is not run again when the orchestration replays.
+        ReleaseTelemetry.OnRecorded(input.Release, input.Entry);
+        return recorded.Sequence;
+    }
 }
 
 /// <param name="IdempotencyKey">The update's place among the release's keyed calls, derived by the orchestrator: a retried publication posts once.</param>

@@ -48,7 +48,7 @@ internal sealed class ReleaseGates(ReleaseRun run, ReleaseTrail trail, ReleaseCo
 
         run.Gates.Add(new GateSummary(stage.Name, step, result.Status.ToString(), result.Reason));
         var reason = $"gate of {stage.Name} at {run.Weight ?? 0}%: {result.Reason}";
-        await trail.RecordAsync("gate-verdict", "gate", reason, new { stage = stage.Name, step, scope = scope.ToString(), result });
+        await trail.RecordAsync("gate-verdict", "gate", reason, new { stage = stage.Name, step, scope = scope.ToString(), since, result });
         switch (result.Status)
         {
             case AnalysisStatus.Pass or AnalysisStatus.Warning:
