@@ -61,8 +61,19 @@ public static class ReleaseTelemetry
 
     private static void OnGateVerdict(ReleaseRecord release, AuditEntry entry)
     {
-        // Evidence written by the workflow: { stage, step, scope, since, result: { status } }.
-        using var evidence = JsonDocument.Parse(entry.EvidenceJson);
+        // Evidence written by the workflow: { stage, step, scope, since, result: { status } }. Telemetry must never fail
+        // the recording it follows: evidence that does not read is not counted.
+        JsonDocument evidence;
+        try
+        {
+            evidence = JsonDocument.Parse(entry.EvidenceJson);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        using var _ = evidence;
         var root = evidence.RootElement;
         var stage = Text(root, "stage") ?? release.Stage ?? "unknown";
         var scope = Text(root, "scope") ?? "Stage";
