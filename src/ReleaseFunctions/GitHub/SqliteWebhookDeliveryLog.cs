@@ -132,13 +132,12 @@ internal sealed class SqliteWebhookDeliveryLog : IWebhookDeliveryLog
                 ON CONFLICT (delivery_id) DO UPDATE SET received_at = excluded.received_at WHERE webhook_deliveries.received_at <= $expired;
                 SELECT changes();
                 """;
-            var expired = insert.Parameters.AddWithValue("$expired", 0L);
+            insert.Parameters.AddWithValue("$expired", (now - Retention).UtcTicks);
             var id = insert.Parameters.AddWithValue("$id", "");
             var at = insert.Parameters.AddWithValue("$at", 0L);
             var added = new bool[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                expired.Value = (now - Retention).UtcTicks;
                 id.Value = batch[i].DeliveryId;
                 at.Value = batch[i].ReceivedAt.UtcTicks;
                 added[i] = Convert.ToInt64(await insert.ExecuteScalarAsync().ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;

@@ -61,13 +61,7 @@ internal sealed class SqliteReleaseLedger : IReleaseLedger, IReleaseReviews, IDo
 
     public async Task<AuditRecord> RecordAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(release);
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
-        if (!string.Equals(entry.Subject, release.InstanceId, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"An audit entry about '{entry.Subject}' cannot be recorded on release '{release.InstanceId}'; expected the release's instance id as its subject.", nameof(entry));
-        }
+        RecordArguments.Check(release, entry, idempotencyKey);
 
         var key = ChainKeys.Key;
         return await WriteAsync(connection => AppendAsync(connection, release, entry, idempotencyKey, key, cancellationToken), cancellationToken).ConfigureAwait(false);

@@ -54,13 +54,7 @@ internal sealed partial class TableReleaseLedger : IReleaseLedger, IReleaseRevie
 
     public async Task<AuditRecord> RecordAsync(ReleaseRecord release, AuditEntry entry, string idempotencyKey, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(release);
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
-        if (!string.Equals(entry.Subject, release.InstanceId, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"An audit entry about '{entry.Subject}' cannot be recorded on release '{release.InstanceId}'; expected the release's instance id as its subject.", nameof(entry));
-        }
+        RecordArguments.Check(release, entry, idempotencyKey);
 
         var partition = TableKeys.Encode(release.InstanceId, "release's instance id");
         var keyRow = KeyPrefix + TableKeys.Encode(idempotencyKey, nameof(idempotencyKey));
