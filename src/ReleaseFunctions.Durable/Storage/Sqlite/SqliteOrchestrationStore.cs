@@ -20,7 +20,7 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
     private readonly string _connectionString;
     private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Clients' writes (start, raise, purge): the writer takes them before the workers' backlog (see <see cref="WriteAsync"/>).</summary>
+    /// <summary>Clients' writes (start, raise, purge), committed in transactions of their own (see <see cref="RunWriterAsync"/>).</summary>
     private readonly ConcurrentQueue<WriteRequest> _clientWrites = new();
     private Task? _writerLoop;
     private readonly SemaphoreSlim _initGate = new(1, 1);
@@ -568,8 +568,8 @@ internal sealed class SqliteOrchestrationStore : IOrchestrationStore
 
     /// <summary>
     /// Queues a write for the writer. A client's write (<paramref name="fromClient"/>: a start, a raised event, a purge)
-    /// goes into the next transaction, ahead of whatever the workers have queued: whoever waits on it (a webhook
-    /// being acknowledged) waits for one commit, not for a busy engine's backlog.
+    /// waits in the clients' queue, whose writes commit together in turns with the workers': whoever waits on it (a
+    /// webhook being acknowledged) waits for a commit or two, not for a busy engine's backlog.
     /// </summary>
     private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken, bool fromClient = false)
     {
