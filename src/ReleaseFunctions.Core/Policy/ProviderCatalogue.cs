@@ -62,22 +62,25 @@ public sealed record ProviderDescription(
 /// </summary>
 public static class ProviderCatalogue
 {
-    private const string SiteExample = "/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}";
-    private const string ContainerAppExample = "/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.App/containerApps/{name}";
+    private const string SiteExample = "/subscriptions/{subscription GUID}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}";
+    private const string ContainerAppExample = "/subscriptions/{subscription GUID}/resourceGroups/{group}/providers/Microsoft.App/containerApps/{name}";
     private const string ResourceExample = "/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Web/serverfarms/{name}";
     private const string ArmIdPrefix = "^/subscriptions/[^/?#]+/resourceGroups/[^/?#]+/providers/";
+
+    /// <summary>A deployment target's id: its subscription is a GUID, as ARM (and its SDK, which refuses anything else) has it.</summary>
+    private const string TargetIdPrefix = "^/subscriptions/[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/resourceGroups/[^/?#]+/providers/";
 
     public static IReadOnlyList<ProviderDescription> Targets { get; } =
     [
         new("app-service",
             [
-                new("resource_id", $"the production site's Microsoft.Web/sites resource id such as {SiteExample}", ArmIdPrefix + "Microsoft\\.Web/sites/[^/?#]+/?$"),
+                new("resource_id", $"the production site's Microsoft.Web/sites resource id such as {SiteExample}", TargetIdPrefix + "Microsoft\\.Web/sites/[^/?#]+/?$"),
                 new("slot", "the name of the deployment slot holding the candidate (default staging), not production", "^(?!production$)[A-Za-z0-9][A-Za-z0-9-]*$"),
             ],
             [["resource_id"]]),
         new("container-apps",
             [
-                new("resource_id", $"the container app's Microsoft.App/containerApps resource id such as {ContainerAppExample}", ArmIdPrefix + "Microsoft\\.App/containerApps/[^/?#]+/?$"),
+                new("resource_id", $"the container app's Microsoft.App/containerApps resource id such as {ContainerAppExample}", TargetIdPrefix + "Microsoft\\.App/containerApps/[^/?#]+/?$"),
                 new("candidate_revision", "the candidate revision's name (default: the app's latest revision)"),
                 new("stable_revision", "the stable revision's name (default: the other revision with the most traffic)"),
             ],

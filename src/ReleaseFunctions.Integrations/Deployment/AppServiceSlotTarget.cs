@@ -26,9 +26,8 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
 
     private const string SystemName = "Azure App Service";
     private const string ResourceType = "Microsoft.Web/sites";
-    private const string Example = "/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}";
+    private const string Example = "/subscriptions/{subscription GUID}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}";
     private const string ProductionSlot = "production";
-    private const string TagsApiVersion = "2021-04-01";
 
     private readonly AzureTargetOptions _options;
     private readonly ArmResourceClient _arm;
@@ -40,7 +39,12 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
         ArgumentNullException.ThrowIfNull(time);
         _options = options;
         _time = time;
-        _arm = new ArmResourceClient(http, options, credential, time, SystemName);
+        _arm = new ArmResourceClient(http, options, credential, time, SystemName, new Dictionary<string, string>
+        {
+            [ResourceType] = options.AppServiceApiVersion,
+            [ResourceType + "/config"] = options.AppServiceApiVersion,
+            [ResourceType + "/slots"] = options.AppServiceApiVersion,
+        });
     }
 
     public string Provider => ProviderName;
@@ -85,7 +89,7 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
 
     private async Task RouteAsync(Site site, int weight, CancellationToken cancellationToken)
     {
-        var config = await GetConfigAsync(site, cancellationToken).ConfigureAwait(false);
+        var (config, location) = await GetConfigAsync(site, cancellationToken).ConfigureAwait(false);
         var host = await SlotHostAsync(site, cancellationToken).ConfigureAwait(false);
         var others = (config.Properties?.Experiments?.RampUpRules ?? []).Where(r => !IsOurs(r, site, host)).ToList();
         var current = (config.Properties?.Experiments?.RampUpRules ?? []).FirstOrDefault(r => IsOurs(r, site, host));
@@ -99,16 +103,15 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
             others.Add(new RampUpRule(host, weight, site.Slot));
         }
 
-        var body = new SiteConfigResource(new SiteConfigProperties(new SiteExperiments(others)));
-        await _arm.SendAsync(HttpMethod.Patch, site.ResourceId + "/config/web", _options.AppServiceApiVersion, body,
-            DeploymentJsonContext.Default.SiteConfigResource, Call(site, $"route {weight}% to slot {site.Slot}"), cancellationToken).ConfigureAwait(false);
+        await _arm.PatchAsync(site.ResourceId + "/config/web", location, new SiteConfigProperties(new SiteExperiments(others)),
+            DeploymentJsonContext.Default.SiteConfigProperties, Call(site, $"route {weight}% to slot {site.Slot}"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Swaps the slot with production and returns the swap's timestamp as the site records it.</summary>
     private async Task<DateTimeOffset> SwapAsync(Site site, CancellationToken cancellationToken)
     {
         var before = (await GetSiteAsync(site, cancellationToken).ConfigureAwait(false)).Properties?.SlotSwapStatus?.TimestampUtc;
-        await _arm.SendAsync(HttpMethod.Post, $"{site.ResourceId}/slots/{Uri.EscapeDataString(site.Slot)}/slotsswap", _options.AppServiceApiVersion,
+        await _arm.PostActionAsync($"{site.ResourceId}/slots/{Uri.EscapeDataString(site.Slot)}", "slotsswap", _options.AppServiceApiVersion,
             new SlotSwapRequest(ProductionSlot, PreserveVnet: true), DeploymentJsonContext.Default.SlotSwapRequest,
             Call(site, $"swap slot {site.Slot} with production", repeatable: false), cancellationToken).ConfigureAwait(false);
 
@@ -130,9 +133,7 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
     }
 
     private Task RecordSwapAsync(Site site, SwapRecord record, CancellationToken cancellationToken)
-        => _arm.SendAsync(HttpMethod.Patch, site.ResourceId + "/providers/Microsoft.Resources/tags/default", TagsApiVersion,
-            new TagsPatch("Merge", new TagsProperties(new Dictionary<string, string> { [SwapTag] = record.Format() })), DeploymentJsonContext.Default.TagsPatch,
-            Call(site, $"record the swap in tag {SwapTag}"), cancellationToken);
+        => _arm.MergeTagAsync(site.ResourceId, SwapTag, record.Format(), Call(site, $"record the swap in tag {SwapTag}"), cancellationToken);
 
     /// <summary>
     /// This release's recorded swap, when the site's last swap is that one; null when the release recorded none.
@@ -156,7 +157,7 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
 
     private async Task<TrafficState> ReadAsync(Site site, TrafficShift shift, CancellationToken cancellationToken)
     {
-        var config = await GetConfigAsync(site, cancellationToken).ConfigureAwait(false);
+        var config = (await GetConfigAsync(site, cancellationToken).ConfigureAwait(false)).Value;
         var host = await SlotHostAsync(site, cancellationToken).ConfigureAwait(false);
         var rule = (config.Properties?.Experiments?.RampUpRules ?? []).FirstOrDefault(r => IsOurs(r, site, host));
         var percent = rule?.ReroutePercentage ?? 0;
@@ -177,19 +178,18 @@ public sealed class AppServiceSlotTarget : IDeploymentTarget
         };
     }
 
-    private Task<SiteConfigResource> GetConfigAsync(Site site, CancellationToken cancellationToken)
-        => _arm.GetAsync(site.ResourceId + "/config/web", _options.AppServiceApiVersion, Call(site, "read config/web"),
-            DeploymentJsonContext.Default.SiteConfigResource, cancellationToken);
+    private Task<ArmRead<SiteConfigResource>> GetConfigAsync(Site site, CancellationToken cancellationToken)
+        => _arm.GetAsync(site.ResourceId + "/config/web", Call(site, "read config/web"), DeploymentJsonContext.Default.SiteConfigResource, cancellationToken);
 
-    private Task<WebSiteResource> GetSiteAsync(Site site, CancellationToken cancellationToken)
-        => _arm.GetAsync(site.ResourceId, _options.AppServiceApiVersion, Call(site, "read site"), DeploymentJsonContext.Default.WebSiteResource, cancellationToken);
+    private async Task<WebSiteResource> GetSiteAsync(Site site, CancellationToken cancellationToken)
+        => (await _arm.GetAsync(site.ResourceId, Call(site, "read site"), DeploymentJsonContext.Default.WebSiteResource, cancellationToken).ConfigureAwait(false)).Value;
 
     /// <summary>The slot's own host name, which a routing rule must name; read from the slot, not guessed.</summary>
     private async Task<string> SlotHostAsync(Site site, CancellationToken cancellationToken)
     {
         var path = $"{site.ResourceId}/slots/{Uri.EscapeDataString(site.Slot)}";
         var call = new IntegrationCall("read slot", path, $"the Website Contributor role on {site.ResourceId}");
-        var slot = await _arm.GetAsync(path, _options.AppServiceApiVersion, call, DeploymentJsonContext.Default.WebSiteResource, cancellationToken).ConfigureAwait(false);
+        var slot = (await _arm.GetAsync(path, call, DeploymentJsonContext.Default.WebSiteResource, cancellationToken).ConfigureAwait(false)).Value;
         return slot.Properties?.DefaultHostName is { Length: > 0 } host
             ? host
             : throw _arm.Http.Malformed(call, "the slot has no properties.defaultHostName");

@@ -7,17 +7,16 @@ namespace ReleaseFunctions.Integrations.Deployment;
 /// Azure Container Apps revisions as a target (provider "container-apps"). Parameters: <c>resource_id</c> (the container
 /// app), optional <c>candidate_revision</c> (default: the app's latest revision) and <c>stable_revision</c> (default: the
 /// other revision carrying the most traffic). A change reads the app, sets <c>ingress.traffic</c> to exactly the stable and
-/// candidate revisions with weights summing to 100 (labels kept), PATCHes it (following the long-running operation) and
-/// reads it back. The app must be in multiple-revision mode; single mode is refused with how to change it.
+/// candidate revisions with weights summing to 100 (labels kept), PATCHes it as a generic resource (following the
+/// long-running operation) and reads it back. The app must be in multiple-revision mode; single mode is refused with how to change it.
 /// </summary>
 public sealed class ContainerAppsRevisionTarget : IDeploymentTarget
 {
     public const string ProviderName = "container-apps";
     private const string SystemName = "Azure Container Apps";
     private const string ResourceType = "Microsoft.App/containerApps";
-    private const string Example = "/subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.App/containerApps/{name}";
+    private const string Example = "/subscriptions/{subscription GUID}/resourceGroups/{group}/providers/Microsoft.App/containerApps/{name}";
 
-    private readonly AzureTargetOptions _options;
     private readonly ArmResourceClient _arm;
     private readonly TimeProvider _time;
 
@@ -25,9 +24,8 @@ public sealed class ContainerAppsRevisionTarget : IDeploymentTarget
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        _options = options;
         _time = time;
-        _arm = new ArmResourceClient(http, options, credential, time, SystemName);
+        _arm = new ArmResourceClient(http, options, credential, time, SystemName, new Dictionary<string, string> { [ResourceType] = options.ContainerAppsApiVersion });
     }
 
     public string Provider => ProviderName;
@@ -36,7 +34,7 @@ public sealed class ContainerAppsRevisionTarget : IDeploymentTarget
     {
         ArgumentNullException.ThrowIfNull(shift);
         var resourceId = ArmResourceClient.ResourceId(shift.Target.Parameters, SystemName, ResourceType, Example);
-        var app = await GetAsync(resourceId, cancellationToken).ConfigureAwait(false);
+        var (app, location) = await GetAsync(resourceId, cancellationToken).ConfigureAwait(false);
         var (candidate, stable) = Revisions(app, shift.Target, resourceId);
         var weight = shift.Action switch
         {
@@ -52,18 +50,18 @@ public sealed class ContainerAppsRevisionTarget : IDeploymentTarget
             new TrafficWeight(stable, 100 - weight, null, LabelOf(current, stable, app)),
             new TrafficWeight(candidate, weight, null, LabelOf(current, candidate, app)),
         };
-        var body = new ContainerAppResource(new ContainerAppProperties(new ContainerAppConfiguration(null, new ContainerAppIngress(traffic)), null, null));
-        await _arm.SendAsync(HttpMethod.Patch, resourceId, _options.ContainerAppsApiVersion, body, DeploymentJsonContext.Default.ContainerAppResource,
+        var properties = new ContainerAppProperties(new ContainerAppConfiguration(null, new ContainerAppIngress(traffic)), null, null);
+        await _arm.PatchAsync(resourceId, location, properties, DeploymentJsonContext.Default.ContainerAppProperties,
             Call(resourceId, $"set traffic {stable}={100 - weight}, {candidate}={weight}"), cancellationToken).ConfigureAwait(false);
 
-        return State(await GetAsync(resourceId, cancellationToken).ConfigureAwait(false), shift.Target, resourceId);
+        return State((await GetAsync(resourceId, cancellationToken).ConfigureAwait(false)).Value, shift.Target, resourceId);
     }
 
     public async Task<TrafficState> ReadAsync(TrafficShift shift, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shift);
         var resourceId = ArmResourceClient.ResourceId(shift.Target.Parameters, SystemName, ResourceType, Example);
-        return State(await GetAsync(resourceId, cancellationToken).ConfigureAwait(false), shift.Target, resourceId);
+        return State((await GetAsync(resourceId, cancellationToken).ConfigureAwait(false)).Value, shift.Target, resourceId);
     }
 
     private TrafficState State(ContainerAppResource app, TargetSpec target, string resourceId)
@@ -124,8 +122,8 @@ public sealed class ContainerAppsRevisionTarget : IDeploymentTarget
     private static string? LabelOf(IReadOnlyList<TrafficWeight> traffic, string revision, ContainerAppResource app)
         => traffic.FirstOrDefault(t => Resolve(t, app) == revision && t.Label is not null)?.Label;
 
-    private Task<ContainerAppResource> GetAsync(string resourceId, CancellationToken cancellationToken)
-        => _arm.GetAsync(resourceId, _options.ContainerAppsApiVersion, Call(resourceId, "read app"), DeploymentJsonContext.Default.ContainerAppResource, cancellationToken);
+    private Task<ArmRead<ContainerAppResource>> GetAsync(string resourceId, CancellationToken cancellationToken)
+        => _arm.GetAsync(resourceId, Call(resourceId, "read app"), DeploymentJsonContext.Default.ContainerAppResource, cancellationToken);
 
     private static Http.IntegrationCall Call(string resourceId, string operation)
         => new(operation, resourceId, $"the Container Apps Contributor role on {resourceId}");

@@ -20,13 +20,6 @@ internal sealed record WebSiteResource(
     [property: JsonPropertyName("properties")] WebSiteProperties? Properties,
     [property: JsonPropertyName("tags")] IReadOnlyDictionary<string, string>? Tags = null);
 
-/// <summary>The body of <c>PATCH {scope}/providers/Microsoft.Resources/tags/default</c> (the Tags API).</summary>
-internal sealed record TagsPatch(
-    [property: JsonPropertyName("operation")] string Operation,
-    [property: JsonPropertyName("properties")] TagsProperties Properties);
-
-internal sealed record TagsProperties([property: JsonPropertyName("tags")] IReadOnlyDictionary<string, string> Tags);
-
 internal sealed record WebSiteProperties(
     [property: JsonPropertyName("defaultHostName")] string? DefaultHostName,
     [property: JsonPropertyName("slotSwapStatus")] SlotSwapStatus? SlotSwapStatus);
@@ -91,8 +84,9 @@ internal sealed record HookResponse(
 [JsonSerializable(typeof(SiteConfigResource))]
 [JsonSerializable(typeof(WebSiteResource))]
 [JsonSerializable(typeof(SlotSwapRequest))]
-[JsonSerializable(typeof(TagsPatch))]
 [JsonSerializable(typeof(ContainerAppResource))]
+[JsonSerializable(typeof(ContainerAppProperties))]
+[JsonSerializable(typeof(SiteConfigProperties))]
 [JsonSerializable(typeof(ArmOperationStatus))]
 [JsonSerializable(typeof(HookRequest))]
 [JsonSerializable(typeof(HookResponse))]

@@ -52,7 +52,7 @@ internal sealed class ResilientHttpClient
         var attempts = 0;
         Outcome<HttpResponseMessage> outcome;
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(RepeatableKey, call.Repeatable);
+        SetRepeatable(context, call.Repeatable);
         try
         {
             outcome = await _pipeline.ExecuteOutcomeAsync(
@@ -110,6 +110,12 @@ internal sealed class ResilientHttpClient
     public async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, IntegrationCall call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
     {
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return ParseJson(body, call, responseType);
+    }
+
+    /// <summary>Parses a body as JSON of the documented shape; anything else is malformed.</summary>
+    public T ParseJson<T>(string body, IntegrationCall call, JsonTypeInfo<T> responseType)
+    {
         try
         {
             return JsonSerializer.Deserialize(body, responseType)
@@ -141,65 +147,79 @@ internal sealed class ResilientHttpClient
     }
 
     private ResiliencePipeline<HttpResponseMessage> BuildPipeline()
+        => Pipeline<HttpResponseMessage>(
+            (outcome, context) => ShouldRetry(outcome.Exception, outcome.Result is { } r ? (int)r.StatusCode : null, RetryAfter(outcome.Result), context),
+            RetryAfter,
+            // The response that is retried is never read again; release its connection now.
+            response => response?.Dispose());
+
+    /// <summary>
+    /// The retry (exponential back-off, or what Retry-After says) and per-attempt timeout, on the injected clock, for a
+    /// response of any HTTP stack: this client's, or an Azure SDK pipeline's (<see cref="Deployment.ArmResiliencePolicy"/>,
+    /// which cannot cancel an attempt and so leaves the attempt's timeout to the SDK).
+    /// </summary>
+    internal ResiliencePipeline<T> Pipeline<T>(Func<Outcome<T>, ResilienceContext, bool> shouldRetry, Func<T?, TimeSpan?> retryAfter, Action<T?> release, bool attemptTimeout = true)
     {
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _time };
+        var builder = new ResiliencePipelineBuilder<T> { TimeProvider = _time };
         if (_options.MaxAttempts > 1)
         {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            builder.AddRetry(new RetryStrategyOptions<T>
             {
                 MaxRetryAttempts = _options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 Delay = _options.BaseDelay,
                 MaxDelay = _options.MaxDelay,
                 UseJitter = _options.UseJitter,
-                ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Outcome, args.Context)),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                ShouldHandle = args => ValueTask.FromResult(shouldRetry(args.Outcome, args.Context)),
+                DelayGenerator = args => ValueTask.FromResult(retryAfter(args.Outcome.Result)),
                 OnRetry = args =>
                 {
-                    // The response that is retried is never read again; release its connection now.
-                    args.Outcome.Result?.Dispose();
+                    release(args.Outcome.Result);
                     return ValueTask.CompletedTask;
                 },
             });
         }
 
-        return builder.AddTimeout(_options.AttemptTimeout).Build();
+        return attemptTimeout ? builder.AddTimeout(_options.AttemptTimeout).Build() : builder.Build();
     }
 
-    private bool IsRetryable(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    /// <summary>Marks a call that must not happen twice (see <see cref="IntegrationCall.Repeatable"/>) for the retry rule.</summary>
+    internal static void SetRepeatable(ResilienceContext context, bool repeatable) => context.Properties.Set(RepeatableKey, repeatable);
+
+    internal bool ShouldRetry(Exception? exception, int? status, TimeSpan? retryAfter, ResilienceContext context)
     {
         // A call that must not happen twice (a slot swap) is repeated only when the server said it did not act (429).
         var repeatable = context.Properties.GetValue(RepeatableKey, true);
-        if (outcome.Exception is not null)
+        if (exception is not null)
         {
             return repeatable
                 && !context.CancellationToken.IsCancellationRequested
-                && outcome.Exception is HttpRequestException or TimeoutRejectedException or TaskCanceledException;
+                && exception is HttpRequestException or TimeoutRejectedException or TaskCanceledException or Azure.RequestFailedException { Status: 0 };
         }
 
-        var response = outcome.Result!;
-        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        if (status == (int)HttpStatusCode.TooManyRequests)
         {
             // A server that asks for a longer wait than allowed gets a clear "throttled" now rather than a long wait.
-            return RetryAfter(response) is not { } wait || wait <= _options.MaxDelay;
+            return retryAfter is not { } wait || wait <= _options.MaxDelay;
         }
 
-        return repeatable && (int)response.StatusCode >= 500 && response.StatusCode != HttpStatusCode.NotImplemented;
+        return repeatable && status >= 500 && status != (int)HttpStatusCode.NotImplemented;
     }
 
     private TimeSpan? RetryAfter(HttpResponseMessage? response)
     {
         var header = response?.Headers.RetryAfter;
-        if (header is null)
-        {
-            return null;
-        }
+        return header is null ? null : Wait(header.Delta, header.Date);
+    }
 
-        var wait = header.Delta ?? (header.Date is { } date ? date - _time.GetUtcNow() : null);
+    /// <summary>A Retry-After as a wait from now: its seconds, or the time to its date (never negative).</summary>
+    internal TimeSpan? Wait(TimeSpan? delta, DateTimeOffset? date)
+    {
+        var wait = delta ?? (date is { } d ? d - _time.GetUtcNow() : null);
         return wait is { } w ? (w < TimeSpan.Zero ? TimeSpan.Zero : w) : null;
     }
 
-    private Exception MapException(Exception exception, IntegrationCall call, int attempts, CancellationToken callerToken)
+    internal Exception MapException(Exception exception, IntegrationCall call, int attempts, CancellationToken callerToken)
     {
         if (exception is OperationCanceledException && callerToken.IsCancellationRequested)
         {
@@ -212,11 +232,14 @@ internal sealed class ResilientHttpClient
             IntegrationException integration => integration,
             TimeoutRejectedException or TaskCanceledException => new IntegrationException(System, IntegrationFailureKind.Timeout,
                 $"{call.Operation} on {call.Resource} got no answer within {_options.AttemptTimeout.TotalSeconds:0.###} s, {Attempts(attempts)}.{NotRepeated(call)}", null, exception),
-            HttpRequestException http => new IntegrationException(System, IntegrationFailureKind.Unavailable,
-                $"{call.Operation} on {call.Resource} could not reach the service ({http.Message}), {Attempts(attempts)}.{NotRepeated(call)}", null, exception),
+            HttpRequestException http => Unreachable(http.Message),
+            Azure.RequestFailedException { Status: 0 } azure => Unreachable(azure.InnerException?.Message ?? azure.Message),
             _ => new IntegrationException(System, IntegrationFailureKind.Unavailable,
                 $"{call.Operation} on {call.Resource} failed unexpectedly ({exception.GetType().Name}: {exception.Message}).", null, exception),
         };
+
+        IntegrationException Unreachable(string why) => new(System, IntegrationFailureKind.Unavailable,
+            $"{call.Operation} on {call.Resource} could not reach the service ({why}), {Attempts(attempts)}.{NotRepeated(call)}", null, exception);
     }
 
     private async Task<IntegrationException> MapStatusAsync(HttpResponseMessage response, IntegrationCall call, int attempts, CancellationToken cancellationToken)
@@ -232,8 +255,14 @@ internal sealed class ResilientHttpClient
             body = string.Empty;
         }
 
+        return Failure(status, response.ReasonPhrase, body, RetryAfter(response), call, attempts);
+    }
+
+    /// <summary>The failure for a final answer that is not a success, naming what the caller's identity needs.</summary>
+    internal IntegrationException Failure(int status, string? reason, string body, TimeSpan? retryAfter, IntegrationCall call, int attempts)
+    {
         var quoted = Quote(body);
-        var what = $"{call.Operation} on {call.Resource} answered {status} {response.ReasonPhrase}";
+        var what = $"{call.Operation} on {call.Resource} answered {status} {reason}";
         return status switch
         {
             401 => new IntegrationException(System, IntegrationFailureKind.Unauthorized,
@@ -243,7 +272,7 @@ internal sealed class ResilientHttpClient
             404 => new IntegrationException(System, IntegrationFailureKind.NotFound,
                 $"{what}: {call.Resource} does not exist; check the resource named in settings or policy.{quoted}", status),
             429 => new IntegrationException(System, IntegrationFailureKind.Throttled,
-                RetryAfter(response) is { } wait && wait > _options.MaxDelay
+                retryAfter is { } wait && wait > _options.MaxDelay
                     ? $"{what}: throttled, and asked to wait {wait.TotalSeconds:0} s, longer than the {_options.MaxDelay.TotalSeconds:0} s allowed.{quoted}"
                     : $"{what}: still throttled {Attempts(attempts)}.{quoted}", status),
             >= 500 => new IntegrationException(System, IntegrationFailureKind.Unavailable,

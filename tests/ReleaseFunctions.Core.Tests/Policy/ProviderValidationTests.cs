@@ -5,7 +5,7 @@ namespace ReleaseFunctions.Core.Tests.Policy;
 /// <summary>A policy that validates can run: providers, their parameters, aggregations and placeholders are checked at parse time.</summary>
 public sealed class ProviderValidationTests
 {
-    private const string Site = "/subscriptions/0000/resourceGroups/shop/providers/Microsoft.Web/sites/shop";
+    private const string Site = "/subscriptions/00000000-0000-0000-0000-000000001111/resourceGroups/shop/providers/Microsoft.Web/sites/shop";
 
     private static IReadOnlyList<string> Problems(string yaml)
     {
@@ -48,6 +48,7 @@ public sealed class ProviderValidationTests
 
     [Theory]
     [InlineData("{ provider: app-service, parameters: { resource_id: /subscriptions/x/resourceGroups/y/providers/Microsoft.App/containerApps/z } }", "resource_id: expected the production site's Microsoft.Web/sites resource id")]
+    [InlineData("{ provider: container-apps, parameters: { resource_id: /subscriptions/0000/resourceGroups/y/providers/Microsoft.App/containerApps/z } }", "such as /subscriptions/{subscription GUID}/resourceGroups/")]
     [InlineData("{ provider: app-service, parameters: { resource_id: " + Site + ", slot: production } }", "slot: expected the name of the deployment slot holding the candidate (default staging), not production; got 'production'")]
     [InlineData("{ provider: app-service, parameters: { resource_id: " + Site + ", strategy: blue-green } }", "unknown parameter 'strategy' for target provider app-service; expected: resource_id, slot")]
     [InlineData("{ provider: sandbox, parameters: { url: x } }", "unknown parameter 'url' for target provider sandbox; expected: none")]

@@ -8,10 +8,10 @@ namespace ReleaseFunctions.Integrations.Tests.Deployment;
 
 public sealed class AppServiceSlotTargetTests : IAsyncLifetime
 {
-    private const string Site = "/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.Web/sites/checkout";
+    private const string Site = "/subscriptions/00000000-0000-0000-0000-000000001111/resourceGroups/shop/providers/Microsoft.Web/sites/checkout";
     private const string SlotHost = "checkout-staging-a1b2.azurewebsites.net";
     private static readonly DateTimeOffset Now = TestClock.At(2026, 11, 23, 18, 0, 0);
-    private readonly HttpClient _client = new();
+    private readonly HttpClient _client = TestTls.TrustingClient();
     private readonly FakeTokenCredential _credential = new("arm-token");
     private readonly TestTimeProvider _clock = new(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     private FakeHttpServer _server = null!;
@@ -28,7 +28,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FakeHttpServer.StartAsync(shiftFixtureDates: false); // answers built from the test's clock
+        _server = await FakeHttpServer.StartAsync(shiftFixtureDates: false, tls: true); // answers built from the test's clock
         _server.Respond(Arm);
     }
 
@@ -43,12 +43,12 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
         switch (request.Method, request.Path)
         {
             case ("GET", Site + "/config/web"):
-                return FakeResponse.Json(new JsonObject { ["name"] = "web", ["properties"] = new JsonObject { ["experiments"] = new JsonObject { ["rampUpRules"] = _rules.DeepClone() } } }.ToJsonString());
+                return FakeResponse.Json(ConfigJson());
             case ("PATCH", Site + "/config/web"):
                 _rules = JsonNode.Parse(request.Body)!["properties"]!["experiments"]!["rampUpRules"]!.AsArray();
-                return FakeResponse.Json(request.Body);
+                return FakeResponse.Json(ConfigJson());
             case ("GET", Site + "/slots/staging"):
-                return FakeResponse.Json($$$"""{"name":"checkout/staging","properties":{"defaultHostName":"{{{SlotHost}}}"}}""");
+                return FakeResponse.Json($$$"""{"id":"{{{Site}}}/slots/staging","name":"checkout/staging","type":"Microsoft.Web/sites/slots","location":"westeurope","properties":{"defaultHostName":"{{{SlotHost}}}"}}""");
             case ("GET", Site):
                 var properties = new JsonObject { ["defaultHostName"] = "checkout.azurewebsites.net" };
                 if (_lastSwap is not null)
@@ -56,7 +56,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
                     properties["slotSwapStatus"] = new JsonObject { ["timestampUtc"] = _lastSwap, ["sourceSlotName"] = "staging", ["destinationSlotName"] = "production" };
                 }
 
-                return FakeResponse.Json(new JsonObject { ["name"] = "checkout", ["tags"] = _tags.DeepClone(), ["properties"] = properties }.ToJsonString());
+                return FakeResponse.Json(new JsonObject { ["id"] = Site, ["name"] = "checkout", ["type"] = "Microsoft.Web/sites", ["location"] = "westeurope", ["tags"] = _tags.DeepClone(), ["properties"] = properties }.ToJsonString());
             case ("PATCH", Site + "/providers/Microsoft.Resources/tags/default"):
                 var tagRequest = JsonNode.Parse(request.Body)!;
                 if (tagRequest["operation"]?.GetValue<string>() != "Merge")
@@ -69,7 +69,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
                     _tags[name] = value?.DeepClone();
                 }
 
-                return FakeResponse.Json(new JsonObject { ["properties"] = new JsonObject { ["tags"] = _tags.DeepClone() } }.ToJsonString());
+                return FakeResponse.Json(new JsonObject { ["id"] = Site + "/providers/Microsoft.Resources/tags/default", ["name"] = "default", ["properties"] = new JsonObject { ["tags"] = _tags.DeepClone() } }.ToJsonString());
             case ("POST", Site + "/slots/staging/slotsswap"):
                 return new FakeResponse(202, null, new Dictionary<string, string>
                 {
@@ -88,6 +88,15 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
                 return new FakeResponse(404, $$$"""{"error":{"code":"ResourceNotFound","message":"{{{request.Method}}} {{{request.Path}}}"}}""");
         }
     }
+
+    private string ConfigJson() => new JsonObject
+    {
+        ["id"] = Site + "/config/web",
+        ["name"] = "web",
+        ["type"] = "Microsoft.Web/sites/config",
+        ["location"] = "westeurope",
+        ["properties"] = new JsonObject { ["experiments"] = new JsonObject { ["rampUpRules"] = _rules.DeepClone() } },
+    }.ToJsonString();
 
     private AppServiceSlotTarget Target(AzureTargetOptions? options = null) => new(_client,
         options ?? new AzureTargetOptions { ResourceManagerEndpoint = _server.BaseAddress, Resilience = new HttpResilienceOptions { UseJitter = false } },
@@ -326,6 +335,7 @@ public sealed class AppServiceSlotTargetTests : IAsyncLifetime
     [Theory]
     [InlineData("/subscriptions/x/resourceGroups/y/providers/Microsoft.App/containerApps/z", "staging", "Microsoft.Web/sites resource id")]
     [InlineData(Site, "production", "other than production")]
+    [InlineData("/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.Web/sites/checkout", "staging", "subscription GUID")]
     public async Task Bad_target_parameters_are_refused_before_any_call(string resourceId, string slot, string expected)
     {
         var spec = new TargetSpec("app-service", new Dictionary<string, string> { ["resource_id"] = resourceId, ["slot"] = slot });

@@ -8,9 +8,9 @@ namespace ReleaseFunctions.Integrations.Tests.Deployment;
 
 public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
 {
-    private const string App = "/subscriptions/0000-1111/resourceGroups/shop/providers/Microsoft.App/containerApps/checkout";
+    private const string App = "/subscriptions/00000000-0000-0000-0000-000000001111/resourceGroups/shop/providers/Microsoft.App/containerApps/checkout";
     private static readonly DateTimeOffset Now = TestClock.At(2026, 11, 23, 18, 0, 0);
-    private readonly HttpClient _client = new();
+    private readonly HttpClient _client = TestTls.TrustingClient();
     private readonly TestTimeProvider _clock = new(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     private FakeHttpServer _server = null!;
 
@@ -20,7 +20,7 @@ public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FakeHttpServer.StartAsync();
+        _server = await FakeHttpServer.StartAsync(tls: true);
         _server.Respond(Arm);
     }
 
@@ -35,30 +35,35 @@ public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
         switch (request.Method, request.Path)
         {
             case ("GET", App):
-                return FakeResponse.Json(new JsonObject
-                {
-                    ["name"] = "checkout",
-                    ["properties"] = new JsonObject
-                    {
-                        ["latestRevisionName"] = "checkout--v2",
-                        ["configuration"] = new JsonObject
-                        {
-                            ["activeRevisionsMode"] = _mode,
-                            ["ingress"] = new JsonObject { ["external"] = true, ["traffic"] = _traffic.DeepClone() },
-                        },
-                    },
-                }.ToJsonString());
+                return FakeResponse.Json(AppJson());
             case ("PATCH", App):
                 _traffic = JsonNode.Parse(request.Body)!["properties"]!["configuration"]!["ingress"]!["traffic"]!.AsArray();
                 return _asyncPatch
                     ? new FakeResponse(202, null, new Dictionary<string, string> { ["Azure-AsyncOperation"] = new Uri(_server.BaseAddress, "providers/Microsoft.App/operations/op-1").AbsoluteUri })
-                    : FakeResponse.Json("{}");
+                    : FakeResponse.Json(AppJson());
             case ("GET", "/providers/Microsoft.App/operations/op-1"):
                 return FakeResponse.Json("""{"status":"Succeeded"}""");
             default:
                 return new FakeResponse(404, "{}");
         }
     }
+
+    private string AppJson() => new JsonObject
+    {
+        ["id"] = App,
+        ["name"] = "checkout",
+        ["type"] = "Microsoft.App/containerApps",
+        ["location"] = "westeurope",
+        ["properties"] = new JsonObject
+        {
+            ["latestRevisionName"] = "checkout--v2",
+            ["configuration"] = new JsonObject
+            {
+                ["activeRevisionsMode"] = _mode,
+                ["ingress"] = new JsonObject { ["external"] = true, ["traffic"] = _traffic.DeepClone() },
+            },
+        },
+    }.ToJsonString();
 
     private ContainerAppsRevisionTarget Target() => new(_client,
         new AzureTargetOptions { ResourceManagerEndpoint = _server.BaseAddress, Resilience = new HttpResilienceOptions { UseJitter = false } },
@@ -154,5 +159,34 @@ public sealed class ContainerAppsRevisionTargetTests : IAsyncLifetime
 
         Assert.Equal(IntegrationFailureKind.Unauthorized, error.Kind);
         Assert.Contains("Container Apps Contributor role on " + App, error.Message);
+    }
+
+    [Fact]
+    public async Task A_failing_read_is_retried_on_the_clock_with_back_off_and_a_token_each_time()
+    {
+        var failures = 2;
+        _server.Respond(r => r.Method == "GET" && Interlocked.Decrement(ref failures) >= 0 ? new FakeResponse(503, "busy") : Arm(r));
+
+        var state = await Target().ReadAsync(Shift(0), CancellationToken.None);
+
+        Assert.Equal(0, state.CandidateWeightPercent);
+        Assert.Equal(3, _server.Requests.Count);
+        Assert.All(_server.Requests, r => Assert.Equal("Bearer test-token", r.Header("Authorization")));
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], _clock.RequestedDelays);
+    }
+
+    [Fact]
+    public async Task Throttling_that_asks_for_longer_than_allowed_ends_at_once_and_a_persistent_failure_names_the_attempts()
+    {
+        _server.Respond(_ => new FakeResponse(429, """{"error":{"code":"TooManyRequests"}}""", new Dictionary<string, string> { ["Retry-After"] = "600" }));
+        var throttled = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Shift(0), CancellationToken.None));
+        _server.Respond(_ => new FakeResponse(500, "down"));
+        var down = await Assert.ThrowsAsync<IntegrationException>(() => Target().ReadAsync(Shift(0), CancellationToken.None));
+
+        Assert.Equal(IntegrationFailureKind.Throttled, throttled.Kind);
+        Assert.Contains("asked to wait 600 s", throttled.Message);
+        Assert.Equal(IntegrationFailureKind.Unavailable, down.Kind);
+        Assert.Contains("after 4 attempts", down.Message);
+        Assert.Equal(1 + 4, _server.Requests.Count);
     }
 }

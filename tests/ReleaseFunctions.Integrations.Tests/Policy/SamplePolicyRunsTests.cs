@@ -28,7 +28,7 @@ public sealed class SamplePolicyRunsTests : IAsyncLifetime
         ["service"] = "shop", ["version"] = "2.0.0", ["repository"] = "contoso/shop", ["stage"] = "staging", ["step"] = "1", ["weight"] = "10",
     };
 
-    private readonly HttpClient _client = new();
+    private readonly HttpClient _client = TestTls.TrustingClient();
     private readonly TestTimeProvider _clock = new(Start.AddMinutes(10)) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) };
     private readonly FakeTokenCredential _credential = new("token");
     private readonly Dictionary<string, JsonArray> _rampUpRules = new(StringComparer.OrdinalIgnoreCase);
@@ -37,7 +37,7 @@ public sealed class SamplePolicyRunsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await FakeHttpServer.StartAsync(shiftFixtureDates: false); // answers built from the test's clock
+        _server = await FakeHttpServer.StartAsync(shiftFixtureDates: false, tls: true); // answers built from the test's clock; https, as ARM's SDK sends tokens over TLS only
         _server.Respond(Answer);
     }
 
@@ -83,14 +83,14 @@ public sealed class SamplePolicyRunsTests : IAsyncLifetime
             switch (request.Method, request.Path[site.Length..])
             {
                 case ("GET", "/config/web"):
-                    return FakeResponse.Json(new JsonObject { ["properties"] = new JsonObject { ["experiments"] = new JsonObject { ["rampUpRules"] = rules.DeepClone() } } }.ToJsonString());
+                    return ArmResource(request.Path, "Microsoft.Web/sites/config", new JsonObject { ["experiments"] = new JsonObject { ["rampUpRules"] = rules.DeepClone() } });
                 case ("PATCH", "/config/web"):
                     _rampUpRules[site] = JsonNode.Parse(request.Body)!["properties"]!["experiments"]!["rampUpRules"]!.AsArray();
-                    return FakeResponse.Json(request.Body);
+                    return ArmResource(request.Path, "Microsoft.Web/sites/config", JsonNode.Parse(request.Body)!["properties"]!.DeepClone().AsObject());
                 case ("GET", var slot) when slot.StartsWith("/slots/", StringComparison.Ordinal):
-                    return FakeResponse.Json($$$"""{"properties":{"defaultHostName":"shop-staging-{{{slot[7..]}}}.azurewebsites.net"}}""");
+                    return ArmResource(request.Path, "Microsoft.Web/sites/slots", new JsonObject { ["defaultHostName"] = $"shop-staging-{slot[7..]}.azurewebsites.net" });
                 case ("GET", ""):
-                    return FakeResponse.Json("""{"tags":{},"properties":{"defaultHostName":"shop-staging.azurewebsites.net"}}""");
+                    return ArmResource(request.Path, "Microsoft.Web/sites", new JsonObject { ["defaultHostName"] = "shop-staging.azurewebsites.net" });
             }
         }
 
@@ -99,25 +99,25 @@ public sealed class SamplePolicyRunsTests : IAsyncLifetime
             var traffic = _containerTraffic.TryGetValue(request.Path, out var t) ? t : _containerTraffic[request.Path] = JsonNode.Parse("""[{"revisionName":"shop--v1","weight":100}]""")!.AsArray();
             if (request.Method == "PATCH")
             {
-                _containerTraffic[request.Path] = JsonNode.Parse(request.Body)!["properties"]!["configuration"]!["ingress"]!["traffic"]!.AsArray();
-                return FakeResponse.Json("{}");
+                traffic = _containerTraffic[request.Path] = JsonNode.Parse(request.Body)!["properties"]!["configuration"]!["ingress"]!["traffic"]!.AsArray();
             }
 
-            if (request.Method == "GET")
+            if (request.Method is "GET" or "PATCH")
             {
-                return FakeResponse.Json(new JsonObject
+                return ArmResource(request.Path, "Microsoft.App/containerApps", new JsonObject
                 {
-                    ["properties"] = new JsonObject
-                    {
-                        ["latestRevisionName"] = "shop--v2",
-                        ["configuration"] = new JsonObject { ["activeRevisionsMode"] = "Multiple", ["ingress"] = new JsonObject { ["traffic"] = traffic.DeepClone() } },
-                    },
-                }.ToJsonString());
+                    ["latestRevisionName"] = "shop--v2",
+                    ["configuration"] = new JsonObject { ["activeRevisionsMode"] = "Multiple", ["ingress"] = new JsonObject { ["traffic"] = traffic.DeepClone() } },
+                });
             }
         }
 
         return new FakeResponse(404, $$$"""{"error":{"code":"NotFound","message":"{{{request.Method}}} {{{request.Path}}}"}}""");
     }
+
+    /// <summary>A resource as ARM answers it: with its id, type and location.</summary>
+    private static FakeResponse ArmResource(string id, string type, JsonObject properties)
+        => FakeResponse.Json(new JsonObject { ["id"] = id, ["name"] = id.Split('/')[^1], ["type"] = type, ["location"] = "westeurope", ["tags"] = new JsonObject(), ["properties"] = properties }.ToJsonString());
 
     private Dictionary<string, ISliSource> Sources()
     {

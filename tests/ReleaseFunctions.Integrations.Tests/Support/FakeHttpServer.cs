@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -54,12 +55,19 @@ public sealed class FakeHttpServer : IAsyncDisposable
     /// True for answers written with the fixtures' literal dates (they move with <see cref="TestClock"/>); false for a
     /// server whose answers are built from the test's clock, whose dates have moved already.
     /// </param>
-    public static async Task<FakeHttpServer> StartAsync(Func<RecordedRequest, FakeResponse>? respond = null, bool shiftFixtureDates = true)
+    /// <param name="tls">True to serve https with <see cref="TestTls.ServerCertificate"/> (clients use <see cref="TestTls.TrustingClient"/>).</param>
+    public static async Task<FakeHttpServer> StartAsync(Func<RecordedRequest, FakeResponse>? respond = null, bool shiftFixtureDates = true, bool tls = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (tls)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = TestTls.ServerCertificate));
+        }
+
         var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
+        app.Urls.Add(tls ? "https://127.0.0.1:0" : "http://127.0.0.1:0");
         var server = new FakeHttpServer(app, shiftFixtureDates);
         if (respond is not null)
         {

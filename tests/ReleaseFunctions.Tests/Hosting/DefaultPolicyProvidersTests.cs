@@ -10,7 +10,7 @@ namespace ReleaseFunctions.Tests.Hosting;
 /// <summary>The settings validator refuses a default policy that names a target or SLI provider this configuration does not have.</summary>
 public sealed class DefaultPolicyProvidersTests
 {
-    private const string Site = "/subscriptions/0000/resourceGroups/shop/providers/Microsoft.Web/sites/shop";
+    private const string Site = "/subscriptions/00000000-0000-0000-0000-000000001111/resourceGroups/shop/providers/Microsoft.Web/sites/shop";
 
     /// <summary>Production settings, as infra/main.bicep writes them, without the default-policy part.</summary>
     private static Dictionary<string, string?> Production(params (string Key, string Value)[] extra)

@@ -43,7 +43,7 @@ public sealed class PolicyAdapterTests
         var options = new DefaultReleasePolicyOptions
         {
             TargetProvider = "container-apps",
-            TargetParameters = new Dictionary<string, string> { ["resource_id"] = "/subscriptions/0000/resourceGroups/shop/providers/Microsoft.App/containerApps/shop" },
+            TargetParameters = new Dictionary<string, string> { ["resource_id"] = "/subscriptions/00000000-0000-0000-0000-000000001111/resourceGroups/shop/providers/Microsoft.App/containerApps/shop" },
             CanarySteps = [5, 25, 100],
             Soak = TimeSpan.FromSeconds(90),
             SliProvider = "prometheus",
