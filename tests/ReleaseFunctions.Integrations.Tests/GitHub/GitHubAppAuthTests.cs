@@ -1,3 +1,4 @@
+using ReleaseFunctions.Integrations.Tests.Support;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -27,7 +28,7 @@ public sealed class GitHubAppAuthTests
         await client.GetPolicyFileAsync(Repo, "main", Installation, default);
 
         var tokenRequest = Assert.Single(server.RequestsTo("POST", TokenPath));
-        var jwt = tokenRequest.Header("Authorization")["Bearer ".Length..];
+        var jwt = tokenRequest.Header("Authorization")!["Bearer ".Length..];
         var validation = await new JsonWebTokenHandler().ValidateTokenAsync(jwt, new TokenValidationParameters
         {
             IssuerSigningKey = new RsaSecurityKey(key.ExportParameters(false)),
@@ -78,8 +79,8 @@ public sealed class GitHubAppAuthTests
         var clock = Clock();
         ScriptTokens(server, clock);
         server.On("GET", ".*/teams/.*", r => r.Header("Authorization") == "Bearer ghs_1"
-            ? new FakeAnswer(401, """{"message":"Bad credentials"}""")
-            : FakeAnswer.Ok("""{"state":"active","role":"member"}"""));
+            ? new FakeResponse(401, """{"message":"Bad credentials"}""")
+            : FakeResponse.Ok("""{"state":"active","role":"member"}"""));
         using var client = AppClient(server, clock, key.ExportPkcs8PrivateKeyPem());
 
         var refused = await Assert.ThrowsAsync<IntegrationException>(() => client.IsActiveTeamMemberAsync("Contoso", "sre", "mona", Installation, default));
@@ -106,7 +107,7 @@ public sealed class GitHubAppAuthTests
     {
         using var key = RSA.Create(2048);
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", TokenPath, _ => new FakeAnswer(401, """{"message":"'Expiration time' claim ('exp') is too far in the future"}"""));
+        server.On("POST", TokenPath, _ => new FakeResponse(401, """{"message":"'Expiration time' claim ('exp') is too far in the future"}"""));
         using var client = AppClient(server, Clock(), key.ExportPkcs8PrivateKeyPem());
 
         var e = await Assert.ThrowsAsync<IntegrationException>(() => client.GetPolicyFileAsync(Repo, "main", Installation, default));
@@ -123,26 +124,26 @@ public sealed class GitHubAppAuthTests
         var clock = Clock();
         ScriptTokens(server, clock);
         var marker = ReleaseStatusComment.Marker(Release).Replace("\"", "\\\"");
-        server.On("GET", ".*/issues/42/comments", _ => FakeAnswer.Ok($$$"""
+        server.On("GET", ".*/issues/42/comments", _ => FakeResponse.Ok($$$"""
                 [{"id":11,"body":"{{{marker}}} pasted by a person","performed_via_github_app":null},
                  {"id":12,"body":"{{{marker}}} from another app","performed_via_github_app":{"id":1,"slug":"other"}},
                  {"id":13,"body":"{{{marker}}}\n### status","performed_via_github_app":{"id":{{{AppId}}},"slug":"release-functions"}}]
                 """))
-              .On("PATCH", ".*/issues/comments/13", _ => FakeAnswer.Ok("""{"id":13}"""));
+              .On("PATCH", ".*/issues/comments/13", _ => FakeResponse.Ok("""{"id":13}"""));
         using var client = AppClient(server, clock, key.ExportPkcs8PrivateKeyPem());
 
         Assert.Equal(13, await client.UpsertStatusCommentAsync(Status(), Installation, default));
         Assert.Single(server.RequestsTo("PATCH", ".*"));
     }
 
-    private static GitHubClient AppClient(FakeGitHubServer server, TestTimeProvider clock, string pem) =>
+    private static GitHubClient AppClient(FakeHttpServer server, TestTimeProvider clock, string pem) =>
         new(new HttpClient(), new GitHubClientOptions { BaseAddress = server.BaseAddress, AppId = AppId, AppPrivateKeyPem = pem }, clock);
 
     /// <summary>Installation tokens ghs_1, ghs_2, ... valid for one hour from the fake clock's now, as GitHub issues them.</summary>
-    private static void ScriptTokens(FakeGitHubServer server, TestTimeProvider clock)
+    private static void ScriptTokens(FakeHttpServer server, TestTimeProvider clock)
     {
         var issued = 0;
-        server.On("POST", TokenPath, _ => FakeAnswer.Created(new JsonObject
+        server.On("POST", TokenPath, _ => FakeResponse.Created(new JsonObject
         {
             ["token"] = $"ghs_{Interlocked.Increment(ref issued)}",
             ["expires_at"] = clock.GetUtcNow().AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ"),

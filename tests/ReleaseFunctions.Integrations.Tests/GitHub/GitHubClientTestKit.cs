@@ -1,3 +1,4 @@
+using ReleaseFunctions.Integrations.Tests.Support;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Integrations.GitHub;
 using ReleaseFunctions.Integrations.GitHub.Client;
@@ -10,7 +11,7 @@ internal static class GitHubClientTestKit
     public static readonly GitHubRepositoryName Repo = GitHubRepositoryName.Parse("Contoso/checkout-api");
     public static readonly ReleaseId Release = new("Contoso/checkout-api", 42, "9f1c2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6");
 
-    public static GitHubClient TokenClient(FakeGitHubServer server, TestTimeProvider clock, Action<GitHubClientOptions>? configure = null)
+    public static GitHubClient TokenClient(FakeHttpServer server, TestTimeProvider clock, Action<GitHubClientOptions>? configure = null)
     {
         var options = new GitHubClientOptions { BaseAddress = server.BaseAddress, Token = "ghp_test-token", RetryBaseDelay = TimeSpan.FromSeconds(1) };
         configure?.Invoke(options);

@@ -1,3 +1,4 @@
+using ReleaseFunctions.Integrations.Tests.Support;
 using System.Text.Json.Nodes;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.GitHub.Client;
@@ -11,7 +12,7 @@ public sealed class GitHubClientTests
     public async Task Every_call_carries_GitHubs_required_headers()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", "/repos/Contoso/checkout-api/issues/42/comments", _ => FakeAnswer.Created("""{"id":7,"body":"hi"}"""));
+        server.On("POST", "/repos/Contoso/checkout-api/issues/42/comments", _ => FakeResponse.Created("""{"id":7,"body":"hi"}"""));
         using var client = TokenClient(server, Clock(), o => o.UserAgent = "ReleaseFunctions-test");
 
         Assert.Equal(7, await client.PostCommentAsync(Repo, 42, "hi", null, default));
@@ -31,8 +32,8 @@ public sealed class GitHubClientTests
     public async Task A_GitHub_Enterprise_base_address_keeps_its_path_in_every_call_and_message()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", "/api/v3/repos/Contoso/checkout-api/issues/42/comments", _ => FakeAnswer.Created("""{"id":7}"""))
-              .On("POST", "/api/v3/repos/Contoso/checkout-api/issues", _ => new FakeAnswer(422, """{"message":"Validation Failed"}"""));
+        server.On("POST", "/api/v3/repos/Contoso/checkout-api/issues/42/comments", _ => FakeResponse.Created("""{"id":7}"""))
+              .On("POST", "/api/v3/repos/Contoso/checkout-api/issues", _ => new FakeResponse(422, """{"message":"Validation Failed"}"""));
         using var client = TokenClient(server, Clock(), o => o.BaseAddress = new Uri(server.BaseAddress, "api/v3"));
 
         Assert.Equal(7, await client.PostCommentAsync(Repo, 42, "hi", null, default));
@@ -46,9 +47,9 @@ public sealed class GitHubClientTests
     public async Task The_status_comment_is_created_once_then_edited_in_place()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("GET", "/repos/Contoso/checkout-api/issues/42/comments", _ => FakeAnswer.Ok("""[{"id":1,"body":"LGTM","performed_via_github_app":null}]"""))
-              .On("POST", "/repos/Contoso/checkout-api/issues/42/comments", _ => FakeAnswer.Created("""{"id":1001}"""))
-              .On("PATCH", "/repos/Contoso/checkout-api/issues/comments/1001", _ => FakeAnswer.Ok("""{"id":1001}"""));
+        server.On("GET", "/repos/Contoso/checkout-api/issues/42/comments", _ => FakeResponse.Ok("""[{"id":1,"body":"LGTM","performed_via_github_app":null}]"""))
+              .On("POST", "/repos/Contoso/checkout-api/issues/42/comments", _ => FakeResponse.Created("""{"id":1001}"""))
+              .On("PATCH", "/repos/Contoso/checkout-api/issues/comments/1001", _ => FakeResponse.Ok("""{"id":1001}"""));
         using var client = TokenClient(server, Clock());
 
         Assert.Equal(1001, await client.UpsertStatusCommentAsync(Status(step: 1), null, default));
@@ -70,10 +71,10 @@ public sealed class GitHubClientTests
         var marker = ReleaseStatusComment.Marker(Release);
         var otherRelease = ReleaseStatusComment.Marker(new Core.Releases.ReleaseId("Contoso/checkout-api", 42, new string('a', 40)));
         var page1 = new JsonArray(Enumerable.Range(1, 100).Select(i => (JsonNode)new JsonObject { ["id"] = i, ["body"] = i == 50 ? otherRelease : "comment " + i }).ToArray());
-        server.On("GET", "/repos/Contoso/checkout-api/issues/42/comments", r => r.Query.Contains("page=1&") || r.Query.EndsWith("page=1")
-                ? FakeAnswer.Ok(page1.ToJsonString())
-                : FakeAnswer.Ok($$"""[{"id":2002,"body":"{{marker}}\n### old status","performed_via_github_app":null}]"""))
-              .On("PATCH", "/repos/Contoso/checkout-api/issues/comments/2002", _ => FakeAnswer.Ok("""{"id":2002}"""));
+        server.On("GET", "/repos/Contoso/checkout-api/issues/42/comments", r => r.QueryString.Contains("page=1&") || r.QueryString.EndsWith("page=1")
+                ? FakeResponse.Ok(page1.ToJsonString())
+                : FakeResponse.Ok($$"""[{"id":2002,"body":"{{marker}}\n### old status","performed_via_github_app":null}]"""))
+              .On("PATCH", "/repos/Contoso/checkout-api/issues/comments/2002", _ => FakeResponse.Ok("""{"id":2002}"""));
         using var client = TokenClient(server, Clock());
 
         Assert.Equal(2002, await client.UpsertStatusCommentAsync(Status(), null, default));
@@ -81,7 +82,7 @@ public sealed class GitHubClientTests
         Assert.Empty(server.RequestsTo("POST", ".*"));
         var listed = server.RequestsTo("GET", ".*/comments");
         Assert.Equal(2, listed.Count);
-        Assert.Contains("per_page=100", listed[0].Query);
+        Assert.Contains("per_page=100", listed[0].QueryString);
         Assert.StartsWith(marker, JsonNode.Parse(Assert.Single(server.RequestsTo("PATCH", ".*")).Body)!["body"]!.GetValue<string>());
     }
 
@@ -90,8 +91,8 @@ public sealed class GitHubClientTests
     {
         await using var server = await FakeGitHubServer.StartAsync();
         var posts = 0;
-        server.On("GET", ".*/issues/42/comments", _ => FakeAnswer.Ok("[]"))
-              .On("POST", ".*/issues/42/comments", _ => FakeAnswer.Created($$"""{"id":{{3000 + Interlocked.Increment(ref posts)}}}"""));
+        server.On("GET", ".*/issues/42/comments", _ => FakeResponse.Ok("[]"))
+              .On("POST", ".*/issues/42/comments", _ => FakeResponse.Created($$"""{"id":{{3000 + Interlocked.Increment(ref posts)}}}"""));
         using var client = TokenClient(server, Clock());
 
         Assert.Equal(3001, await client.UpsertStatusCommentAsync(Status(), null, default));
@@ -122,9 +123,9 @@ public sealed class GitHubClientTests
         const string yaml = "stages:\n  - name: production\n    strategy: canary\n";
         var base64 = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(yaml));
         var wrapped = string.Join("\n", base64.Chunk(20).Select(c => new string(c)));
-        server.On("GET", "/repos/Contoso/checkout-api/contents/.github/release-policy.yml", r => r.Query.Contains("ref=abc123")
-            ? FakeAnswer.Ok($$"""{"type":"file","encoding":"base64","size":{{yaml.Length}},"name":"release-policy.yml","path":".github/release-policy.yml","content":"{{wrapped.Replace("\n", "\\n")}}","sha":"3d21ec53a331a6f037a91c368710b99387d012c1"}""")
-            : new FakeAnswer(404, """{"message":"Not Found","documentation_url":"https://docs.github.com/rest/repos/contents#get-repository-content","status":"404"}"""));
+        server.On("GET", "/repos/Contoso/checkout-api/contents/.github/release-policy.yml", r => r.QueryString.Contains("ref=abc123")
+            ? FakeResponse.Ok($$"""{"type":"file","encoding":"base64","size":{{yaml.Length}},"name":"release-policy.yml","path":".github/release-policy.yml","content":"{{wrapped.Replace("\n", "\\n")}}","sha":"3d21ec53a331a6f037a91c368710b99387d012c1"}""")
+            : new FakeResponse(404, """{"message":"Not Found","documentation_url":"https://docs.github.com/rest/repos/contents#get-repository-content","status":"404"}"""));
         using var client = TokenClient(server, Clock());
 
         var found = Assert.IsType<PolicyFileFound>(await client.GetPolicyFileAsync(Repo, "abc123", null, default));
@@ -136,15 +137,15 @@ public sealed class GitHubClientTests
 
         // A ref is one query value however it is spelled.
         Assert.IsType<PolicyFileMissing>(await client.GetPolicyFileAsync(Repo, "hotfix+1&x", null, default));
-        Assert.EndsWith("?ref=hotfix%2B1%26x", server.Requests[^1].Query);
+        Assert.EndsWith("?ref=hotfix%2B1%26x", server.Requests[^1].QueryString);
     }
 
     [Fact]
     public async Task A_check_run_is_created_on_the_merge_commit_and_completed_later()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", "/repos/Contoso/checkout-api/check-runs", _ => FakeAnswer.Created("""{"id":4,"status":"in_progress"}"""))
-              .On("PATCH", "/repos/Contoso/checkout-api/check-runs/4", _ => FakeAnswer.Ok("""{"id":4,"status":"completed","conclusion":"success"}"""));
+        server.On("POST", "/repos/Contoso/checkout-api/check-runs", _ => FakeResponse.Created("""{"id":4,"status":"in_progress"}"""))
+              .On("PATCH", "/repos/Contoso/checkout-api/check-runs/4", _ => FakeResponse.Ok("""{"id":4,"status":"completed","conclusion":"success"}"""));
         using var client = TokenClient(server, Clock());
 
         var id = await client.CreateCheckRunAsync(Repo, Release.MergeCommitSha, new CheckRunReport("release", CheckRunStatus.InProgress, null, "Canary at 25%", "Soaking step 2 of 4", externalId: Release.InstanceId), null, default);
@@ -173,8 +174,8 @@ public sealed class GitHubClientTests
     public async Task A_deployment_and_its_statuses_are_created_per_environment()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", "/repos/Contoso/checkout-api/deployments", _ => FakeAnswer.Created("""{"id":1188990011,"environment":"production"}"""))
-              .On("POST", "/repos/Contoso/checkout-api/deployments/1188990011/statuses", _ => FakeAnswer.Created("""{"id":55,"state":"in_progress"}"""));
+        server.On("POST", "/repos/Contoso/checkout-api/deployments", _ => FakeResponse.Created("""{"id":1188990011,"environment":"production"}"""))
+              .On("POST", "/repos/Contoso/checkout-api/deployments/1188990011/statuses", _ => FakeResponse.Created("""{"id":55,"state":"in_progress"}"""));
         using var client = TokenClient(server, Clock());
 
         var id = await client.CreateDeploymentAsync(Repo, Release.MergeCommitSha, "production", "Canary of PR #42", productionEnvironment: true, null, default);
@@ -195,8 +196,8 @@ public sealed class GitHubClientTests
     public async Task Every_deployment_state_and_check_conclusion_is_sent_as_GitHub_spells_it()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", ".*/deployments/1/statuses", _ => FakeAnswer.Created("""{"id":5}"""))
-              .On("PATCH", ".*/check-runs/4", _ => FakeAnswer.Ok("""{"id":4}"""));
+        server.On("POST", ".*/deployments/1/statuses", _ => FakeResponse.Created("""{"id":5}"""))
+              .On("PATCH", ".*/check-runs/4", _ => FakeResponse.Ok("""{"id":4}"""));
         using var client = TokenClient(server, Clock());
 
         foreach (var state in Enum.GetValues<DeploymentState>())
@@ -219,9 +220,9 @@ public sealed class GitHubClientTests
     public async Task Team_membership_counts_only_when_active()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("GET", "/orgs/Contoso/teams/release-approvers/memberships/mona", _ => FakeAnswer.Ok("""{"url":"x","role":"member","state":"active"}"""))
-              .On("GET", "/orgs/Contoso/teams/release-approvers/memberships/newbie", _ => FakeAnswer.Ok("""{"url":"x","role":"member","state":"pending"}"""))
-              .On("GET", "/repos/Contoso/checkout-api/collaborators/mona/permission", _ => FakeAnswer.Ok("""{"permission":"write","role_name":"maintain","user":{"login":"mona"}}"""));
+        server.On("GET", "/orgs/Contoso/teams/release-approvers/memberships/mona", _ => FakeResponse.Ok("""{"url":"x","role":"member","state":"active"}"""))
+              .On("GET", "/orgs/Contoso/teams/release-approvers/memberships/newbie", _ => FakeResponse.Ok("""{"url":"x","role":"member","state":"pending"}"""))
+              .On("GET", "/repos/Contoso/checkout-api/collaborators/mona/permission", _ => FakeResponse.Ok("""{"permission":"write","role_name":"maintain","user":{"login":"mona"}}"""));
         using var client = TokenClient(server, Clock());
 
         Assert.True(await client.IsActiveTeamMemberAsync("Contoso", "release-approvers", "mona", null, default));
@@ -235,7 +236,7 @@ public sealed class GitHubClientTests
     public async Task A_protection_rule_is_answered_at_its_callback_and_only_under_the_base_address()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", "/repos/Contoso/checkout-api/actions/runs/7012345678/deployment_protection_rule", _ => new FakeAnswer(204));
+        server.On("POST", "/repos/Contoso/checkout-api/actions/runs/7012345678/deployment_protection_rule", _ => new FakeResponse(204));
         using var client = TokenClient(server, Clock());
 
         var callback = new Uri(server.BaseAddress, "repos/Contoso/checkout-api/actions/runs/7012345678/deployment_protection_rule");
@@ -259,7 +260,7 @@ public sealed class GitHubClientTests
     public async Task An_issue_is_opened_with_labels()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", "/repos/Contoso/checkout-api/issues", _ => FakeAnswer.Created("""{"id":99,"number":120,"html_url":"https://github.com/Contoso/checkout-api/issues/120"}"""));
+        server.On("POST", "/repos/Contoso/checkout-api/issues", _ => FakeResponse.Created("""{"id":99,"number":120,"html_url":"https://github.com/Contoso/checkout-api/issues/120"}"""));
         using var client = TokenClient(server, Clock());
 
         Assert.Equal(120, await client.OpenIssueAsync(Repo, "Post-incident review: release of PR #42", "Rolled back at step 2.", ["post-incident-review"], null, default));
@@ -275,7 +276,7 @@ public sealed class GitHubClientTests
     public async Task Refusals_fail_at_once_with_GitHubs_status_and_message(int status, string json, IntegrationFailureKind kind, string quoted)
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", ".*", _ => new FakeAnswer(status, json));
+        server.On("POST", ".*", _ => new FakeResponse(status, json));
         var clock = Clock();
         using var client = TokenClient(server, clock);
 
@@ -293,7 +294,7 @@ public sealed class GitHubClientTests
     public async Task An_answer_not_shaped_as_documented_is_a_malformed_response()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", ".*", _ => FakeAnswer.Created("""{"identifier":"7"}"""));
+        server.On("POST", ".*", _ => FakeResponse.Created("""{"identifier":"7"}"""));
         using var client = TokenClient(server, Clock());
 
         var e = await Assert.ThrowsAsync<IntegrationException>(() => client.PostCommentAsync(Repo, 42, "hi", null, default));
@@ -305,7 +306,7 @@ public sealed class GitHubClientTests
     public async Task An_answer_that_is_not_JSON_is_a_malformed_response()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", ".*", _ => FakeAnswer.Created("""{"id":7,"body":"""));
+        server.On("POST", ".*", _ => FakeResponse.Created("""{"id":7,"body":"""));
         using var client = TokenClient(server, Clock());
 
         var e = await Assert.ThrowsAsync<IntegrationException>(() => client.PostCommentAsync(Repo, 42, "hi", null, default));
@@ -317,7 +318,7 @@ public sealed class GitHubClientTests
     public async Task A_policy_path_that_is_a_directory_is_a_malformed_response_naming_it()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("GET", ".*/contents/.*", _ => FakeAnswer.Ok("""[{"type":"file","name":"a.yml","path":"a","sha":"1"},{"type":"file","name":"b.yml","path":"b","sha":"2"}]"""));
+        server.On("GET", ".*/contents/.*", _ => FakeResponse.Ok("""[{"type":"file","name":"a.yml","path":"a","sha":"1"},{"type":"file","name":"b.yml","path":"b","sha":"2"}]"""));
         using var client = TokenClient(server, Clock());
 
         var e = await Assert.ThrowsAsync<IntegrationException>(() => client.GetPolicyFileAsync(Repo, "abc123", null, default));

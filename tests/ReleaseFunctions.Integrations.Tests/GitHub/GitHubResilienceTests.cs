@@ -1,6 +1,6 @@
+using ReleaseFunctions.Integrations.Tests.Support;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using ReleaseFunctions.Core.Ports;
 using static ReleaseFunctions.Integrations.Tests.GitHub.GitHubClientTestKit;
 
@@ -17,8 +17,8 @@ public sealed class GitHubResilienceTests
         await using var server = await FakeGitHubServer.StartAsync();
         var calls = 0;
         server.On("POST", Comment, _ => Interlocked.Increment(ref calls) == 1
-            ? new FakeAnswer(403, """{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}""", new Dictionary<string, string> { ["Retry-After"] = "30" })
-            : FakeAnswer.Created("""{"id":8}"""));
+            ? new FakeResponse(403, """{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}""", new Dictionary<string, string> { ["Retry-After"] = "30" })
+            : FakeResponse.Created("""{"id":8}"""));
         var clock = Clock();
         using var client = TokenClient(server, clock);
 
@@ -35,8 +35,8 @@ public sealed class GitHubResilienceTests
         var calls = 0;
         var reset = WebhookTestKit.Start.AddSeconds(45).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         server.On("POST", Comment, _ => Interlocked.Increment(ref calls) == 1
-            ? new FakeAnswer(403, """{"message":"API rate limit exceeded for installation ID 45678901."}""", new Dictionary<string, string> { ["X-RateLimit-Remaining"] = "0", ["X-RateLimit-Reset"] = reset, ["X-RateLimit-Limit"] = "5000" })
-            : FakeAnswer.Created("""{"id":9}"""));
+            ? new FakeResponse(403, """{"message":"API rate limit exceeded for installation ID 45678901."}""", new Dictionary<string, string> { ["X-RateLimit-Remaining"] = "0", ["X-RateLimit-Reset"] = reset, ["X-RateLimit-Limit"] = "5000" })
+            : FakeResponse.Created("""{"id":9}"""));
         var clock = Clock();
         using var client = TokenClient(server, clock);
 
@@ -49,7 +49,7 @@ public sealed class GitHubResilienceTests
     {
         await using var server = await FakeGitHubServer.StartAsync();
         var reset = WebhookTestKit.Start.AddMinutes(40).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        server.On("POST", Comment, _ => new FakeAnswer(403, """{"message":"API rate limit exceeded for installation ID 45678901."}""",
+        server.On("POST", Comment, _ => new FakeResponse(403, """{"message":"API rate limit exceeded for installation ID 45678901."}""",
             new Dictionary<string, string> { ["X-RateLimit-Remaining"] = "0", ["X-RateLimit-Reset"] = reset }));
         var clock = Clock();
         using var client = TokenClient(server, clock, o => o.MaxRateLimitWait = TimeSpan.FromMinutes(2));
@@ -68,7 +68,7 @@ public sealed class GitHubResilienceTests
     public async Task A_429_that_never_lifts_ends_throttled_after_the_allowed_retries()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", Comment, _ => new FakeAnswer(429, """{"message":"Too many requests"}"""));
+        server.On("POST", Comment, _ => new FakeResponse(429, """{"message":"Too many requests"}"""));
         var clock = Clock();
         using var client = TokenClient(server, clock, o => o.MaxRetryAttempts = 2);
 
@@ -85,8 +85,8 @@ public sealed class GitHubResilienceTests
         await using var server = await FakeGitHubServer.StartAsync();
         var calls = 0;
         server.On("POST", Comment, _ => Interlocked.Increment(ref calls) <= 3
-            ? new FakeAnswer(502, """{"message":"Server Error"}""")
-            : FakeAnswer.Created("""{"id":10}"""));
+            ? new FakeResponse(502, """{"message":"Server Error"}""")
+            : FakeResponse.Created("""{"id":10}"""));
         var clock = Clock();
         using var client = TokenClient(server, clock);
 
@@ -101,7 +101,7 @@ public sealed class GitHubResilienceTests
     public async Task Server_errors_that_persist_end_unavailable_quoting_GitHub()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", Comment, _ => new FakeAnswer(503, """{"message":"Service Unavailable"}"""));
+        server.On("POST", Comment, _ => new FakeResponse(503, """{"message":"Service Unavailable"}"""));
         var clock = Clock();
         using var client = TokenClient(server, clock, o => o.MaxRetryAttempts = 3);
 
@@ -116,7 +116,7 @@ public sealed class GitHubResilienceTests
     public async Task Cancelling_the_caller_ends_a_rate_limit_wait()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("POST", Comment, _ => new FakeAnswer(403, """{"message":"You have exceeded a secondary rate limit."}""", new Dictionary<string, string> { ["Retry-After"] = "30" }));
+        server.On("POST", Comment, _ => new FakeResponse(403, """{"message":"You have exceeded a secondary rate limit."}""", new Dictionary<string, string> { ["Retry-After"] = "30" }));
         var clock = new TestTimeProvider(WebhookTestKit.Start); // timers elapse only when the test moves the clock
         using var client = TokenClient(server, clock);
         using var cancellation = new CancellationTokenSource();
@@ -134,7 +134,7 @@ public sealed class GitHubResilienceTests
     public async Task Octokits_real_time_bound_on_a_whole_call_is_lifted_so_waits_are_bounded_by_the_options()
     {
         await using var server = await FakeGitHubServer.StartAsync();
-        server.On("GET", "/zen", _ => FakeAnswer.Ok("\"Keep it logically awesome.\""));
+        server.On("GET", "/zen", _ => FakeResponse.Ok("\"Keep it logically awesome.\""));
         using var http = new Integrations.GitHub.Client.GitHubHttp(new HttpClient(), new Integrations.GitHub.Client.GitHubClientOptions { Token = "t" }, Clock());
         var request = new Octokit.Internal.Request { Method = HttpMethod.Get, BaseAddress = server.BaseAddress, Endpoint = new Uri("zen", UriKind.Relative) };
         Assert.Equal(TimeSpan.FromSeconds(100), request.Timeout); // Octokit's default: retries and a 2-minute rate-limit wait would not fit
@@ -148,12 +148,7 @@ public sealed class GitHubResilienceTests
     [Fact]
     public async Task A_host_that_refuses_connections_ends_unavailable()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = LoopbackPort.Free();
 
         var clock = Clock();
         using var client = new Integrations.GitHub.Client.GitHubClient(new HttpClient(),

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace ReleaseFunctions.Integrations.Tests.PrometheusServer;
 
@@ -69,7 +67,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
                   - targets: ['{scrapeTarget}']
             """);
 
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo(PrometheusBinary.Path)
         {
             RedirectStandardOutput = true,
@@ -134,13 +132,6 @@ public sealed class PrometheusProcess : IAsyncDisposable
 
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static void Keep(ConcurrentQueue<string> log, string? line)

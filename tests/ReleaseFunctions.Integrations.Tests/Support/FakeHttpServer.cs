@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using System.Text;
+using System.Text.RegularExpressions;
+using WireMock;
+using WireMock.Logging;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Settings;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace ReleaseFunctions.Integrations.Tests.Support;
 
@@ -25,29 +30,43 @@ public sealed record RecordedRequest(string Method, string Path, string QueryStr
 public sealed record FakeResponse(int Status, string? Body = null, IReadOnlyDictionary<string, string>? Headers = null, bool Hang = false)
 {
     public static FakeResponse Json(string body, int status = 200) => new(status, body);
+
+    public static FakeResponse Ok(string json) => new(200, json);
+
+    public static FakeResponse Created(string json) => new(201, json);
 }
 
 /// <summary>
-/// A real Kestrel server on 127.0.0.1 with a dynamic port that records every request and answers through a
-/// script the test sets.
+/// A WireMock.Net server on 127.0.0.1 (a free port, http or https) that records every request and answers from the
+/// routes the test mapped (<see cref="On"/>: method and anchored path regex, case-insensitive, first mapped wins), else
+/// from the script (<see cref="Respond"/>).
 /// </summary>
 public sealed class FakeHttpServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly WireMockServer _server;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _arrivals = new(0);
-    private Func<RecordedRequest, FakeResponse> _respond = _ => new FakeResponse(500, "no script");
-
     private readonly bool _shiftFixtureDates;
+    private Func<RecordedRequest, FakeResponse> _respond = _ => new FakeResponse(500, "no script");
+    private int _routes;
 
-    private FakeHttpServer(WebApplication app, bool shiftFixtureDates)
+    private FakeHttpServer(bool shiftFixtureDates, bool tls)
     {
-        _app = app;
         _shiftFixtureDates = shiftFixtureDates;
+        _server = WireMockServer.Start(new WireMockServerSettings
+        {
+            Urls = [$"{(tls ? "https" : "http")}://127.0.0.1:{LoopbackPort.Free()}"],
+            UseSSL = tls,
+            CertificateSettings = tls ? new WireMockCertificateSettings { X509Certificate = TestTls.ServerCertificate } : null,
+            Logger = new WireMockNullLogger(),
+        });
+        BaseAddress = new Uri(_server.Url!.TrimEnd('/') + "/");
+        // The script answers whatever no route took.
+        _server.Given(Request.Create()).AtPriority(int.MaxValue).RespondWith(Response.Create().WithCallback(request => AnswerAsync(request, r => _respond(r))));
     }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress { get; }
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
 
@@ -56,31 +75,15 @@ public sealed class FakeHttpServer : IAsyncDisposable
     /// server whose answers are built from the test's clock, whose dates have moved already.
     /// </param>
     /// <param name="tls">True to serve https with <see cref="TestTls.ServerCertificate"/> (clients use <see cref="TestTls.TrustingClient"/>).</param>
-    public static async Task<FakeHttpServer> StartAsync(Func<RecordedRequest, FakeResponse>? respond = null, bool shiftFixtureDates = true, bool tls = false)
+    public static Task<FakeHttpServer> StartAsync(Func<RecordedRequest, FakeResponse>? respond = null, bool shiftFixtureDates = true, bool tls = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (tls)
-        {
-            builder.WebHost.UseKestrelHttpsConfiguration();
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = TestTls.ServerCertificate));
-        }
-
-        var app = builder.Build();
-        app.Urls.Add(tls ? "https://127.0.0.1:0" : "http://127.0.0.1:0");
-        var server = new FakeHttpServer(app, shiftFixtureDates);
+        var server = new FakeHttpServer(shiftFixtureDates, tls);
         if (respond is not null)
         {
             server.Respond(respond);
         }
 
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetService(typeof(IServer)) is IServer s
-            ? s.Features.Get<IServerAddressesFeature>()!.Addresses.First()
-            : throw new InvalidOperationException("no server");
-        server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
-        return server;
+        return Task.FromResult(server);
     }
 
     /// <summary>Sets the script: a function of the request.</summary>
@@ -93,6 +96,18 @@ public sealed class FakeHttpServer : IAsyncDisposable
         _respond = _ => responses[Math.Min(Interlocked.Increment(ref next) - 1, responses.Length - 1)];
     }
 
+    /// <summary>Answers requests whose method and path (without the query) match; routes mapped earlier win.</summary>
+    public FakeHttpServer On(string method, string pathRegex, Func<RecordedRequest, FakeResponse> answer)
+    {
+        _server.Given(Request.Create().UsingMethod(method).WithPath(new RegexMatcher($"^{pathRegex}$", ignoreCase: true)))
+            .AtPriority(Interlocked.Increment(ref _routes))
+            .RespondWith(Response.Create().WithCallback(request => AnswerAsync(request, answer)));
+        return this;
+    }
+
+    public IReadOnlyList<RecordedRequest> RequestsTo(string method, string pathRegex) =>
+        Requests.Where(r => r.Method == method && Regex.IsMatch(r.Path, $"^{pathRegex}$", RegexOptions.IgnoreCase)).ToList();
+
     /// <summary>Waits (really, bounded) until the server has received at least <paramref name="count"/> requests.</summary>
     public async Task WaitForRequestsAsync(int count)
     {
@@ -103,47 +118,47 @@ public sealed class FakeHttpServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task<IResponseMessage> AnswerAsync(IRequestMessage message, Func<RecordedRequest, FakeResponse> answer)
     {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync();
-        var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var request = new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? string.Empty, headers, body);
+        var headers = (message.Headers ?? (IDictionary<string, WireMockList<string>>)new Dictionary<string, WireMockList<string>>())
+            .ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+        var body = message.Body ?? (message.BodyAsBytes is { } bytes ? Encoding.UTF8.GetString(bytes) : string.Empty);
+        var query = string.IsNullOrEmpty(message.RawQuery) ? string.Empty : "?" + message.RawQuery.TrimStart('?');
+        var request = new RecordedRequest(message.Method, message.AbsolutePath, query, headers, body);
         _requests.Enqueue(request);
         _arrivals.Release();
-        var response = _respond(request);
+        var response = answer(request);
         if (response.Hang)
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, context.RequestAborted);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, linked.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            await Task.Delay(Timeout.Infinite, _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
-        context.Response.StatusCode = response.Status;
+        var reply = new ResponseMessage { StatusCode = response.Status, Headers = new Dictionary<string, WireMockList<string>>() };
         foreach (var (name, value) in response.Headers ?? new Dictionary<string, string>())
         {
-            context.Response.Headers[name] = value;
+            reply.AddHeader(name, value);
         }
 
         if (response.Body is not null)
         {
-            context.Response.ContentType ??= "application/json";
+            if (!reply.Headers.ContainsKey("Content-Type"))
+            {
+                reply.AddHeader("Content-Type", "application/json; charset=utf-8");
+            }
+
             // Scripted answers are written with the fixtures' dates; they move with them (see TestClock).
-            await context.Response.WriteAsync(_shiftFixtureDates ? TestClock.ShiftTimestamps(response.Body) : response.Body);
+            var text = _shiftFixtureDates ? TestClock.ShiftTimestamps(response.Body) : response.Body;
+            reply.BodyData = new BodyData { BodyAsString = text, DetectedBodyType = WireMock.Types.BodyType.String, Encoding = Encoding.UTF8 };
         }
+
+        return reply;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        _server.Stop();
+        _server.Dispose();
         _stopping.Dispose();
     }
 }

@@ -124,11 +124,11 @@ public sealed class PolicyAdapterTests
         var defaults = new DefaultPolicyDocument(new("default policy from settings", "version: 1", true));
         var source = new GitHubPolicySource(client, defaults);
         var text = "version: 1\nstages: []\n";
-        gitHub.Respond["/contents/.github/release-policy.yml"] = (200,
+        gitHub.Respond("/contents/.github/release-policy.yml", 200,
             $"{{\"type\":\"file\",\"encoding\":\"base64\",\"sha\":\"b1\",\"content\":\"{Convert.ToBase64String(Encoding.UTF8.GetBytes(text))}\"}}");
 
         var found = await source.ReadAsync(Release, 77, default);
-        gitHub.Respond["/contents/.github/release-policy.yml"] = (404, "{\"message\":\"Not Found\"}");
+        gitHub.Respond("/contents/.github/release-policy.yml", 404, "{\"message\":\"Not Found\"}");
         var missing = await source.ReadAsync(Release, 77, default);
 
         Assert.Equal(text, found.Yaml);
@@ -145,9 +145,9 @@ public sealed class PolicyAdapterTests
     {
         using var gitHub = await FakeGitHub.StartAsync();
         using var client = Client(gitHub);
-        gitHub.Respond["/orgs/contoso/teams/sre/memberships/mona"] = (200, "{\"state\":\"active\",\"role\":\"member\"}");
-        gitHub.Respond["/orgs/contoso/teams/release-managers/memberships/mona"] = (200, "{\"state\":\"pending\",\"role\":\"member\"}");
-        gitHub.Respond["/orgs/contoso/teams/dba/memberships/mona"] = (404, "{\"message\":\"Not Found\"}");
+        gitHub.Respond("/orgs/contoso/teams/sre/memberships/mona", 200, "{\"state\":\"active\",\"role\":\"member\"}");
+        gitHub.Respond("/orgs/contoso/teams/release-managers/memberships/mona", 200, "{\"state\":\"pending\",\"role\":\"member\"}");
+        gitHub.Respond("/orgs/contoso/teams/dba/memberships/mona", 404, "{\"message\":\"Not Found\"}");
 
         var teams = await new GitHubApproverDirectory(client).TeamsOfAsync("mona", ["contoso/sre", "contoso/release-managers", "contoso/dba"], 77, default);
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace ReleaseFunctions.Tests.Support;
@@ -41,7 +39,7 @@ public static class AzuriteTestServer
             $"Azurite (npm azurite {Version}) is not installed, and the Tables ledger's tests need it: run .ci/run (it installs it into {CachePrefix}), " +
             $"or 'npm install -g azurite@{Version}', or set {ExecutableVariable} to its azurite-table executable.");
         var location = Directory.CreateTempSubdirectory("rf-azurite-").FullName;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // The watchdog: Azurite in the background, killed when this test process is gone (or when the shell is killed).
         start.ArgumentList.Add("-c");
@@ -138,10 +136,4 @@ public static class AzuriteTestServer
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,74 +1,60 @@
-using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using WireMock.Logging;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Settings;
 
 namespace ReleaseFunctions.Tests.Support;
 
 /// <summary>
-/// A stand-in for GitHub's REST API on 127.0.0.1 (dynamic port): records every request and answers with the shapes the
-/// client reads. <see cref="Respond"/> can answer a path differently (e.g. 404 for a missing file).
+/// A stand-in for GitHub's REST API: a WireMock.Net server on 127.0.0.1 that records every request and answers with the
+/// shapes the client reads. <see cref="Respond"/> answers a path differently (e.g. 404 for a missing file).
 /// </summary>
 internal sealed class FakeGitHub : IDisposable
 {
-    private readonly WebApplication _app;
+    private const string Created = """{"id": 7, "number": 7}""";
+    private readonly WireMockServer _server;
 
-    private FakeGitHub(WebApplication app, Uri baseAddress)
+    private FakeGitHub(int port)
     {
-        _app = app;
-        BaseAddress = baseAddress;
+        _server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"], Logger = new WireMockNullLogger() });
+        BaseAddress = new Uri(_server.Url!.TrimEnd('/') + "/");
+        _server.Given(Request.Create().UsingPost().WithPath(new WildcardMatcher("*/deployment_protection_rule"))).AtPriority(100)
+            .RespondWith(Response.Create().WithStatusCode(204));
+        _server.Given(Request.Create().UsingGet().WithPath(new WildcardMatcher("*/comments"))).AtPriority(100).RespondWith(Json(200, "[]"));
+        _server.Given(Request.Create().UsingPost()).AtPriority(200).RespondWith(Json(201, Created));
+        _server.Given(Request.Create()).AtPriority(300).RespondWith(Json(200, Created));
     }
 
     public Uri BaseAddress { get; }
 
-    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    /// <summary>Every request so far, in order; the path carries its query string.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => _server.LogEntries
+        .OrderBy(e => e.RequestMessage.DateTime)
+        .Select(e => new RecordedRequest(e.RequestMessage.Method, e.RequestMessage.AbsolutePath + Query(e.RequestMessage.RawQuery), e.RequestMessage.Body ?? ""))
+        .ToList();
 
-    /// <summary>Answers for requests whose path ends with the key: status and JSON body.</summary>
-    public ConcurrentDictionary<string, (int Status, string Body)> Respond { get; } = new();
+    public static Task<FakeGitHub> StartAsync()
+        => Task.FromResult(new FakeGitHub(LoopbackPort.Free()));
 
-    public static async Task<FakeGitHub> StartAsync()
+    /// <summary>Answers requests whose path ends with <paramref name="pathSuffix"/>; a later answer for the same suffix replaces it.</summary>
+    public void Respond(string pathSuffix, int status, string json)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
-        FakeGitHub? fake = null;
-        app.Run(async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body);
-            var body = await reader.ReadToEndAsync();
-            var path = context.Request.Path.Value ?? "";
-            fake!.Requests.Enqueue(new RecordedRequest(context.Request.Method, path + context.Request.QueryString, body));
-            var answer = fake.Respond.FirstOrDefault(r => path.EndsWith(r.Key, StringComparison.Ordinal));
-            if (answer.Key is not null)
-            {
-                context.Response.StatusCode = answer.Value.Status;
-                context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(answer.Value.Body);
-                return;
-            }
-
-            if (path.EndsWith("/deployment_protection_rule", StringComparison.Ordinal))
-            {
-                context.Response.StatusCode = StatusCodes.Status204NoContent;
-                return;
-            }
-
-            context.Response.StatusCode = context.Request.Method == "POST" ? StatusCodes.Status201Created : StatusCodes.Status200OK;
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(path.EndsWith("/comments", StringComparison.Ordinal) && context.Request.Method == "GET" ? "[]" : "{\"id\": 7, \"number\": 7}");
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake = new FakeGitHub(app, new Uri(address.TrimEnd('/') + "/"));
-        return fake;
+        // The suffix names the mapping, so that answering it again replaces the first answer.
+        var id = new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(pathSuffix)));
+        _server.Given(Request.Create().WithPath(new WildcardMatcher("*" + pathSuffix))).WithGuid(id).AtPriority(1).RespondWith(Json(status, json));
     }
+
+    private static string Query(string? raw) => string.IsNullOrEmpty(raw) ? "" : "?" + raw.TrimStart('?');
+
+    private static IResponseBuilder Json(int status, string body)
+        => Response.Create().WithStatusCode(status).WithHeader("Content-Type", "application/json").WithBody(body);
 
     public void Dispose()
     {
-        _app.StopAsync().GetAwaiter().GetResult();
-        ((IDisposable)_app).Dispose();
+        _server.Stop();
+        _server.Dispose();
     }
 }
 
