@@ -54,6 +54,12 @@ param usePostgres bool = false
 @description('Administrator password of the PostgreSQL server (only when usePostgres).')
 param postgresAdminPassword string = ''
 
+@description('Client id (appId) of the Microsoft Entra ID app registration people sign in to through App Service Authentication, and bearer tokens for automation are issued for (infra/register-entra-app.sh creates it with the app roles of infra/entra-app-roles.json). Empty: no Entra sign-in, and nothing of it is deployed.')
+param entraClientId string = ''
+
+@description('Tenant of the Entra ID app registration (only when entraClientId is set).')
+param entraTenantId string = tenant().tenantId
+
 var suffix = uniqueString(resourceGroup().id, name)
 var roles = {
   monitoringReader: '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
@@ -187,6 +193,16 @@ var releaseBranchSettings = [for (branch, i) in releaseBranches: { name: 'Releas
 
 var kvRef = 'https://${vault.name}${environment().suffixes.keyvaultDns}/secrets'
 
+// Entra ID sign-in (only when entraClientId is set): App Service Authentication signs people in and passes who they
+// are in X-MS-CLIENT-PRINCIPAL, which the app trusts then; automation sends bearer tokens, which the app validates
+// itself against the tenant's v2.0 issuer, for the registration's client id.
+var entraIssuer = '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
+var entraSettings = empty(entraClientId) ? [] : [
+  { name: 'ReleaseFunctions__Operator__TrustAppServiceAuthentication', value: 'true' }
+  { name: 'ReleaseFunctions__Operator__Jwt__Authority', value: entraIssuer }
+  { name: 'ReleaseFunctions__Operator__Jwt__Audience', value: entraClientId }
+]
+
 resource app 'Microsoft.Web/sites@2023-12-01' = {
   name: '${name}-func-${take(suffix, 6)}'
   location: location
@@ -233,7 +249,51 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'ReleaseFunctions__Ledger__Provider', value: 'Tables' }
         { name: 'ReleaseFunctions__Ledger__TableServiceUri', value: storage.properties.primaryEndpoints.table }
         { name: 'ReleaseFunctions__Audit__ChainKey', value: '@Microsoft.KeyVault(SecretUri=${kvRef}/audit-chain-key)' }
-      ], releaseBranchSettings)
+      ], releaseBranchSettings, entraSettings)
+    }
+  }
+}
+
+// App Service Authentication ("Easy Auth") with Entra ID, in front of the app but deciding nothing: anonymous requests
+// pass (GitHub's webhooks, the health probes, operator API keys), and the app answers 401/403 on the operator API
+// itself. No client secret: the sign-in uses the ID token the registration issues (implicit ID tokens on, see
+// infra/register-entra-app.sh), and no token store.
+resource appAuth 'Microsoft.Web/sites/config@2023-12-01' = if (!empty(entraClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+      excludedPaths: [
+        '/api/github/webhook'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          openIdIssuer: entraIssuer
+          clientId: entraClientId
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraClientId}'
+            entraClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
     }
   }
 }

@@ -16,3 +16,7 @@ param sliWorkspaceIds = []
 param defaultTargetProvider = 'app-service'
 param usePostgres = true
 param postgresAdminPassword = readEnvironmentVariable('RELEASEFUNCTIONS_POSTGRES_PASSWORD', '')
+// Entra ID sign-in is off while this is empty. To turn it on, run `infra/register-entra-app.sh <display name> my-rg`
+// and put the client id it prints here (or pass `-p entraClientId=<client id>`). entraTenantId is left to its
+// default, the deployment's tenant: set it only when the app registration lives in another tenant.
+param entraClientId = ''

@@ -42,6 +42,15 @@ public sealed record ReleaseCommand
     /// <summary>The channel: "github-comment" or "operator-api".</summary>
     public string Source { get; }
 
+    /// <summary>
+    /// Through the operator API: the person as their sign-in names them (an Entra ID user, an application, an API
+    /// key's name), when <see cref="Actor"/> is the GitHub login they act as. Null for a PR comment.
+    /// </summary>
+    public string? SignedInAs { get; init; }
+
+    /// <summary>Through the operator API: how the sender signed in ("entra-id", "bearer-token", "api-key"). Null for a PR comment.</summary>
+    public string? SignIn { get; init; }
+
     public DateTimeOffset IssuedAt { get; }
     public string? Comment { get; }
 

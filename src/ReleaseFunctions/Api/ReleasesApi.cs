@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.DurableTask.Client;
+using ReleaseFunctions.Api.Access;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Dora;
 using ReleaseFunctions.Core.Ports;
@@ -16,13 +17,12 @@ namespace ReleaseFunctions.Api;
 
 /// <summary>
 /// The operator API: releases (list, detail, timeline, commands) under <c>/api/releases</c>, DORA metrics at
-/// <c>/api/dora</c> and the weekly summaries at <c>/api/dora/summaries</c>, for operators authenticated with an API
-/// key. Bad input is a 400 problem naming the parameter and what is expected.
+/// <c>/api/dora</c> and the weekly summaries at <c>/api/dora/summaries</c>, for signed-in operators
+/// (<see cref="OperatorAuthentication"/>): reading needs <see cref="ReleaseRoles.Read"/>, each command the role
+/// <see cref="ReleaseRoles.RequiredFor"/> names. Bad input is a 400 problem naming the parameter and what is expected.
 /// </summary>
 public static partial class ReleasesApi
 {
-    public const string OperatorPolicy = "operator";
-
     /// <summary>The <see cref="ReleaseCommand.Source"/> of commands sent through this API.</summary>
     public const string CommandSource = "operator-api";
 
@@ -39,11 +39,7 @@ public static partial class ReleasesApi
 
     public static IServiceCollection AddOperatorApi(this IServiceCollection services)
     {
-        services.AddSingleton<OperatorKeys>();
-        services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, OperatorKeyAuthenticationHandler>(OperatorKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder()
-            .AddPolicy(OperatorPolicy, policy => policy.AddAuthenticationSchemes(OperatorKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+        services.AddOperatorAuthentication();
         services.AddProblemDetails();
         services.AddExceptionHandler<EngineUnavailableHandler>();
         services.ConfigureHttpJsonOptions(json =>
@@ -56,26 +52,26 @@ public static partial class ReleasesApi
 
     public static IEndpointRouteBuilder MapReleasesApi(this IEndpointRouteBuilder endpoints)
     {
-        var releases = endpoints.MapGroup("/api/releases").WithTags("Releases").RequireAuthorization(OperatorPolicy);
+        var releases = endpoints.MapGroup("/api/releases").WithTags("Releases").RequireAuthorization(ReleaseRoles.Read);
         releases.MapGet("/", ListReleasesAsync).WithName("ListReleases").WithSummary("Lists releases, newest first, with filters and paging.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         releases.MapGet("/{id}", GetReleaseAsync).WithName("GetRelease").WithSummary("One release: ledger record, engine progress, gate verdicts, approvals, audit verification.")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         releases.MapGet("/{id}/timeline", GetTimelineAsync).WithName("GetReleaseTimeline").WithSummary("The release's audit trail, oldest first.")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         releases.MapPost("/{id}/commands/{command}", SendCommandAsync).WithName("SendReleaseCommand")
             .WithSummary("Sends approve, reject, promote, pause, resume, rollback or abort to a running release.")
             .Accepts<CommandRequest>(isOptional: true, "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .DisableAntiforgery();
 
         endpoints.MapGet("/api/dora", GetDoraMetricsAsync).WithTags("DORA").WithName("GetDoraMetrics")
-            .WithSummary("DORA metrics per repository over [from, to).").RequireAuthorization(OperatorPolicy)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("DORA metrics per repository over [from, to).").RequireAuthorization(ReleaseRoles.Read)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         endpoints.MapGet("/api/dora/summaries", ListDoraSummariesAsync).WithTags("DORA").WithName("ListDoraSummaries")
-            .WithSummary("The weekly DORA summaries the DoraSummary timer kept, newest first.").RequireAuthorization(OperatorPolicy)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("The weekly DORA summaries the DoraSummary timer kept, newest first.").RequireAuthorization(ReleaseRoles.Read)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
 
@@ -169,6 +165,20 @@ public static partial class ReleasesApi
             return BadRequest("body", $"the body is not valid JSON ({ex.Message}); expected nothing or {{\"comment\": \"why\"}}");
         }
 
+        if (OperatorAuthentication.Forbidden(user, ReleaseRoles.RequiredFor(kind)) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        var sender = SignedInOperator.From(user);
+        if (kind is ReleaseCommandKind.Approve or ReleaseCommandKind.Reject && sender?.GitHubLogin is null)
+        {
+            return TypedResults.Problem(
+                title: "No GitHub login", statusCode: StatusCodes.Status403Forbidden,
+                detail: $"{sender?.ToString() ?? "the caller"} maps to no GitHub login, and approvals are judged by the policy as a GitHub login; " +
+                    $"expected an entry '{sender?.Name}=LOGIN' in ReleaseFunctions__Operator__GitHubLogins, or the login in the claim ReleaseFunctions__Operator__GitHubLoginClaim names");
+        }
+
         var instance = await ReleaseInstanceAsync(engine, id, cancellationToken);
         if (instance is null)
         {
@@ -184,10 +194,14 @@ public static partial class ReleasesApi
                 detail: $"release '{id}' has finished ({state}); commands go to running releases only");
         }
 
-        var actor = user.Identity?.Name ?? "operator";
-        var releaseCommand = new ReleaseCommand(kind, actor, CommandSource, time.GetUtcNow(), body?.Comment);
+        var actor = sender?.GitHubLogin ?? sender?.Name ?? user.Identity?.Name ?? "operator";
+        var releaseCommand = new ReleaseCommand(kind, actor, CommandSource, time.GetUtcNow(), body?.Comment)
+        {
+            SignedInAs = sender?.Name,
+            SignIn = sender?.SignIn,
+        };
         await engine.RaiseEventAsync(id, ReleaseEvents.Command, releaseCommand, cancellationToken);
-        Log.CommandSent(loggers.CreateLogger(typeof(ReleasesApi).FullName!), ReleaseCommand.SlashWord(kind), actor, id, releaseCommand.Comment);
+        Log.CommandSent(loggers.CreateLogger(typeof(ReleasesApi).FullName!), ReleaseCommand.SlashWord(kind), actor, sender?.ToString() ?? actor, id, releaseCommand.Comment);
         return TypedResults.Accepted($"/api/releases/{Uri.EscapeDataString(id)}",
             new CommandAccepted(id, kind, actor, releaseCommand.IssuedAt, releaseCommand.Comment));
     }
@@ -272,7 +286,7 @@ public static partial class ReleasesApi
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7301, Level = LogLevel.Information, Message = "Operator {Actor} sent {Command} to release {Release} (comment: {Comment})")]
-        public static partial void CommandSent(ILogger logger, string command, string actor, string release, string? comment);
+        [LoggerMessage(EventId = 7301, Level = LogLevel.Information, Message = "Operator {Actor}, signed in as {SignedInAs}, sent {Command} to release {Release} (comment: {Comment})")]
+        public static partial void CommandSent(ILogger logger, string command, string actor, string signedInAs, string release, string? comment);
     }
 }

@@ -58,4 +58,5 @@ public sealed record DoraSummariesResponse(IReadOnlyList<DoraMetrics> Summaries)
 [JsonSerializable(typeof(CommandAccepted))]
 [JsonSerializable(typeof(DoraResponse))]
 [JsonSerializable(typeof(DoraSummariesResponse))]
+[JsonSerializable(typeof(SignedInOperatorResponse))]
 internal sealed partial class ReleasesApiJsonContext : JsonSerializerContext;

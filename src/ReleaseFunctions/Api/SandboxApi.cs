@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ReleaseFunctions.Api.Access;
 using ReleaseFunctions.Composition;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.Sandbox;
@@ -10,7 +11,7 @@ namespace ReleaseFunctions.Api;
 /// <summary>
 /// <c>PUT /api/sandbox/candidate</c> with <c>{"errorRate": 0.3, "addedLatencyMs": 250}</c>: makes the sandbox's candidate
 /// version misbehave (or behave again, with zeros) from now on, to watch a gate fail and a release roll back. For
-/// operators, with the sandbox running.
+/// operators (Release.Operate), with the sandbox running.
 /// </summary>
 internal static class SandboxApi
 {
@@ -19,8 +20,8 @@ internal static class SandboxApi
         endpoints.MapPut("/api/sandbox/candidate", SetCandidateBehaviourAsync).WithTags("Sandbox").WithName("SetSandboxCandidateBehaviour")
             .WithSummary("Makes the sandbox's candidate version fail a share of requests and answer slower, from now on.")
             .Accepts<CandidateBehaviourRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireAuthorization(ReleasesApi.OperatorPolicy).DisableAntiforgery();
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ReleaseRoles.Operate).DisableAntiforgery();
         return endpoints;
     }
 

@@ -120,6 +120,7 @@ public static class ReleaseFunctionsComposition
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGitHubWebhook();
         endpoints.MapReleasesApi();
+        endpoints.MapOperatorAccessApi();
         if (endpoints.ServiceProvider.GetRequiredService<IServiceProviderIsService>().IsService(typeof(SandboxRuntime)))
         {
             endpoints.MapSandboxApi();

@@ -1,14 +1,16 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using ReleaseFunctions.Api;
+using ReleaseFunctions.Api.Access;
 using ReleaseFunctions.Composition;
 using ReleaseFunctions.Core.Ports;
 
 namespace ReleaseFunctions.Functions;
 
 /// <summary>
-/// The operator API's functions that need no engine: the release list, DORA metrics and summaries, and the sandbox's
-/// candidate behaviour. Each authenticates the operator key as the standalone endpoints' policy does, then calls the
+/// The operator API's functions that need no engine: the release list, DORA metrics and summaries, the signed-in
+/// operator, and the sandbox's
+/// candidate behaviour. Each authorizes the operator as the standalone endpoints' policy does, then calls the
 /// same handler with the query the standalone endpoint binds.
 /// </summary>
 public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summaries, TimeProvider time, IServiceProvider services)
@@ -17,7 +19,7 @@ public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summ
     public async Task<IActionResult> ListReleasesAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/releases")] HttpRequest request, FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Read) is { } challenge)
         {
             return challenge.AsAction();
         }
@@ -31,7 +33,7 @@ public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summ
     public async Task<IActionResult> GetDoraMetricsAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/dora")] HttpRequest request, FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Read) is { } challenge)
         {
             return challenge.AsAction();
         }
@@ -44,7 +46,7 @@ public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summ
     public async Task<IActionResult> ListDoraSummariesAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/dora/summaries")] HttpRequest request, FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Read) is { } challenge)
         {
             return challenge.AsAction();
         }
@@ -53,12 +55,24 @@ public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summ
         return (await ReleasesApi.ListDoraSummariesAsync(query["repository"], query["limit"], summaries, context.CancellationToken)).AsAction();
     }
 
+    [Function("GetSignedInOperator")]
+    public async Task<IActionResult> GetSignedInOperatorAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/me")] HttpRequest request, FunctionContext context)
+    {
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, role: null) is { } challenge)
+        {
+            return challenge.AsAction();
+        }
+
+        return OperatorAccessApi.GetSignedInOperator(request.HttpContext.User).AsAction();
+    }
+
     /// <summary>The sandbox runs only where <c>ReleaseFunctions__Sandbox__Enabled</c> is true; elsewhere this is a 404 saying so.</summary>
     [Function("SetSandboxCandidateBehaviour")]
     public async Task<IActionResult> SetSandboxCandidateBehaviourAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sandbox/candidate")] HttpRequest request, FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Operate) is { } challenge)
         {
             return challenge.AsAction();
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using ReleaseFunctions.Api;
+using ReleaseFunctions.Api.Access;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.GitHub;
 using ReleaseFunctions.Ledger;
@@ -35,7 +36,7 @@ public sealed class ReleaseFunctions(
         [DurableClient] DurableTaskClient client,
         FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Read) is { } challenge)
         {
             return challenge.AsAction();
         }
@@ -49,7 +50,7 @@ public sealed class ReleaseFunctions(
         [DurableClient] DurableTaskClient client,
         FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Read) is { } challenge)
         {
             return challenge.AsAction();
         }
@@ -63,7 +64,7 @@ public sealed class ReleaseFunctions(
         [DurableClient] DurableTaskClient client,
         FunctionContext context)
     {
-        if (await OperatorKeyAuthenticationHandler.ChallengeUnlessOperatorAsync(request.HttpContext) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Read) is { } challenge)
         {
             return challenge.AsAction();
         }

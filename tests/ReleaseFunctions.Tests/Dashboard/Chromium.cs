@@ -121,6 +121,22 @@ public sealed class Chromium : IDisposable
         .Select(entry => entry.Message)
         .ToArray();
 
+    /// <summary>
+    /// Sends <paramref name="name"/>: <paramref name="value"/> with every request the page makes until disposed, as a
+    /// front end in the path would (App Service Authentication adding its principal).
+    /// </summary>
+    public IDisposable SendHeader(string name, string value)
+    {
+        Driver.ExecuteCdpCommand("Network.enable", []);
+        Driver.ExecuteCdpCommand("Network.setExtraHTTPHeaders", new Dictionary<string, object?> { ["headers"] = new Dictionary<string, object?> { [name] = value } });
+        return new StopHeaders(Driver);
+    }
+
+    private sealed class StopHeaders(ChromeDriver driver) : IDisposable
+    {
+        public void Dispose() => driver.ExecuteCdpCommand("Network.setExtraHTTPHeaders", new Dictionary<string, object?> { ["headers"] = new Dictionary<string, object?>() });
+    }
+
     /// <summary>Signs in through the page's form, as an operator would.</summary>
     public void SignIn(string key)
     {

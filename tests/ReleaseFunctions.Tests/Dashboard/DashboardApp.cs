@@ -24,6 +24,12 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
 {
     public const string OperatorKey = "alice-dashboard-0123456789abcdef";
 
+    /// <summary>A read-only key (Release.Read), of operator "reader".</summary>
+    public const string ReaderKey = "reader-dashboard-0123456789abcdef";
+
+    /// <summary>A key of operator "oncall" with Release.Operate: no approvals.</summary>
+    public const string OncallKey = "oncall-dashboard-0123456789abcdef";
+
     public static readonly DateTimeOffset Start = TestClock.At(2026, 11, 23, 10, 0, 0);
 
     /// <summary>
@@ -64,10 +70,12 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
         """;
 
     private readonly string _policy;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    private DashboardApp(string policy)
+    private DashboardApp(string policy, IReadOnlyDictionary<string, string?>? settings)
     {
         _policy = policy;
+        _settings = settings ?? new Dictionary<string, string?>();
         ContentRoot = Directory.CreateTempSubdirectory("releasefunctions-dashboard-").FullName;
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
@@ -92,9 +100,10 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
     /// <summary>An instance's history, from the embedded backend's store.</summary>
     public Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) => Support.EngineHistory.OfAsync(Services, instanceId);
 
-    public static DashboardApp Launch(string policy = Policy)
+    /// <param name="settings">App settings on top of the tests' own (e.g. to trust App Service Authentication).</param>
+    public static DashboardApp Launch(string policy = Policy, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var app = new DashboardApp(policy);
+        var app = new DashboardApp(policy, settings);
         app.StartServer();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         app.BaseAddress = new Uri(addresses.Single());
@@ -168,9 +177,14 @@ internal sealed class DashboardApp : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(ContentRoot);
         builder.UseWebRoot(Path.Combine(AppContext.BaseDirectory, "dashboard-wwwroot"));
-        builder.UseSetting("ReleaseFunctions:Operator:ApiKeys", $"alice:{OperatorKey}");
+        builder.UseSetting("ReleaseFunctions:Operator:ApiKeys", $"alice:{OperatorKey},reader:Release.Read:{ReaderKey},oncall:Release.Operate:{OncallKey}");
         builder.UseSetting("ReleaseFunctions:GitHub:WebhookSecrets", "dashboard-tests-secret");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);

@@ -194,7 +194,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
 
         chromium.Open(app.BaseAddress, $"#/releases/{id}");
         var problem = chromium.Wait(d => d.FindElements(By.CssSelector(".problem")).FirstOrDefault(e => e.Displayed), "the sign-in prompt");
-        Assert.Contains("An operator API key is needed.", problem.Text, StringComparison.Ordinal);
+        Assert.Contains("A sign-in is needed.", problem.Text, StringComparison.Ordinal);
         Assert.Contains("401", problem.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(chromium.All("button[data-command]"), b => b.Displayed);
         Screenshot("release-unauthenticated");
@@ -218,6 +218,79 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_reader_sees_the_release_without_command_buttons_and_an_operator_gets_only_the_operate_ones()
+    {
+        using var app = DashboardApp.Launch();
+        var id = await app.StartReleaseAsync(DashboardApp.Merge());
+
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{id}", DashboardApp.ReaderKey);
+        chromium.WaitUntil(_ => chromium.Text("#command-status").Contains("reading only", StringComparison.Ordinal), "the reader's command panel");
+        Assert.Equal("Signed in as reader with key …cdef", chromium.Text("#operator-label"));
+        Assert.Equal("Release.Read: can read", chromium.Text("#operator-rights"));
+        Assert.Empty(chromium.All("button[data-command]"));
+        Assert.Contains("10%", chromium.Text("#release-rollout"), StringComparison.Ordinal);
+        Screenshot("release-as-reader");
+
+        chromium.Driver.FindElement(By.Id("sign-out")).Click();
+        chromium.SignIn(DashboardApp.OncallKey);
+        chromium.WaitUntil(_ => chromium.All("button[data-command]").Count > 0, "the operator's command buttons");
+        Assert.Equal(["promote", "pause", "resume", "rollback", "abort"], chromium.All("button[data-command]").Select(b => b.GetAttribute("data-command")));
+        Assert.Equal("Release.Operate: can read, operate (pause, resume, promote, roll back, abort)", chromium.Text("#operator-rights"));
+        Screenshot("release-as-operator");
+
+        // What the page does not offer, the API refuses: a reader's key cannot pause, whatever a script sends.
+        var status = chromium.Driver.ExecuteAsyncScript(
+            "const done = arguments[arguments.length - 1];" +
+            "fetch('/api/releases/' + encodeURIComponent(arguments[0]) + '/commands/pause', { method: 'POST', headers: { Authorization: 'Bearer ' + arguments[1] } }).then(r => done(r.status), e => done(String(e)));",
+            id, DashboardApp.ReaderKey);
+        Assert.Equal(403L, status);
+        Assert.Empty(chromium.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task Behind_App_Service_Authentication_a_person_without_a_role_is_told_which_to_ask_for()
+    {
+        using var app = DashboardApp.Launch(settings: new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Operator:TrustAppServiceAuthentication"] = "true",
+            ["WEBSITE_AUTH_ENABLED"] = "True",
+        });
+        var id = await app.StartReleaseAsync(DashboardApp.Merge());
+        chromium.Reset(app.BaseAddress);
+
+        chromium.Open(app.BaseAddress, "#/releases");
+        chromium.Wait(d => d.FindElements(By.Id("entra-sign-in")).FirstOrDefault(e => e.Displayed), "the Entra ID sign-in link");
+        Assert.Equal("/.auth/login/aad?post_login_redirect_uri=/", new Uri(chromium.Driver.FindElement(By.Id("entra-sign-in")).GetAttribute("href")!).PathAndQuery);
+
+        using (chromium.SendHeader("X-MS-CLIENT-PRINCIPAL", Principal("gina@contoso.com")))
+        {
+            chromium.Open(app.BaseAddress, "#/releases");
+            chromium.Driver.Navigate().Refresh(); // the same address again only changes the hash: load the page anew
+            chromium.WaitUntil(_ => chromium.Text("#no-role h1") == "You hold no release role", "the no-role page");
+            Assert.Contains("You are signed in as gina@contoso.com", chromium.Text("#no-role"), StringComparison.Ordinal);
+            Assert.Contains("Release.Read: see releases", chromium.Text("#no-role"), StringComparison.Ordinal);
+            Assert.Equal("Signed in as gina@contoso.com with Microsoft Entra ID", chromium.Text("#operator-label"));
+            Screenshot("no-role");
+        }
+
+        using (chromium.SendHeader("X-MS-CLIENT-PRINCIPAL", Principal("gina@contoso.com", "Release.Read")))
+        {
+            chromium.Open(app.BaseAddress, $"#/releases/{id}");
+            chromium.Driver.Navigate().Refresh();
+            chromium.WaitUntil(_ => chromium.Text("#command-status").Contains("reading only", StringComparison.Ordinal), "the release as a reader");
+            Assert.Empty(chromium.All("button[data-command]"));
+        }
+    }
+
+    private static string Principal(string name, params string[] roles)
+    {
+        var claims = new List<object> { new { typ = "preferred_username", val = name } };
+        claims.AddRange(roles.Select(role => new { typ = "roles", val = role }));
+        var json = System.Text.Json.JsonSerializer.Serialize(new { auth_typ = "aad", claims, name_typ = "preferred_username", role_typ = "roles" });
+        return Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json));
+    }
+
+    [Fact]
     public async Task Signing_out_removes_the_key_and_the_commands()
     {
         using var app = DashboardApp.Launch();
@@ -228,7 +301,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
 
         chromium.Driver.FindElement(By.Id("sign-out")).Click();
 
-        chromium.WaitUntil(_ => chromium.Text(".problem").Contains("An operator API key is needed.", StringComparison.Ordinal), "the sign-in prompt");
+        chromium.WaitUntil(_ => chromium.Text(".problem").Contains("A sign-in is needed.", StringComparison.Ordinal), "the sign-in prompt");
         Assert.Null(chromium.Driver.ExecuteScript("return sessionStorage.getItem('releasefunctions.operatorKey');"));
         Assert.DoesNotContain(chromium.All("button[data-command]"), b => b.Displayed);
     }

@@ -130,9 +130,42 @@ public sealed class ReleaseFunctionsOptionsTests
         var failures = result.Failures!.ToList();
         Assert.Contains("ReleaseFunctions__GitHub__WebhookSecrets__first is not a list entry; expected indexed keys ReleaseFunctions__GitHub__WebhookSecrets__0, ReleaseFunctions__GitHub__WebhookSecrets__1, ... or one comma-separated ReleaseFunctions__GitHub__WebhookSecrets.", failures);
         Assert.Contains("ReleaseFunctions__GitHub__ReleaseBranches__1 is empty; expected a branch name such as 'main'.", failures);
-        Assert.Contains("ReleaseFunctions__Operator__ApiKeys__1 has 9 characters; expected a random key of at least 16 (e.g. from 'openssl rand -hex 32').", failures);
+        Assert.Contains("ReleaseFunctions__Operator__ApiKeys__1 has a key of 9 characters; expected a random key of at least 16 (e.g. from 'openssl rand -hex 32'), as KEY, name:KEY or name:roles:KEY.", failures);
         Assert.DoesNotContain(failures, f => f.Contains("short-key", StringComparison.Ordinal));
         Assert.Equal(3, failures.Count);
+    }
+
+    [Fact]
+    public void Sign_in_settings_are_read_and_each_bad_one_is_named()
+    {
+        var (good, ok) = Validate(new()
+        {
+            ["ReleaseFunctions:Operator:ApiKeys"] = "reader:release.read:0123456789abcdef0123,ci:Release.Operate+Release.Approve:fedcba9876543210fedc",
+            ["ReleaseFunctions:Operator:TrustAppServiceAuthentication"] = "true",
+            ["WEBSITE_AUTH_ENABLED"] = "True",
+            ["ReleaseFunctions:Operator:Jwt:Authority"] = "https://login.microsoftonline.com/5f7b5f7a-0000-4000-8000-000000000001/v2.0",
+            ["ReleaseFunctions:Operator:Jwt:Audience"] = "api://releases, 6a1c2d3e-0000-4000-8000-000000000002",
+            ["ReleaseFunctions:Operator:GitHubLogins:0"] = "alice@contoso.com=alice-gh",
+        });
+        var (_, bad) = Validate(new()
+        {
+            ["ReleaseFunctions:Operator:ApiKeys:0"] = "ops:Release.Deploy:0123456789abcdef0123",
+            ["ReleaseFunctions:Operator:TrustAppServiceAuthentication"] = "true",
+            ["ReleaseFunctions:Operator:Jwt:Authority"] = "http://login.example.com/tenant",
+            ["ReleaseFunctions:Operator:GitHubLogins"] = "alice@contoso.com,bob@contoso.com=-bob",
+        });
+
+        Assert.True(ok.Succeeded, string.Join(" | ", ok.Failures ?? []));
+        Assert.True(good.Operator.TrustsAppServicePrincipal);
+        Assert.Equal(["api://releases", "6a1c2d3e-0000-4000-8000-000000000002"], good.Operator.Jwt.Audiences);
+        var failures = bad.Failures!.ToList();
+        Assert.Contains(failures, f => f.StartsWith("ReleaseFunctions__Operator__ApiKeys__0 names the role 'Release.Deploy'; expected roles joined by '+' from Release.Read, Release.Operate, Release.Approve, Release.Admin", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReleaseFunctions__Operator__TrustAppServiceAuthentication is true but App Service Authentication is not running in front of this app (WEBSITE_AUTH_ENABLED is not 'True')", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReleaseFunctions__Operator__Jwt__Authority is 'http://login.example.com/tenant'; expected the issuer's https address", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReleaseFunctions__Operator__Jwt__Audience is empty", StringComparison.Ordinal));
+        Assert.Contains("ReleaseFunctions__Operator__GitHubLogins__0 is 'alice@contoso.com'; expected person=login, e.g. 'alice@contoso.com=alice-gh'.", failures);
+        Assert.Contains("ReleaseFunctions__Operator__GitHubLogins__1 maps 'bob@contoso.com' to '-bob', which is not a GitHub login (letters, digits and single hyphens, at most 39).", failures);
+        Assert.DoesNotContain(failures, f => f.Contains("0123456789abcdef0123", StringComparison.Ordinal));
     }
 
     private static (ReleaseFunctionsOptions Options, ValidateOptionsResult Result) Validate(Dictionary<string, string?> settings)

@@ -208,6 +208,76 @@ public sealed class BicepTemplateTests(BicepTemplateTests.Template template) : I
         Assert.NotEmpty(parameters["appServiceSiteIds"]!["value"]!.AsArray());
     }
 
+    const string EntraOn = "[not(empty(parameters('entraClientId')))]";
+    static readonly string[] EntraSettingNames =
+    [
+        "ReleaseFunctions__Operator__Jwt__Audience",
+        "ReleaseFunctions__Operator__Jwt__Authority",
+        "ReleaseFunctions__Operator__TrustAppServiceAuthentication",
+    ];
+
+    [Fact]
+    public void Entra_sign_in_is_off_by_default_and_its_settings_are_added_only_with_a_client_id()
+    {
+        Assert.Equal("", (string)template.Root["parameters"]!["entraClientId"]!["defaultValue"]!);
+        Assert.Equal("[tenant().tenantId]", (string)template.Root["parameters"]!["entraTenantId"]!["defaultValue"]!);
+        Assert.Equal(EntraOn, (string?)template.Single("Microsoft.Web/sites/config")["condition"]);
+
+        // None among the settings always deployed; a list, empty without a client id, concatenated to them.
+        Assert.DoesNotContain(template.AppSettings().Keys, EntraSettingNames.Contains);
+        var appSettings = (string)template.Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!;
+        Assert.EndsWith(", variables('entraSettings'))]", appSettings);
+        var entra = (string)template.Root["variables"]!["entraSettings"]!;
+        Assert.StartsWith("[if(empty(parameters('entraClientId')), createArray(), createArray(createObject(", entra);
+        var settings = Template.Settings(entra);
+        Assert.Equal(EntraSettingNames, settings.Keys.Order());
+        Assert.Equal("true", settings["ReleaseFunctions__Operator__TrustAppServiceAuthentication"]);
+        Assert.Equal("variables('entraIssuer')", settings["ReleaseFunctions__Operator__Jwt__Authority"]);
+        Assert.Equal("parameters('entraClientId')", settings["ReleaseFunctions__Operator__Jwt__Audience"]);
+    }
+
+    [Fact]
+    public void App_service_authentication_lets_anonymous_requests_through_to_the_app_and_has_no_client_secret()
+    {
+        var auth = template.Single("Microsoft.Web/sites/config");
+        Assert.EndsWith("'authsettingsV2')]", (string)auth["name"]!);
+        var properties = auth["properties"]!;
+        Assert.True((bool)properties["platform"]!["enabled"]!);
+        var global = properties["globalValidation"]!;
+        Assert.False((bool)global["requireAuthentication"]!, "the app decides: webhooks, probes and API keys must pass");
+        Assert.Equal("AllowAnonymous", (string)global["unauthenticatedClientAction"]!);
+        Assert.Contains("/api/github/webhook", global["excludedPaths"]!.AsArray().Select(p => (string)p!));
+
+        var aad = properties["identityProviders"]!["azureActiveDirectory"]!;
+        Assert.True((bool)aad["enabled"]!);
+        Assert.Equal("[variables('entraIssuer')]", (string)aad["registration"]!["openIdIssuer"]!);
+        Assert.Equal("[format('{0}{1}/v2.0', environment().authentication.loginEndpoint, parameters('entraTenantId'))]", (string)template.Root["variables"]!["entraIssuer"]!);
+        Assert.Equal("[parameters('entraClientId')]", (string)aad["registration"]!["clientId"]!);
+        Assert.Equal(
+            new[] { "[format('api://{0}', parameters('entraClientId'))]", "[parameters('entraClientId')]" }.Order(),
+            aad["validation"]!["allowedAudiences"]!.AsArray().Select(a => (string)a!).Order());
+        Assert.DoesNotContain("clientSecret", auth.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        Assert.False((bool)properties["login"]!["tokenStore"]!["enabled"]!);
+    }
+
+    [Fact]
+    public void Entra_app_roles_are_the_four_the_app_checks_with_unique_fixed_ids_for_people_and_automation()
+    {
+        var roles = JsonNode.Parse(File.ReadAllText(Path.Combine(Template.RepoRoot, "infra", "entra-app-roles.json")))!.AsArray();
+        Assert.Equal(
+            ReleaseFunctions.Api.Access.ReleaseRoles.All.Order(),
+            roles.Select(r => (string)r!["value"]!).Order());
+        var ids = roles.Select(r => Guid.Parse((string)r!["id"]!)).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.DoesNotContain(Guid.Empty, ids);
+        foreach (var role in roles)
+        {
+            Assert.Equal(new[] { "Application", "User" }, role!["allowedMemberTypes"]!.AsArray().Select(t => (string)t!).Order());
+            Assert.True((bool)role["isEnabled"]!);
+            Assert.False(string.IsNullOrWhiteSpace((string?)role["displayName"]) || string.IsNullOrWhiteSpace((string?)role["description"]));
+        }
+    }
+
     public sealed record RoleAssignment(string Scope, string Role, string? PrincipalType, string? LoopOver);
 
     /// <summary>infra/main.bicep compiled once for the class.</summary>
@@ -241,9 +311,16 @@ public sealed class BicepTemplateTests(BicepTemplateTests.Template template) : I
         /// <summary>The function app's settings: name to value (a literal, or the ARM expression that computes it).</summary>
         public Dictionary<string, string> AppSettings()
         {
-            // concat([settings], releaseBranchSettings) compiles to one expression in which each setting is
-            // createObject('name', '<name>', 'value', <expression>): read those calls' arguments.
-            var text = (string)Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!;
+            // concat([settings], releaseBranchSettings, entraSettings) compiles to one expression in which each setting
+            // is createObject('name', '<name>', 'value', <expression>): read those calls' arguments.
+            var settings = Settings((string)Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!);
+            Assert.NotEmpty(settings);
+            return settings;
+        }
+
+        /// <summary>The settings an ARM expression builds with createObject('name', '&lt;name&gt;', 'value', &lt;expression&gt;).</summary>
+        public static Dictionary<string, string> Settings(string text)
+        {
             var settings = new Dictionary<string, string>();
             for (var at = text.IndexOf("createObject(", StringComparison.Ordinal); at >= 0; at = text.IndexOf("createObject(", at + 1, StringComparison.Ordinal))
             {
@@ -251,7 +328,6 @@ public sealed class BicepTemplateTests(BicepTemplateTests.Template template) : I
                 if (args.Count == 4 && args[0] == "'name'" && args[2] == "'value'")
                     settings[args[1].Trim('\'')] = args[3].StartsWith('\'') && args[3].EndsWith('\'') ? args[3][1..^1].Replace("''", "'") : args[3];
             }
-            Assert.NotEmpty(settings);
             return settings;
         }
 

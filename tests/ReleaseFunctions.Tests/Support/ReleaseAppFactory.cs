@@ -68,6 +68,27 @@ internal sealed class ReleaseAppFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>
+    /// A client signed in as App Service Authentication passes a person on: <c>X-MS-CLIENT-PRINCIPAL</c> with their
+    /// name and app roles, as the platform writes it (the app must be configured to trust it).
+    /// </summary>
+    public HttpClient CreateEntraClient(string userPrincipalName, params string[] roles)
+    {
+        const string Email = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress";
+        var claims = new List<object> { new { typ = Email, val = userPrincipalName }, new { typ = "name", val = userPrincipalName.Split('@')[0] } };
+        claims.AddRange(roles.Select(role => new { typ = "roles", val = role }));
+        var principal = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            auth_typ = "aad",
+            claims,
+            name_typ = Email,
+            role_typ = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+        });
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-MS-CLIENT-PRINCIPAL", Convert.ToBase64String(Encoding.UTF8.GetBytes(principal)));
+        return client;
+    }
+
     /// <summary>Posts a webhook delivery signed with the configured secret.</summary>
     public async Task<HttpResponseMessage> DeliverAsync(string eventName, string body, string? deliveryId = null, string secret = WebhookSecret)
     {

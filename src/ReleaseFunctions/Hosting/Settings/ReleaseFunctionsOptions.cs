@@ -84,8 +84,47 @@ public sealed class SliOptions
 
 public sealed class OperatorOptions
 {
-    /// <summary>Keys accepted by the operator API; each at least 16 characters.</summary>
+    /// <summary>
+    /// Keys accepted by the operator API: <c>KEY</c>, <c>name:KEY</c> or <c>name:roles:KEY</c>, roles joined by
+    /// <c>+</c> (<c>reader:Release.Read:KEY</c>); a key without roles holds <c>Release.Admin</c>. Each key at least 16
+    /// characters.
+    /// </summary>
     public IReadOnlyList<string> ApiKeys { get; set; } = [];
+
+    /// <summary>
+    /// Whether the identity App Service Authentication passes in <c>X-MS-CLIENT-PRINCIPAL</c> is trusted. Only where the
+    /// platform runs it (<c>WEBSITE_AUTH_ENABLED</c> is <c>True</c>; it strips a client's own header there): anywhere else
+    /// the header is whatever the caller wrote. Default false.
+    /// </summary>
+    public bool TrustAppServiceAuthentication { get; set; }
+
+    /// <summary><c>WEBSITE_AUTH_ENABLED</c>, which App Service sets when its authentication runs in front of the app.</summary>
+    public bool AppServiceAuthenticationEnabled { get; set; }
+
+    public OperatorBearerTokenOptions Jwt { get; set; } = new();
+
+    /// <summary>
+    /// Who acts as which GitHub login, as <c>person=login</c> entries (the person as their sign-in names them: an
+    /// Entra ID user principal name or object id, or an API key's name). An API key's name is its login when unmapped.
+    /// </summary>
+    public IReadOnlyList<string> GitHubLogins { get; set; } = [];
+
+    /// <summary>A claim of the sign-in (a directory attribute such as an optional claim) that holds the person's GitHub login; none by default.</summary>
+    public string? GitHubLoginClaim { get; set; }
+
+    public bool TrustsAppServicePrincipal => TrustAppServiceAuthentication && AppServiceAuthenticationEnabled;
+}
+
+/// <summary>Bearer tokens (JWT) for automation, validated against an OpenID Connect issuer.</summary>
+public sealed class OperatorBearerTokenOptions
+{
+    /// <summary>The issuer's address, whose <c>/.well-known/openid-configuration</c> names its keys, e.g. <c>https://login.microsoftonline.com/TENANT/v2.0</c>; none by default (no bearer tokens).</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>Audiences a token must be for (the app registration's client id, <c>api://CLIENT-ID</c>).</summary>
+    public IReadOnlyList<string> Audiences { get; set; } = [];
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 }
 
 public sealed class SandboxOptions

@@ -27,6 +27,12 @@ internal sealed class ReleaseFunctionsOptionsSetup(IConfiguration configuration)
 
         options.Sli.DefaultProvider = reader.Text("Sli", "DefaultProvider") ?? options.Sli.DefaultProvider;
         options.Operator.ApiKeys = reader.List("Operator", "ApiKeys") ?? options.Operator.ApiKeys;
+        options.Operator.TrustAppServiceAuthentication = reader.Boolean("Operator", "TrustAppServiceAuthentication") ?? options.Operator.TrustAppServiceAuthentication;
+        options.Operator.AppServiceAuthenticationEnabled = string.Equals(configuration["WEBSITE_AUTH_ENABLED"]?.Trim(), "True", StringComparison.OrdinalIgnoreCase);
+        options.Operator.Jwt.Authority = reader.Text("Operator", "Jwt:Authority") ?? options.Operator.Jwt.Authority;
+        options.Operator.Jwt.Audiences = reader.List("Operator", "Jwt:Audience") ?? options.Operator.Jwt.Audiences;
+        options.Operator.GitHubLogins = reader.List("Operator", "GitHubLogins") ?? options.Operator.GitHubLogins;
+        options.Operator.GitHubLoginClaim = reader.Text("Operator", "GitHubLoginClaim") ?? options.Operator.GitHubLoginClaim;
         options.Sandbox.Enabled = reader.Boolean("Sandbox", "Enabled") ?? options.Sandbox.Enabled;
     }
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using ReleaseFunctions.Api.Access;
 using ReleaseFunctions.Composition;
 using ReleaseFunctions.Policy;
 
@@ -17,8 +18,6 @@ internal sealed class ReleaseFunctionsOptionsValidator(
     IOptions<DefaultReleasePolicyOptions>? defaultPolicy = null,
     IOptions<IntegrationEndpointsOptions>? endpoints = null) : IValidateOptions<ReleaseFunctionsOptions>
 {
-    private const int MinimumApiKeyLength = 16;
-
     public ValidateOptionsResult Validate(string? name, ReleaseFunctionsOptions options)
     {
         var problems = new List<string>(startupProblems.Messages);
@@ -186,17 +185,57 @@ internal sealed class ReleaseFunctionsOptionsValidator(
     {
         for (var i = 0; i < @operator.ApiKeys.Count; i++)
         {
-            var length = @operator.ApiKeys[i]?.Length ?? 0;
-            if (length < MinimumApiKeyLength)
+            if (OperatorApiKey.TryParse(@operator.ApiKeys[i], i, out var problem) is null)
             {
-                // The key itself is a secret, so only its length is reported.
-                problems.Add($"{SettingKeys.Of("Operator", "ApiKeys", i.ToString(CultureInfo.InvariantCulture))} has {length} characters; expected a random key of at least {MinimumApiKeyLength} (e.g. from 'openssl rand -hex 32').");
+                problems.Add($"{SettingKeys.Of("Operator", "ApiKeys", i.ToString(CultureInfo.InvariantCulture))} {problem}.");
             }
         }
 
-        if (!sandboxEnabled && @operator.ApiKeys.Count == 0)
+        for (var i = 0; i < @operator.GitHubLogins.Count; i++)
         {
-            problems.Add($"{SettingKeys.Of("Operator", "ApiKeys")} is empty; expected at least one operator API key when {SettingKeys.Of("Sandbox", "Enabled")} is false, so the operator API is not open.");
+            if (!OperatorGitHubLogins.TryParse(@operator.GitHubLogins[i], out _, out _, out var problem))
+            {
+                problems.Add($"{SettingKeys.Of("Operator", "GitHubLogins", i.ToString(CultureInfo.InvariantCulture))} {problem}.");
+            }
+        }
+
+        if (@operator.TrustAppServiceAuthentication && !@operator.AppServiceAuthenticationEnabled)
+        {
+            problems.Add($"{SettingKeys.Of("Operator", "TrustAppServiceAuthentication")} is true but App Service Authentication is not running in front of this app (WEBSITE_AUTH_ENABLED is not 'True'); " +
+                "expected it only where the platform signs people in, since anywhere else any caller can write the X-MS-CLIENT-PRINCIPAL header.");
+        }
+
+        ValidateBearerTokens(@operator.Jwt, problems);
+        var anySignIn = @operator.ApiKeys.Count > 0 || @operator.TrustsAppServicePrincipal || @operator.Jwt.Enabled;
+        if (!sandboxEnabled && !anySignIn)
+        {
+            problems.Add($"{SettingKeys.Of("Operator", "ApiKeys")} is empty and no other sign-in is configured; expected at least one operator API key, " +
+                $"{SettingKeys.Of("Operator", "TrustAppServiceAuthentication")} behind App Service Authentication, or {SettingKeys.Of("Operator", "Jwt", "Authority")}, " +
+                $"when {SettingKeys.Of("Sandbox", "Enabled")} is false, so the operator API is not open.");
+        }
+    }
+
+    private static void ValidateBearerTokens(OperatorBearerTokenOptions jwt, List<string> problems)
+    {
+        if (!jwt.Enabled)
+        {
+            if (jwt.Audiences.Count > 0)
+            {
+                problems.Add($"{SettingKeys.Of("Operator", "Jwt", "Audience")} is set but {SettingKeys.Of("Operator", "Jwt", "Authority")} is not; expected the issuer too, e.g. 'https://login.microsoftonline.com/TENANT-ID/v2.0'.");
+            }
+
+            return;
+        }
+
+        var key = SettingKeys.Of("Operator", "Jwt", "Authority");
+        if (!Uri.TryCreate(jwt.Authority!.Trim(), UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http") || (authority.Scheme == "http" && !authority.IsLoopback))
+        {
+            problems.Add($"{key} is '{jwt.Authority}'; expected the issuer's https address, e.g. 'https://login.microsoftonline.com/TENANT-ID/v2.0' (http only on loopback).");
+        }
+
+        if (jwt.Audiences.Count == 0 || jwt.Audiences.Any(string.IsNullOrWhiteSpace))
+        {
+            problems.Add($"{SettingKeys.Of("Operator", "Jwt", "Audience")} is empty; expected the audiences tokens must be for, e.g. the app registration's client id and 'api://CLIENT-ID'.");
         }
     }
 }

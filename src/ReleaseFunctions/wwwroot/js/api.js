@@ -1,14 +1,18 @@
-// The operator API, as the dashboard uses it. The key lives in sessionStorage: it is gone when the tab closes.
+// The operator API, as the dashboard uses it. A key lives in sessionStorage: it is gone when the tab closes. Behind
+// App Service Authentication the browser's sign-in cookie is enough, and no key is sent.
 const keyName = 'releasefunctions.operatorKey';
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message */
-  constructor(status, message) {
+  /** @param {number} status @param {string} message @param {object|null} problem the problem document, when there is one */
+  constructor(status, message, problem = null) {
     super(message);
     this.status = status;
+    this.problem = problem;
   }
 
   get unauthorized() { return this.status === 401; }
+
+  get forbidden() { return this.status === 403; }
 }
 
 export const operatorKey = {
@@ -33,7 +37,7 @@ async function call(method, path, body) {
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
   if (!response.ok) {
     const detail = json?.detail ?? json?.title ?? (text || response.statusText);
-    throw new ApiError(response.status, `${response.status} ${json?.title ?? response.statusText}: ${detail}`);
+    throw new ApiError(response.status, `${response.status} ${json?.title ?? response.statusText}: ${detail}`, json);
   }
   return json;
 }
@@ -50,6 +54,8 @@ function query(params) {
 const id = (instanceId) => encodeURIComponent(instanceId);
 
 export const api = {
+  /** Who the caller is signed in as (a key, or Entra ID through App Service Authentication), their roles and commands. */
+  me: () => call('GET', '/api/me'),
   /** @param {{repository?: string, service?: string, status?: string, pageSize?: number, continuationToken?: string}} filter */
   listReleases: (filter) => call('GET', `/api/releases${query(filter)}`),
   getRelease: (instanceId) => call('GET', `/api/releases/${id(instanceId)}`),

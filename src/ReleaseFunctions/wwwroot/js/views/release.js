@@ -212,7 +212,10 @@ export function mountRelease(main, instanceId, context) {
     h('h2', { id: 'release-timeline-title' }, 'Timeline'), timeline);
 
   const commandStatus = h('p', { id: 'command-status', role: 'status', 'aria-live': 'polite' });
-  const buttons = commands.map((command) => h('button', {
+  // Only the commands the signed-in operator's roles allow get a button; the API refuses the others anyway.
+  const operator = context.operator();
+  const allowed = commands.filter((command) => operator?.commands.includes(command.name));
+  const buttons = allowed.map((command) => h('button', {
     type: 'button', class: command.danger ? 'danger' : null, dataset: { command: command.name }, onclick: () => confirmCommand(command),
   }, command.label));
   const commandSection = h('section', { id: 'release-commands', class: 'panel', 'aria-labelledby': 'release-commands-title' },
@@ -226,20 +229,16 @@ export function mountRelease(main, instanceId, context) {
     h('div', { class: 'title-row' }, heading, badge), updated, problem, content));
 
   function setButtons() {
-    const signedIn = Boolean(context.operatorKey());
     for (const button of buttons) {
       button.disabled = finished;
       button.setAttribute('aria-disabled', String(finished));
     }
     if (finished) commandStatus.textContent = 'The release has finished: commands go to running releases only.';
-    else if (!signedIn) commandStatus.textContent = 'Sign in with an operator API key to send commands.';
+    else if (!operator) commandStatus.textContent = 'Sign in to send commands.';
+    else if (allowed.length === 0) commandStatus.textContent = `Signed in as ${operator.name} with ${operator.roles.join(', ')}: reading only. Commands need Release.Operate (pause, resume, promote, roll back, abort) or Release.Approve (approve, reject).`;
   }
 
   async function confirmCommand(command) {
-    if (!context.operatorKey()) {
-      commandStatus.textContent = 'Sign in with an operator API key to send commands: no key, no command.';
-      return;
-    }
     const release = current?.release;
     const what = release ? `${release.service} ${release.version}` : instanceId;
     const answer = await context.confirm(`${command.label}: ${what}?`, `This ${command.explain}.`, command.label);
@@ -254,7 +253,7 @@ export function mountRelease(main, instanceId, context) {
       refresh();
     } catch (error) {
       commandStatus.textContent = error.unauthorized
-        ? `The API refused the command (${error.message}). Sign in again with a valid operator key.`
+        ? `The API refused the command (${error.message}). Sign in again.`
         : `The command was not accepted: ${error.message}`;
     }
   }

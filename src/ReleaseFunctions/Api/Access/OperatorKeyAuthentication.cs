@@ -1,46 +1,29 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using ReleaseFunctions.Hosting.Settings;
 
-namespace ReleaseFunctions.Api;
+namespace ReleaseFunctions.Api.Access;
 
 /// <summary>
 /// Authenticates operators by API key: <c>Authorization: Bearer KEY</c> or <c>X-Api-Key: KEY</c>. Keys come from
-/// <c>ReleaseFunctions__Operator__ApiKeys</c>; an entry <c>alice:KEY</c> names its operator (an entry without a name is
-/// operator <c>api-key-N</c>, N from 1). Keys are compared through their SHA-256 in constant time, against every
-/// configured key. With no key configured nothing is accepted.
+/// <c>ReleaseFunctions__Operator__ApiKeys</c> (<see cref="OperatorApiKey"/>: each names its operator and roles). Keys
+/// are compared through their SHA-256 in constant time, against every configured key. With no key configured nothing
+/// is accepted. The operator acts as the GitHub login their name maps to, else as their name.
 /// </summary>
 internal sealed class OperatorKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    OperatorKeys keys)
+    OperatorKeys keys,
+    OperatorGitHubLogins gitHubLogins,
+    IOptions<ReleaseFunctionsOptions> settings)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "OperatorKey";
     public const string ApiKeyHeader = "X-Api-Key";
     private const string FailureReasonKey = "operator-auth-failure";
-
-    /// <summary>
-    /// What <c>RequireAuthorization(OperatorPolicy)</c> does for a minimal API endpoint, for an HTTP function: null with
-    /// <see cref="HttpContext.User"/> set to the operator, or the 401 challenge (a problem naming what was wrong).
-    /// </summary>
-    public static async Task<IResult?> ChallengeUnlessOperatorAsync(HttpContext http)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        var result = await http.AuthenticateAsync(SchemeName);
-        if (result.Succeeded)
-        {
-            http.User = result.Principal;
-            return null;
-        }
-
-        return TypedResults.Challenge(authenticationSchemes: [SchemeName]);
-    }
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -55,24 +38,29 @@ internal sealed class OperatorKeyAuthenticationHandler(
             return Task.FromResult(Fail($"no operator API key is configured; set {SettingKeys.Of("Operator", "ApiKeys")}"));
         }
 
-        if (keys.Match(presented) is not { } operatorName)
+        if (keys.Match(presented) is not { } key)
         {
             return Task.FromResult(Fail("the API key is not valid"));
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, operatorName)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        var signedIn = new SignedInOperator(key.Name, SignedInOperator.ApiKey, key.Roles, gitHubLogins.Of([key.Name], []) ?? key.Name);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(signedIn.ToPrincipal(SchemeName), SchemeName)));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var reason = Context.Items.TryGetValue(FailureReasonKey, out var value) && value is string text ? text : "authentication is required";
+        var @operator = settings.Value.Operator;
+        var others = (@operator.TrustsAppServicePrincipal ? $", or sign in with Microsoft Entra ID at {AppServicePrincipalAuthenticationHandler.SignInPath}" : "")
+            + (@operator.Jwt.Enabled ? $", or 'Authorization: Bearer <token>' from {@operator.Jwt.Authority}" : "");
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         await TypedResults.Problem(
             title: "Unauthorized",
-            detail: $"{reason}; expected 'Authorization: Bearer <operator API key>' or '{ApiKeyHeader}: <operator API key>'.",
-            statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(Context);
+            detail: $"{reason}; expected 'Authorization: Bearer <operator API key>' or '{ApiKeyHeader}: <operator API key>'{others}.",
+            statusCode: StatusCodes.Status401Unauthorized,
+            extensions: @operator.TrustsAppServicePrincipal ? new Dictionary<string, object?> { ["signIn"] = AppServicePrincipalAuthenticationHandler.SignInPath } : null)
+            .ExecuteAsync(Context);
     }
 
     private string? Presented(out string problem)
@@ -102,40 +90,32 @@ internal sealed class OperatorKeyAuthenticationHandler(
     }
 }
 
-/// <summary>The configured operator keys (hashed) and whose they are.</summary>
+/// <summary>The configured operator keys (hashed), whose they are and what they may do.</summary>
 internal sealed class OperatorKeys
 {
-    private readonly (string Operator, byte[] Hash)[] _keys;
+    private readonly OperatorApiKey[] _keys;
 
     public OperatorKeys(IOptions<ReleaseFunctionsOptions> options)
     {
-        _keys = options.Value.Operator.ApiKeys.Select(Parse).ToArray();
+        // Entries that do not read are reported by the settings validator, which stops the app from starting.
+        _keys = options.Value.Operator.ApiKeys.Select((entry, index) => OperatorApiKey.TryParse(entry, index, out _)).OfType<OperatorApiKey>().ToArray();
     }
 
     public int Count => _keys.Length;
 
-    /// <summary>The operator whose key this is, or null. Every key is compared, so the time taken says nothing about which matched.</summary>
-    public string? Match(string presented)
+    /// <summary>The key presented, or null. Every key is compared, so the time taken says nothing about which matched.</summary>
+    public OperatorApiKey? Match(string presented)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        string? match = null;
-        foreach (var (name, keyHash) in _keys)
+        var hash = OperatorApiKey.HashOf(presented);
+        OperatorApiKey? match = null;
+        foreach (var key in _keys)
         {
-            if (CryptographicOperations.FixedTimeEquals(hash, keyHash))
+            if (CryptographicOperations.FixedTimeEquals(hash, key.Hash))
             {
-                match ??= name;
+                match ??= key;
             }
         }
 
         return match;
-    }
-
-    private static (string Operator, byte[] Hash) Parse(string entry, int index)
-    {
-        var colon = entry.IndexOf(':', StringComparison.Ordinal);
-        var named = colon > 0 && colon < entry.Length - 1 && entry[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@');
-        var name = named ? entry[..colon] : $"api-key-{index + 1}";
-        var key = named ? entry[(colon + 1)..] : entry;
-        return (name, SHA256.HashData(Encoding.UTF8.GetBytes(key)));
     }
 }
