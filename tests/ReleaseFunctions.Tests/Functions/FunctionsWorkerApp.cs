@@ -24,6 +24,9 @@ internal sealed class FunctionsWorkerApp : IDisposable
 {
     public const string OperatorKey = "alice-0123456789abcdef0123";
 
+    /// <summary>A read-only key (Release.Read), of operator "reader".</summary>
+    public const string ReaderKey = "reader-worker-0123456789abcdef";
+
     /// <param name="time">The app's clock; a <see cref="FakeTimeProvider"/> at <see cref="Support.ReleaseAppFactory.Start"/> by default.</param>
     public FunctionsWorkerApp(IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
@@ -39,7 +42,7 @@ internal sealed class FunctionsWorkerApp : IDisposable
             ["Functions:Worker:RequestId"] = Guid.NewGuid().ToString(),
             ["Functions:Worker:GrpcMaxMessageLength"] = "2147483647",
             ["ReleaseFunctions:GitHub:WebhookSecrets"] = Support.ReleaseAppFactory.WebhookSecret,
-            ["ReleaseFunctions:Operator:ApiKeys"] = $"alice:{OperatorKey}",
+            ["ReleaseFunctions:Operator:ApiKeys"] = $"alice:{OperatorKey},reader:Release.Read:{ReaderKey}",
             ["ReleaseFunctions:Store:LedgerPath"] = Path.Combine(ContentRoot, "data", "releases.db"),
             // The worker's default ledger is in Table storage (FunctionsWorkerTests starts one on Azurite); these run on the file.
             ["ReleaseFunctions:Ledger:Provider"] = "Sqlite",

@@ -120,6 +120,24 @@ public sealed class HttpFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task The_operator_functions_check_roles_as_the_standalone_endpoints_do()
+    {
+        var (me, meBody, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.GetSignedInOperatorAsync(r, c), "GET", "/api/me", operatorKey: FunctionsWorkerApp.ReaderKey);
+        var (list, _, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.ListReleasesAsync(r, c), "GET", "/api/releases", operatorKey: FunctionsWorkerApp.ReaderKey);
+        var (sandbox, sandboxBody, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.SetSandboxCandidateBehaviourAsync(r, c), "PUT", "/api/sandbox/candidate",
+            body: """{"errorRate": 0.5, "addedLatencyMs": 0}""", operatorKey: FunctionsWorkerApp.ReaderKey);
+        var (anonymous, _, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.GetSignedInOperatorAsync(r, c), "GET", "/api/me", operatorKey: null);
+
+        Assert.Equal(200, me);
+        Assert.Equal("reader", Json(meBody).GetProperty("name").GetString());
+        Assert.Equal(["Release.Read"], Json(meBody).GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(200, list);
+        Assert.Equal(403, sandbox);
+        Assert.Equal("Release.Operate", Json(sandboxBody).GetProperty("requiredRole").GetString());
+        Assert.Equal(401, anonymous);
+    }
+
+    [Fact]
     public async Task SetSandboxCandidateBehaviour_checks_the_body_before_the_sandbox()
     {
         var (badStatus, badBody, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.SetSandboxCandidateBehaviourAsync(r, c), "PUT", "/api/sandbox/candidate",
