@@ -172,6 +172,28 @@ public sealed class OperatorAccessTests
     }
 
     [Fact]
+    public async Task A_directory_attribute_in_the_token_can_name_the_GitHub_login_and_a_setting_wins_over_it()
+    {
+        using var issuer = new FakeTokenIssuer();
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>(Keys)
+        {
+            ["ReleaseFunctions:Operator:GitHubLoginClaim"] = "github_login",
+            ["ReleaseFunctions:Operator:GitHubLogins"] = "hana@contoso.com=hana-from-settings",
+        }.With(issuer.Settings));
+        var now = app.Time.GetUtcNow();
+
+        var ivan = await Json(await Bearer(app, issuer.Issue(now, new Dictionary<string, object> { ["preferred_username"] = "ivan@contoso.com", ["github_login"] = "ivan-gh", ["roles"] = new[] { "Release.Approve" } })).GetAsync("/api/me"));
+        var hana = await Json(await Bearer(app, issuer.Issue(now, new Dictionary<string, object> { ["preferred_username"] = "hana@contoso.com", ["github_login"] = "hana-gh", ["roles"] = new[] { "Release.Approve" } })).GetAsync("/api/me"));
+        var junk = await Json(await Bearer(app, issuer.Issue(now, new Dictionary<string, object> { ["preferred_username"] = "jo@contoso.com", ["github_login"] = "not a login!", ["roles"] = new[] { "Release.Approve" } })).GetAsync("/api/me"));
+
+        Assert.Equal("ivan-gh", ivan.GetProperty("gitHubLogin").GetString());
+        Assert.Equal(["approve", "reject"], Strings(ivan, "commands"));
+        Assert.Equal("hana-from-settings", hana.GetProperty("gitHubLogin").GetString());
+        Assert.Equal(JsonValueKind.Null, junk.GetProperty("gitHubLogin").ValueKind);
+        Assert.Empty(Strings(junk, "commands"));
+    }
+
+    [Fact]
     public async Task The_command_names_the_person_and_how_they_signed_in_and_acts_as_their_GitHub_login()
     {
         using var issuer = new FakeTokenIssuer();
