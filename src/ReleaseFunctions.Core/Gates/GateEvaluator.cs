@@ -75,6 +75,7 @@ public static class GateEvaluator
         double? referenceValue = null;
         string? referenceName = null;
         double[] referenceValues = [];
+        SliWindow? referenceWindow = null;
         MannWhitneyResult? rankTest = null;
         if (objective.NeedsReference)
         {
@@ -86,6 +87,7 @@ public static class GateEvaluator
             }
 
             referenceValues = reference.Samples.Select(s => s.Value).ToArray();
+            referenceWindow = reference.Window ?? window;
             referenceValue = SliAggregator.Aggregate(objective.Aggregation, referenceValues);
             if (canaryValues.Length >= gate.MinimumSamplesForRankTest && referenceValues.Length >= gate.MinimumSamplesForRankTest)
             {
@@ -113,7 +115,7 @@ public static class GateEvaluator
         var reason = Describe(objective, outcome, observed, referenceValue, referenceName, decisive, rankTest, canaryValues.Length, referenceValues.Length);
         return new ObjectiveEvidence(
             objective.Name, outcome, observed, referenceValue, referenceName, passChecks.Concat(warningChecks).ToArray(),
-            rankTest?.PValue, rankTest?.ShiftEstimate, canaryValues.Length, referenceValues.Length, window, reason);
+            rankTest?.PValue, rankTest?.ShiftEstimate, canaryValues.Length, referenceValues.Length, window, reason, referenceWindow);
     }
 
     private static ObjectiveEvidence NoData(SliObjective objective, SliWindow? window, string why, int canarySamples, int referenceSamples)

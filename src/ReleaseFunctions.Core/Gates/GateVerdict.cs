@@ -33,7 +33,8 @@ public sealed record ObjectiveEvidence(
     int CanarySamples,
     int ReferenceSamples,
     SliWindow? Window,
-    string Reason);
+    string Reason,
+    SliWindow? ReferenceWindow = null);
 
 /// <summary>A gate's verdict with its evidence, per objective, and a one-line reason for people.</summary>
 /// <param name="Score">Score in percent of the weights of objectives with data; null when none had data.</param>

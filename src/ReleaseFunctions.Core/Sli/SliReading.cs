@@ -32,6 +32,10 @@ public sealed record SliSeries
     public IReadOnlyList<SliSample> Samples { get; }
     public string? Unit { get; }
     public int DroppedSamples { get; }
+
+    /// <summary>The window this series covers when it is not its reading's (the pre-release population's); null: the reading's.</summary>
+    public SliWindow? Window { get; init; }
+
     public bool IsEmpty => Samples.Count == 0;
 }
 

@@ -27,5 +27,8 @@ public readonly record struct SliWindow
 
     public bool Contains(DateTimeOffset instant) => instant >= Start && instant < End;
 
+    /// <summary>The window of this one's length that ends at <paramref name="end"/> (excluded): e.g. just before a release started.</summary>
+    public SliWindow Preceding(DateTimeOffset end) => new(end - Duration, end);
+
     public override string ToString() => $"[{Start:O}, {End:O})";
 }

@@ -68,7 +68,8 @@ public sealed record GateMeasurementRequest(
     GateScope Scope,
     DateTimeOffset WindowStart,
     DateTimeOffset WindowEnd,
-    IReadOnlyDictionary<string, string> Parameters);
+    IReadOnlyDictionary<string, string> Parameters,
+    DateTimeOffset? ReleaseStartedAt = null); // when traffic first moved: pre-release windows end there
 
 /// <summary>One measurement of a gate: the verdict with its evidence, or why it could not be measured.</summary>
 public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
@@ -116,6 +117,12 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
             catch (IntegrationException ex)
             {
                 errors.Add($"{objective.Name}: {ex.Message}");
+                continue;
+            }
+
+            if (objective.NeedsReference && objective.CompareTo == ReferencePopulation.PreRelease && input.ReleaseStartedAt is { } startedAt)
+            {
+                readings[objective.Name] = await WithPreReleaseAsync(source, objective, readings[objective.Name], window.Preceding(startedAt), input.Parameters, errors);
             }
         }
 
@@ -129,6 +136,38 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
         }
 
         return measurement;
+    }
+
+    /// <summary>
+    /// The reading with the service's series over <paramref name="before"/> (the window of the same length that ends
+    /// when the release started), as the pre-release population. Before the release all traffic went to the stable
+    /// version, so that is its baseline series there. No data or a failed read leaves it out, which the gate judges
+    /// inconclusive: never a pass.
+    /// </summary>
+    private static async Task<SliReading> WithPreReleaseAsync(
+        ISliSource source, SliObjective objective, SliReading reading, SliWindow before, IReadOnlyDictionary<string, string> parameters, List<string> errors)
+    {
+        if (!reading.HasData)
+        {
+            return reading;
+        }
+
+        try
+        {
+            var earlier = await source.QueryAsync(objective.ToQuery(before, parameters), ActivityCancellation.None);
+            if (earlier.For(SliPopulations.Baseline) is not { IsEmpty: false } service)
+            {
+                return reading;
+            }
+
+            var preRelease = new SliSeries(SliPopulations.PreRelease, service.Samples, service.Unit, service.DroppedSamples) { Window = before };
+            return SliReading.Of(reading.Query, reading.Window, [.. reading.Series.Where(s => s.Population != SliPopulations.PreRelease), preRelease]);
+        }
+        catch (IntegrationException ex)
+        {
+            errors.Add($"{objective.Name}: the pre-release window {before} could not be read: {ex.Message}");
+            return reading;
+        }
     }
 }
 

@@ -49,6 +49,12 @@ internal sealed class ReleaseRun
     public List<GateSummary> Gates { get; } = new();
     public List<string> ApprovedBy { get; } = new();
 
+    /// <summary>
+    /// When this release first asked a target to move traffic (the orchestration's clock): the service before it is
+    /// what the pre-release comparison window ends at. Null before the first shift.
+    /// </summary>
+    public DateTimeOffset? TrafficFirstMovedAt { get; set; }
+
     /// <summary>The stages whose traffic this release asked to move and has not yet verified back at 0%, oldest first.</summary>
     public List<StagePolicy> MovedStages { get; } = new();
 

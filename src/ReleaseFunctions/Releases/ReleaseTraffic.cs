@@ -21,6 +21,8 @@ internal sealed class ReleaseTraffic(ReleaseRun run, ReleaseTrail trail)
             run.MovedStages.Add(stage);
         }
 
+        run.TrafficFirstMovedAt ??= run.Now;
+
         var shift = ShiftOf(stage, step, weight, action);
         TrafficState state;
         try

@@ -194,6 +194,21 @@ public class GateEvaluatorTests
     }
 
     [Fact]
+    public void The_evidence_names_the_window_the_reference_was_read_over()
+    {
+        var gate = new GateDefinition([Objective("latency_ms", "<= +10%", compareTo: ReferencePopulation.PreRelease)]);
+        var before = Window.Preceding(Window.Start.AddMinutes(-1));
+
+        var preRelease = Evaluate(gate, ("latency_ms", Reading(Series(SliPopulations.Canary, 100), Series(SliPopulations.PreRelease, 100) with { Window = before })));
+        var baseline = Evaluate(new GateDefinition([Objective("latency_ms", "<= +10%")]), ("latency_ms", Reading(Series(SliPopulations.Canary, 100), Series(SliPopulations.Baseline, 100))));
+
+        Assert.Equal(new SliWindow(Window.Start.AddMinutes(-11), Window.Start.AddMinutes(-1)), before);
+        Assert.Equal(before, preRelease.Objectives[0].ReferenceWindow);
+        Assert.Equal(Window, preRelease.Objectives[0].Window);
+        Assert.Equal(Window, baseline.Objectives[0].ReferenceWindow); // the stable version beside the canary: the same window
+    }
+
+    [Fact]
     public void No_data_is_inconclusive_never_a_pass()
     {
         var gate = new GateDefinition([Objective("error_rate", "< 1%", unit: SliUnit.Ratio)]);

@@ -83,6 +83,15 @@ internal sealed class FakeSliSource : ISliSource
 
     public Func<string, long> Count { get; set; } = _ => 0;
 
+    /// <summary>When set, the stable version's (baseline) value for a query and its window, apart from the canary's; null means no baseline data.</summary>
+    public Func<SliQuery, double?>? Stable { get; set; }
+
+    /// <summary>Every query asked, in order.</summary>
+    public ConcurrentQueue<SliQuery> Queries { get; } = new();
+
+    private static SliSample[] Samples(SliWindow window, double value)
+        => Enumerable.Range(0, 10).Select(i => new SliSample(window.Start.AddSeconds(i), value)).ToArray();
+
     public Task<SliReading> QueryAsync(SliQuery query, CancellationToken cancellationToken)
     {
         if (query.Query is "good" or "total")
@@ -91,6 +100,7 @@ internal sealed class FakeSliSource : ISliSource
             return Task.FromResult(SliReading.Of(query.Query, query.Window, [new SliSeries("canary", [new SliSample(query.Window.End, n)])]));
         }
 
+        Queries.Enqueue(query);
         var weight = int.Parse(query.Parameters["weight"], System.Globalization.CultureInfo.InvariantCulture);
         var value = Canary(query.Query, weight);
         if (value is null)
@@ -98,8 +108,15 @@ internal sealed class FakeSliSource : ISliSource
             return Task.FromResult(SliReading.NoData(query.Query, query.Window, "the fake source has no data"));
         }
 
-        var samples = Enumerable.Range(0, 10).Select(i => new SliSample(query.Window.Start.AddSeconds(i), value.Value)).ToArray();
-        return Task.FromResult(SliReading.Of(query.Query, query.Window, [new SliSeries("canary", samples), new SliSeries("baseline", samples)]));
+        var samples = Samples(query.Window, value.Value);
+        if (Stable is null)
+        {
+            return Task.FromResult(SliReading.Of(query.Query, query.Window, [new SliSeries("canary", samples), new SliSeries("baseline", samples)]));
+        }
+
+        var stable = Stable(query);
+        var baseline = stable is null ? [] : Samples(query.Window, stable.Value);
+        return Task.FromResult(SliReading.Of(query.Query, query.Window, [new SliSeries("canary", samples), new SliSeries("baseline", baseline)]));
     }
 }
 
