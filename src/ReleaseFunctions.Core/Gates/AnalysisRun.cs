@@ -89,6 +89,13 @@ public static class AnalysisRun
             }
 
             consecutiveErrors = 0;
+            if (measurement.Verdict.FiringAlerts.Count > 0)
+            {
+                // A fired alert is someone's page: it decides the run whatever the limits allow for SLI failures.
+                failed++;
+                return Result(AnalysisStatus.Fail, $"measurement {taken} failed at once: {measurement.Verdict.Reason}");
+            }
+
             switch (measurement.Verdict.Outcome)
             {
                 case GateOutcome.Pass: passed++; break;

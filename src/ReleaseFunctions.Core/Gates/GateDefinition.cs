@@ -120,4 +120,7 @@ public sealed record GateDefinition
 
     /// <summary>Below this many samples in either population the rank test is not run and the aggregates decide alone. Default 5.</summary>
     public int MinimumSamplesForRankTest { get; }
+
+    /// <summary>Fired alerts that fail the gate at once (<c>gate.alerts</c>); none by default.</summary>
+    public AlertWatch? Alerts { get; init; }
 }

@@ -44,5 +44,26 @@ public sealed record GateVerdict(GateOutcome Outcome, double? Score, IReadOnlyLi
     /// True when some objective had no data and none that had data failed: the verdict says "not measured yet" rather
     /// than "bad", so an analysis may wait for the next measurement before it lets the missing data decide.
     /// </summary>
-    public bool LacksData => Objectives.Any(o => o.Observed is null) && Objectives.All(o => o.Observed is null || o.Outcome != GateOutcome.Fail);
+    public bool LacksData => FiringAlerts.Count == 0 && Objectives.Any(o => o.Observed is null) && Objectives.All(o => o.Observed is null || o.Outcome != GateOutcome.Fail);
+
+    /// <summary>Alerts of the gate's watch that fired during the release: the verdict fails, and the analysis stops at it.</summary>
+    public IReadOnlyList<Ports.FiredAlert> FiringAlerts { get; init; } = [];
+
+    /// <summary>Alerts that were already firing before the release moved traffic: evidence, not a verdict.</summary>
+    public IReadOnlyList<Ports.FiredAlert> PreexistingAlerts { get; init; } = [];
+
+    /// <summary>This verdict with what fired alerts say: any that count fail it, whatever the SLIs said.</summary>
+    public GateVerdict WithAlerts(AlertJudgement judgement)
+    {
+        ArgumentNullException.ThrowIfNull(judgement);
+        var failing = judgement.Failing;
+        var earlier = judgement.Preexisting.Count == 0 ? "" : $"; already firing before the release (evidence only): {string.Join(", ", judgement.Preexisting)}";
+        return this with
+        {
+            Outcome = failing.Count > 0 ? GateOutcome.Fail : Outcome,
+            Reason = (failing.Count > 0 ? $"failed: alert(s) firing: {string.Join(", ", failing)}; SLIs {Reason}" : Reason) + earlier,
+            FiringAlerts = failing,
+            PreexistingAlerts = judgement.Preexisting,
+        };
+    }
 }

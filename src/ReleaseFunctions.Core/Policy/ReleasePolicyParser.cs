@@ -37,6 +37,10 @@ namespace ReleaseFunctions.Core.Policy;
 ///       min_samples: 5                # fewer samples in a population: no rank test (default 5)
 ///       score: { pass: 90, marginal: 75 }                      # defaults 90 / 75
 ///       analysis: { interval: 5m, count: 3, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 4, no_data_limit: 3 }
+///       alerts:                       # optional: fired alerts fail the gate at once, at every measurement
+///         provider: alertmanager      # required
+///         matchers: ['service="{service}"', 'severity=~"critical|page"']   # required, Alertmanager label matchers
+///         fail_on_preexisting: false  # alerts firing before traffic moved are evidence only (default false)
 ///       objectives:
 ///         - name: error_rate
 ///           query: "..."              # required; provider: overrides the gate's
@@ -475,7 +479,7 @@ public static partial class ReleasePolicyParser
 
         private GateDefinition? Gate(YamlNode node, string path)
         {
-            var map = r.Mapping(node, path, "provider", "compare_to", "significance", "min_samples", "score", "analysis", "objectives");
+            var map = r.Mapping(node, path, "provider", "compare_to", "significance", "min_samples", "score", "analysis", "objectives", "alerts");
             if (map is null)
             {
                 return null;
@@ -493,6 +497,7 @@ public static partial class ReleasePolicyParser
             var minSamples = r.Int(PolicyReader.Get(map, "min_samples"), PolicyReader.Join(path, "min_samples"), 2, 100_000, 5);
             var score = Score(PolicyReader.Get(map, "score"), PolicyReader.Join(path, "score"));
             var analysis = Analysis(PolicyReader.Get(map, "analysis"), PolicyReader.Join(path, "analysis"));
+            var alerts = PolicyReader.Get(map, "alerts") is { } alertsNode ? Alerts(alertsNode, PolicyReader.Join(path, "alerts")) : null;
 
             var objectives = new List<SliObjective?>();
             if (r.Required(map, path, "objectives", "a list of SLI objectives") is { } objectivesNode &&
@@ -511,12 +516,59 @@ public static partial class ReleasePolicyParser
                 UniqueNames(items, $"{path}.objectives", "objective", StringComparer.OrdinalIgnoreCase);
             }
 
-            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null))
+            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null) || (PolicyReader.Get(map, "alerts") is not null && alerts is null))
             {
                 return null;
             }
 
-            return r.Build(node, path, () => new GateDefinition(objectives.Select(o => o!).ToArray(), score, analysis, significance!.Value, minSamples!.Value));
+            return r.Build(node, path, () => new GateDefinition(objectives.Select(o => o!).ToArray(), score, analysis, significance!.Value, minSamples!.Value) { Alerts = alerts });
+        }
+
+        /// <summary><c>alerts: { provider: alertmanager, matchers: ['service="{service}"'], fail_on_preexisting: false }</c>.</summary>
+        private AlertWatch? Alerts(YamlNode node, string path)
+        {
+            if (r.Mapping(node, path, "provider", "matchers", "fail_on_preexisting") is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var provider = r.RequiredString(map, path, "provider", $"an alert provider: '{AlertWatch.Alertmanager}'");
+            if (provider is not null && !string.Equals(provider, AlertWatch.Alertmanager, StringComparison.OrdinalIgnoreCase))
+            {
+                r.Add(PolicyReader.Get(map, "provider")!, PolicyReader.Join(path, "provider"), $"expected the alert provider '{AlertWatch.Alertmanager}', got '{provider}'");
+            }
+
+            var matchersPath = PolicyReader.Join(path, "matchers");
+            var matchersNode = r.Required(map, path, "matchers", "a list of label matchers such as 'service=\"{service}\"'");
+            var items = matchersNode is null ? null : r.Sequence(matchersNode, matchersPath, "label matchers", allowSingle: true);
+            var matchers = new List<string>();
+            for (var i = 0; i < (items?.Count ?? 0); i++)
+            {
+                var itemPath = $"{matchersPath}[{i}]";
+                if (r.String(items![i], itemPath, "a label matcher") is not { } text)
+                {
+                    continue;
+                }
+
+                if (!AlertWatch.IsMatcher(text))
+                {
+                    r.Add(items[i], itemPath, $"expected a label matcher such as 'service=\"{{service}}\"' or 'severity=~\"critical|page\"' (label, then =, !=, =~ or !~, then a quoted value), got '{text}'");
+                    continue;
+                }
+
+                matchers.Add(text);
+            }
+
+            if (items is { Count: 0 })
+            {
+                r.Add(matchersNode!, matchersPath, "expected at least one matcher, so the gate watches this service's alerts and not every alert");
+            }
+
+            var failOnPreexisting = r.Bool(PolicyReader.Get(map, "fail_on_preexisting"), PolicyReader.Join(path, "fail_on_preexisting"), false);
+            return r.ProblemCount > before || provider is null || failOnPreexisting is null
+                ? null
+                : new AlertWatch(AlertWatch.Alertmanager, matchers, failOnPreexisting.Value);
         }
 
         private ScoreThresholds? Score(YamlNode? node, string path)

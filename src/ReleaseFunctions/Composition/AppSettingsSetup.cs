@@ -125,6 +125,18 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
             }
         }
 
+        if (Text("Alertmanager", "BaseUrl") is { } alertmanager)
+        {
+            if (Uri.TryCreate(alertmanager, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                options.AlertmanagerBaseUrl = uri;
+            }
+            else
+            {
+                problems.Add($"{SettingKeys.Of("Alertmanager", "BaseUrl")} is '{alertmanager}'; expected an absolute http(s) URL such as 'http://alertmanager:9093/'.");
+            }
+        }
+
         if (Text("AzureMonitor", "WorkspaceId") is { } workspace)
         {
             if (Guid.TryParse(workspace, out _))

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.AzureMonitor;
 using ReleaseFunctions.Integrations.Deployment;
+using ReleaseFunctions.Integrations.Alertmanager;
 using ReleaseFunctions.Integrations.Prometheus;
 
 namespace ReleaseFunctions.Composition;
@@ -41,6 +42,12 @@ internal static class ReleaseIntegrations
         if (endpoints.PrometheusBaseUrl is { } prometheus)
         {
             services.AddSingleton<ISliSource>(sp => new PrometheusSliSource(Http(), new PrometheusOptions(prometheus), sp.GetRequiredService<TimeProvider>()));
+        }
+
+        // Fired alerts are read by the same gate measurements as the SLIs.
+        if (endpoints.AlertmanagerBaseUrl is { } alertmanager)
+        {
+            services.AddSingleton<IAlertSource>(sp => new AlertmanagerAlertSource(Http(), alertmanager, sp.GetRequiredService<TimeProvider>()));
         }
 
         return services;

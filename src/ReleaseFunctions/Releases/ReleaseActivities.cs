@@ -81,7 +81,7 @@ public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
 /// Queries every objective of a gate from its SLI source and judges them (a pure decision on the evidence).
 /// A source that fails is an error of this measurement, not of the release: the analysis counts errors against its limit.
 /// </summary>
-internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivity<GateMeasurementRequest, GateMeasurement>
+internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<IAlertSource> alertSources) : TaskActivity<GateMeasurementRequest, GateMeasurement>
 {
     public override async Task<GateMeasurement> RunAsync(TaskActivityContext context, GateMeasurementRequest input)
     {
@@ -129,6 +129,10 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
         var measurement = errors.Count > 0 && readings.Count == 0
             ? new GateMeasurement(null, string.Join("; ", errors))
             : new GateMeasurement(GateEvaluator.Evaluate(gate, readings), errors.Count > 0 ? string.Join("; ", errors) : null);
+        if (gate.Alerts is { } watch && measurement.Verdict is { } verdict)
+        {
+            measurement = await WithAlertsAsync(watch, verdict, measurement, input);
+        }
         span?.SetTag("release.gate.outcome", measurement.Verdict?.Outcome.ToString() ?? "error");
         if (measurement.Error is not null)
         {
@@ -136,6 +140,29 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources) : TaskActivit
         }
 
         return measurement;
+    }
+
+    /// <summary>
+    /// The measurement with what the gate's alert watch found: alerts firing since traffic moved fail it. An alert
+    /// source that is missing or fails makes this measurement an error (never a pass), which the analysis counts.
+    /// </summary>
+    private async Task<GateMeasurement> WithAlertsAsync(AlertWatch watch, GateVerdict verdict, GateMeasurement measurement, GateMeasurementRequest input)
+    {
+        var source = alertSources.FirstOrDefault(s => string.Equals(s.Provider, watch.Provider, StringComparison.OrdinalIgnoreCase));
+        if (source is null)
+        {
+            return new GateMeasurement(null, $"alerts: no alert source '{watch.Provider}' is configured (set ReleaseFunctions__Alertmanager__BaseUrl)");
+        }
+
+        try
+        {
+            var firing = await source.FiringAsync(watch.Matchers, input.Parameters, ActivityCancellation.None);
+            return measurement with { Verdict = verdict.WithAlerts(watch.Judge(firing, input.ReleaseStartedAt ?? input.WindowStart)) };
+        }
+        catch (IntegrationException ex)
+        {
+            return new GateMeasurement(null, $"alerts: {ex.Message}" + (measurement.Error is null ? "" : $"; {measurement.Error}"));
+        }
     }
 
     /// <summary>

@@ -200,6 +200,56 @@ public class ReleasePolicyParserTests
     }
 
     [Fact]
+    public void A_gate_can_watch_fired_alerts_by_label_matchers()
+    {
+        var policy = ParseValid("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  alerts:
+                    provider: alertmanager
+                    matchers: ['service="{service}"', 'severity=~"critical|page"']
+                  objectives:
+                    - { name: error_rate, query: q, pass: "< 1%" }
+            """);
+
+        var alerts = policy.Stages[0].Gate!.Alerts!;
+        Assert.Equal("alertmanager", alerts.Provider);
+        Assert.Equal(["service=\"{service}\"", "severity=~\"critical|page\""], alerts.Matchers);
+        Assert.False(alerts.FailOnPreexisting);
+    }
+
+    [Fact]
+    public void Alert_watch_problems_name_line_and_column()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  alerts:
+                    provider: pagerduty
+                    matchers: ['service="{service}"', 'severity == critical']
+                    fail_on_preexisting: sometimes
+                  objectives:
+                    - { name: error_rate, query: q, pass: "< 1%" }
+            """);
+
+        Assert.Equal([
+            "line 9, column 19: stages[0].gate.alerts.provider: expected the alert provider 'alertmanager', got 'pagerduty'",
+            "line 10, column 43: stages[0].gate.alerts.matchers[1]: expected a label matcher such as 'service=\"{service}\"' or 'severity=~\"critical|page\"' (label, then =, !=, =~ or !~, then a quoted value), got 'severity == critical'",
+            "line 11, column 30: stages[0].gate.alerts.fail_on_preexisting: expected true or false, got 'sometimes'",
+        ], problems);
+    }
+
+    [Fact]
     public void Gate_problems_are_all_reported()
     {
         var problems = Problems("""

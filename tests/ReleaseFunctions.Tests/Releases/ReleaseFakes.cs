@@ -120,6 +120,23 @@ internal sealed class FakeSliSource : ISliSource
     }
 }
 
+/// <summary>An Alertmanager stand-in: the alerts a test says are firing at the clock's time, and the matchers it was asked with.</summary>
+internal sealed class FakeAlertSource : IAlertSource
+{
+    public string Provider => "alertmanager";
+
+    /// <summary>The alerts firing now (the test sets them as time goes).</summary>
+    public Func<IReadOnlyList<FiredAlert>> Firing { get; set; } = () => [];
+
+    public ConcurrentQueue<IReadOnlyList<string>> Asked { get; } = new();
+
+    public Task<IReadOnlyList<FiredAlert>> FiringAsync(IReadOnlyList<string> matchers, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        Asked.Enqueue(matchers.Select(m => m.Replace("{service}", parameters["service"], StringComparison.Ordinal)).ToArray());
+        return Task.FromResult(Firing());
+    }
+}
+
 internal sealed class FakeApproverDirectory : IApproverDirectory
 {
     public Dictionary<string, string[]> Members { get; } = new(StringComparer.OrdinalIgnoreCase);

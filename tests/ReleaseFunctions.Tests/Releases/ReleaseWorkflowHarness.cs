@@ -36,6 +36,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public FakeTimeProvider Clock { get; private init; } = null!;
     public FakeTarget Target { get; private init; } = null!;
     public FakeSliSource Sli { get; private init; } = null!;
+    public FakeAlertSource Alerts { get; private init; } = null!;
     public FakeApproverDirectory Directory { get; private init; } = null!;
     public InMemoryLedger Ledger { get; private init; } = null!;
     public RecordingNotifier Notifier { get; private init; } = null!;
@@ -48,6 +49,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         var clock = new FakeTimeProvider(start ?? Start);
         var target = new FakeTarget();
         var sli = new FakeSliSource();
+        var alerts = new FakeAlertSource();
         var directory = new FakeApproverDirectory();
         var ledger = new InMemoryLedger();
         var notifier = new RecordingNotifier();
@@ -57,13 +59,14 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddSingleton<IPolicySource>(new FakePolicySource(policyYaml));
         services.AddSingleton<IDeploymentTarget>(target);
         services.AddSingleton<ISliSource>(sli);
+        services.AddSingleton<IAlertSource>(alerts);
         services.AddSingleton<IApproverDirectory>(directory);
         services.AddSingleton<IReleaseLedger>(ledger);
         services.AddSingleton<IReleaseNotifier>(notifier);
         services.AddReleaseEngineOnSqlite(Path.Combine(folder, "engine.db"), decorateActivity);
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
         {
-            Clock = clock, Target = target, Sli = sli, Directory = directory, Ledger = ledger, Notifier = notifier,
+            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Directory = directory, Ledger = ledger, Notifier = notifier,
         };
         foreach (var hosted in harness._hosted)
         {
