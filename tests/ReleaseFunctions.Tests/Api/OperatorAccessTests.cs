@@ -121,6 +121,7 @@ public sealed class OperatorAccessTests
         Assert.Contains("maps to no GitHub login", (await Json(erinUnmapped)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         var bad = await garbage.GetAsync("/api/releases");
         Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        Assert.Contains("the X-MS-CLIENT-PRINCIPAL header is not base64-encoded JSON", (await Json(bad)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("/.auth/login/aad?post_login_redirect_uri=/", (await Json(anonymous)).GetProperty("signIn").GetString());
     }

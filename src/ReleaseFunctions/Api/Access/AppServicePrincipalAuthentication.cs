@@ -26,6 +26,8 @@ internal sealed class AppServicePrincipalAuthenticationHandler(
     /// <summary>Where App Service Authentication starts an Entra ID sign-in, coming back to the dashboard.</summary>
     public const string SignInPath = "/.auth/login/aad?post_login_redirect_uri=/";
 
+    private const string FailureReasonKey = "app-service-principal-failure";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers[PrincipalHeader].ToString();
@@ -35,9 +37,25 @@ internal sealed class AppServicePrincipalAuthenticationHandler(
         }
 
         var signedIn = Read(header, out var problem);
-        return Task.FromResult(signedIn is null
-            ? AuthenticateResult.Fail(problem!)
-            : AuthenticateResult.Success(new AuthenticationTicket(signedIn.ToPrincipal(SchemeName), SchemeName)));
+        if (signedIn is null)
+        {
+            Context.Items[FailureReasonKey] = problem;
+            return Task.FromResult(AuthenticateResult.Fail(problem!));
+        }
+
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(signedIn.ToPrincipal(SchemeName), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var reason = Context.Items.TryGetValue(FailureReasonKey, out var value) && value is string text ? text : "no one is signed in";
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await TypedResults.Problem(
+            title: "Unauthorized",
+            detail: $"{reason}; sign in with Microsoft Entra ID at {SignInPath}",
+            statusCode: StatusCodes.Status401Unauthorized,
+            extensions: new Dictionary<string, object?> { ["signIn"] = SignInPath })
+            .ExecuteAsync(Context);
     }
 
     private SignedInOperator? Read(string header, out string? problem)
