@@ -38,8 +38,10 @@ namespace ReleaseFunctions.Core.Policy;
 ///       score: { pass: 90, marginal: 75 }                      # defaults 90 / 75
 ///       analysis: { interval: 5m, count: 3, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 4, no_data_limit: 3 }
 ///       alerts:                       # optional: fired alerts fail the gate at once, at every measurement
-///         provider: alertmanager      # required
-///         matchers: ['service="{service}"', 'severity=~"critical|page"']   # required, Alertmanager label matchers
+///         provider: alertmanager      # required: alertmanager | azuremonitor
+///         matchers: ['service="{service}"', 'severity=~"critical|page"']   # alertmanager: required label matchers
+///         # scope: "{resource_id}"    # azuremonitor: required resource or resource group id
+///         # severities: [Sev0, Sev1]  # azuremonitor: which count (default all)
 ///         fail_on_preexisting: false  # alerts firing before traffic moved are evidence only (default false)
 ///       objectives:
 ///         - name: error_rate
@@ -524,29 +526,79 @@ public static partial class ReleasePolicyParser
             return r.Build(node, path, () => new GateDefinition(objectives.Select(o => o!).ToArray(), score, analysis, significance!.Value, minSamples!.Value) { Alerts = alerts });
         }
 
-        /// <summary><c>alerts: { provider: alertmanager, matchers: ['service="{service}"'], fail_on_preexisting: false }</c>.</summary>
+        /// <summary>
+        /// <c>alerts: { provider: alertmanager, matchers: ['service="{service}"'], fail_on_preexisting: false }</c>, or
+        /// <c>alerts: { provider: azuremonitor, scope: "{resource_id}", severities: [Sev0, Sev1] }</c>.
+        /// </summary>
         private AlertWatch? Alerts(YamlNode node, string path)
         {
-            if (r.Mapping(node, path, "provider", "matchers", "fail_on_preexisting") is not { } map)
+            if (r.Mapping(node, path, "provider", "matchers", "scope", "severities", "fail_on_preexisting") is not { } map)
             {
                 return null;
             }
 
             var before = r.ProblemCount;
-            var provider = r.RequiredString(map, path, "provider", $"an alert provider: '{AlertWatch.Alertmanager}'");
-            if (provider is not null && !string.Equals(provider, AlertWatch.Alertmanager, StringComparison.OrdinalIgnoreCase))
+            var providerNode = PolicyReader.Get(map, "provider");
+            var provider = r.RequiredString(map, path, "provider", $"an alert provider: '{AlertWatch.Alertmanager}' or '{AlertWatch.AzureMonitor}'")?.ToLowerInvariant();
+            if (provider is not null && provider is not (AlertWatch.Alertmanager or AlertWatch.AzureMonitor))
             {
-                r.Add(PolicyReader.Get(map, "provider")!, PolicyReader.Join(path, "provider"), $"expected the alert provider '{AlertWatch.Alertmanager}', got '{provider}'");
+                r.Add(providerNode!, PolicyReader.Join(path, "provider"), $"expected the alert provider '{AlertWatch.Alertmanager}' or '{AlertWatch.AzureMonitor}', got '{provider}'");
+                provider = null; // which other keys apply is then unknown: only the common ones are checked
             }
 
+            var azure = provider == AlertWatch.AzureMonitor;
+            foreach (var (key, belongsTo) in new[] { ("matchers", AlertWatch.Alertmanager), ("scope", AlertWatch.AzureMonitor), ("severities", AlertWatch.AzureMonitor) })
+            {
+                if (provider is not null && belongsTo != provider && PolicyReader.Get(map, key) is { } stray)
+                {
+                    r.Add(stray, PolicyReader.Join(path, key), $"'{key}' is for the provider '{belongsTo}'; this watch's provider is '{provider}'");
+                }
+            }
+
+            var matchers = provider == AlertWatch.Alertmanager ? Matchers(map, path) : [];
+            string? scope = null;
+            IReadOnlyList<string>? severities = null;
+            if (azure)
+            {
+                scope = r.RequiredString(map, path, "scope", "the id of the resource or resource group whose alerts count, e.g. '{resource_id}'");
+                if (scope is not null && !AlertWatch.IsAzureScope(scope))
+                {
+                    r.Add(PolicyReader.Get(map, "scope")!, PolicyReader.Join(path, "scope"),
+                        $"expected a resource or resource group id such as '/subscriptions/ID/resourceGroups/NAME' or a parameter such as '{{resource_id}}', got '{scope}'");
+                }
+
+                severities = r.Strings(PolicyReader.Get(map, "severities"), PolicyReader.Join(path, "severities"), "Azure Monitor severities");
+                for (var i = 0; i < (severities?.Count ?? 0); i++)
+                {
+                    if (!AlertWatch.AzureSeverities.Contains(severities![i], StringComparer.OrdinalIgnoreCase))
+                    {
+                        var items = r.Sequence(PolicyReader.Get(map, "severities")!, PolicyReader.Join(path, "severities"), "Azure Monitor severities", allowSingle: true)!;
+                        r.Add(items[i], $"{PolicyReader.Join(path, "severities")}[{i}]", $"expected one of {string.Join(", ", AlertWatch.AzureSeverities)}, got '{severities[i]}'");
+                    }
+                }
+            }
+
+            var failOnPreexisting = r.Bool(PolicyReader.Get(map, "fail_on_preexisting"), PolicyReader.Join(path, "fail_on_preexisting"), false);
+            return r.ProblemCount > before || provider is null || failOnPreexisting is null || matchers is null
+                ? null
+                : new AlertWatch(provider, matchers, failOnPreexisting.Value, scope, severities);
+        }
+
+        private List<string>? Matchers(YamlMappingNode map, string path)
+        {
             var matchersPath = PolicyReader.Join(path, "matchers");
             var matchersNode = r.Required(map, path, "matchers", "a list of label matchers such as 'service=\"{service}\"'");
             var items = matchersNode is null ? null : r.Sequence(matchersNode, matchersPath, "label matchers", allowSingle: true);
+            if (items is null)
+            {
+                return null;
+            }
+
             var matchers = new List<string>();
-            for (var i = 0; i < (items?.Count ?? 0); i++)
+            for (var i = 0; i < items.Count; i++)
             {
                 var itemPath = $"{matchersPath}[{i}]";
-                if (r.String(items![i], itemPath, "a label matcher") is not { } text)
+                if (r.String(items[i], itemPath, "a label matcher") is not { } text)
                 {
                     continue;
                 }
@@ -560,15 +612,12 @@ public static partial class ReleasePolicyParser
                 matchers.Add(text);
             }
 
-            if (items is { Count: 0 })
+            if (items.Count == 0)
             {
                 r.Add(matchersNode!, matchersPath, "expected at least one matcher, so the gate watches this service's alerts and not every alert");
             }
 
-            var failOnPreexisting = r.Bool(PolicyReader.Get(map, "fail_on_preexisting"), PolicyReader.Join(path, "fail_on_preexisting"), false);
-            return r.ProblemCount > before || provider is null || failOnPreexisting is null
-                ? null
-                : new AlertWatch(AlertWatch.Alertmanager, matchers, failOnPreexisting.Value);
+            return matchers;
         }
 
         private ScoreThresholds? Score(YamlNode? node, string path)

@@ -11,16 +11,15 @@ public sealed record FiredAlert(string Name, DateTimeOffset StartsAt, IReadOnlyD
     public override string ToString() => $"{Name} (firing since {StartsAt:O})";
 }
 
-/// <summary>Reads the alerts firing for a service from a monitoring system ("alertmanager").</summary>
+/// <summary>Reads the alerts firing for a service from a monitoring system ("alertmanager", "azuremonitor").</summary>
 public interface IAlertSource
 {
     /// <summary>The provider name a policy's <c>alerts.provider</c> selects this source by.</summary>
     string Provider { get; }
 
     /// <summary>
-    /// The active alerts (not silenced or inhibited) whose labels match every matcher (<c>label="value"</c>,
-    /// <c>!=</c>, <c>=~</c>, <c>!~</c>), after the release's parameters (<c>{service}</c>, ...) are filled in. Throws
-    /// <see cref="IntegrationException"/> when the source failed.
+    /// The alerts firing now that the watch names (its matchers or its scope and severities), after the release's
+    /// parameters (<c>{service}</c>, ...) are filled in. Throws <see cref="IntegrationException"/> when the source failed.
     /// </summary>
-    Task<IReadOnlyList<FiredAlert>> FiringAsync(IReadOnlyList<string> matchers, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken);
+    Task<IReadOnlyList<FiredAlert>> FiringAsync(Gates.AlertWatch watch, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken);
 }

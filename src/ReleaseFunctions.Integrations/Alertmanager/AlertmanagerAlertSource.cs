@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.Http;
 
@@ -33,10 +34,11 @@ public sealed class AlertmanagerAlertSource : IAlertSource
 
     public string Provider => ProviderName;
 
-    public async Task<IReadOnlyList<FiredAlert>> FiringAsync(IReadOnlyList<string> matchers, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FiredAlert>> FiringAsync(AlertWatch watch, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(matchers);
+        ArgumentNullException.ThrowIfNull(watch);
         ArgumentNullException.ThrowIfNull(parameters);
+        var matchers = watch.Matchers;
         var query = new StringBuilder("api/v2/alerts?active=true&silenced=false&inhibited=false&unprocessed=false");
         foreach (var matcher in matchers)
         {

@@ -57,3 +57,21 @@ public sealed record AzureMonitorMetricsOptions
 
     public HttpResilienceOptions Resilience { get; init; } = new();
 }
+
+/// <summary>
+/// Where Azure Monitor's fired alerts are read (the Alerts Management API of Azure Resource Manager). Defaults:
+/// <c>https://management.azure.com/</c>, api-version 2019-05-05-preview, alerts of the last 30 days, at most 10 pages.
+/// </summary>
+public sealed record AzureMonitorAlertsOptions
+{
+    public Uri ResourceManagerEndpoint { get; init => field = AzureEndpoints.Absolute(value, nameof(ResourceManagerEndpoint)); } = new("https://management.azure.com/");
+
+    public string TokenScope { get; init => field = string.IsNullOrWhiteSpace(value) ? throw new ArgumentException("TokenScope must not be blank.", nameof(TokenScope)) : value; } = "https://management.azure.com/.default";
+
+    public string ApiVersion { get; init; } = "2019-05-05-preview";
+
+    /// <summary>How many pages of alerts are read at most (1 to 100); more is refused rather than judged on a part.</summary>
+    public int MaxPages { get; init => field = value is >= 1 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(MaxPages), value, "MaxPages must be from 1 to 100."); } = 10;
+
+    public HttpResilienceOptions Resilience { get; init; } = new();
+}

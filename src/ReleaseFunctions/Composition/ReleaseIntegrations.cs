@@ -45,6 +45,7 @@ internal static class ReleaseIntegrations
         }
 
         // Fired alerts are read by the same gate measurements as the SLIs.
+        services.AddSingleton<IAlertSource>(sp => new AzureMonitorAlertSource(Http(), new AzureMonitorAlertsOptions(), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
         if (endpoints.AlertmanagerBaseUrl is { } alertmanager)
         {
             services.AddSingleton<IAlertSource>(sp => new AlertmanagerAlertSource(Http(), alertmanager, sp.GetRequiredService<TimeProvider>()));

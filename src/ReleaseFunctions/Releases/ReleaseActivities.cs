@@ -151,12 +151,12 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
         var source = alertSources.FirstOrDefault(s => string.Equals(s.Provider, watch.Provider, StringComparison.OrdinalIgnoreCase));
         if (source is null)
         {
-            return new GateMeasurement(null, $"alerts: no alert source '{watch.Provider}' is configured (set ReleaseFunctions__Alertmanager__BaseUrl)");
+            return new GateMeasurement(null, $"alerts: no alert source '{watch.Provider}' is configured (for alertmanager set ReleaseFunctions__Alertmanager__BaseUrl)");
         }
 
         try
         {
-            var firing = await source.FiringAsync(watch.Matchers, input.Parameters, ActivityCancellation.None);
+            var firing = await source.FiringAsync(watch, input.Parameters, ActivityCancellation.None);
             return measurement with { Verdict = verdict.WithAlerts(watch.Judge(firing, input.ReleaseStartedAt ?? input.WindowStart)) };
         }
         catch (IntegrationException ex)

@@ -235,18 +235,62 @@ public class ReleasePolicyParserTests
                 gate:
                   provider: prometheus
                   alerts:
-                    provider: pagerduty
+                    provider: alertmanager
                     matchers: ['service="{service}"', 'severity == critical']
+                    scope: "{resource_id}"
                     fail_on_preexisting: sometimes
+                  objectives:
+                    - { name: error_rate, query: q, pass: "< 1%" }
+              - name: eu
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  alerts: { provider: azuremonitor, scope: "shop-rg", severities: [Sev1, Critical] }
+                  objectives:
+                    - { name: error_rate, query: q, pass: "< 1%" }
+              - name: us
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  alerts: { provider: pagerduty, matchers: [] }
                   objectives:
                     - { name: error_rate, query: q, pass: "< 1%" }
             """);
 
         Assert.Equal([
-            "line 9, column 19: stages[0].gate.alerts.provider: expected the alert provider 'alertmanager', got 'pagerduty'",
             "line 10, column 43: stages[0].gate.alerts.matchers[1]: expected a label matcher such as 'service=\"{service}\"' or 'severity=~\"critical|page\"' (label, then =, !=, =~ or !~, then a quoted value), got 'severity == critical'",
-            "line 11, column 30: stages[0].gate.alerts.fail_on_preexisting: expected true or false, got 'sometimes'",
-        ], problems);
+            "line 11, column 16: stages[0].gate.alerts.scope: 'scope' is for the provider 'azuremonitor'; this watch's provider is 'alertmanager'",
+            "line 12, column 30: stages[0].gate.alerts.fail_on_preexisting: expected true or false, got 'sometimes'",
+            "line 20, column 48: stages[1].gate.alerts.scope: expected a resource or resource group id such as '/subscriptions/ID/resourceGroups/NAME' or a parameter such as '{resource_id}', got 'shop-rg'",
+            "line 20, column 78: stages[1].gate.alerts.severities[1]: expected one of Sev0, Sev1, Sev2, Sev3, Sev4, got 'Critical'",
+            "line 28, column 27: stages[2].gate.alerts.provider: expected the alert provider 'alertmanager' or 'azuremonitor', got 'pagerduty'",
+        ], problems.Order());
+    }
+
+    [Fact]
+    public void A_gate_can_watch_Azure_Monitor_alerts_on_a_resource()
+    {
+        var policy = ParseValid("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  alerts: { provider: azuremonitor, scope: "{resource_id}", severities: [sev1, Sev0], fail_on_preexisting: true }
+                  objectives:
+                    - { name: error_rate, query: q, pass: "< 1%" }
+            """);
+
+        var alerts = policy.Stages[0].Gate!.Alerts!;
+        Assert.Equal("azuremonitor", alerts.Provider);
+        Assert.Equal("{resource_id}", alerts.Scope);
+        Assert.Equal(["Sev0", "Sev1"], alerts.Severities);
+        Assert.True(alerts.FailOnPreexisting);
+        Assert.Empty(alerts.Matchers);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.Alertmanager;
 using ReleaseFunctions.Integrations.Http;
@@ -24,6 +25,8 @@ public sealed class AlertmanagerAlertSourceTests : IAsyncLifetime
     private AlertmanagerAlertSource Source() => new(_client, _server.BaseAddress, new TestTimeProvider(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) },
         new HttpResilienceOptions { MaxAttempts = 2, UseJitter = false });
 
+    private static AlertWatch Watch(params string[] matchers) => new(AlertWatch.Alertmanager, matchers);
+
     [Fact]
     public async Task Active_alerts_are_asked_for_with_one_filter_per_matcher_and_read_with_their_labels()
     {
@@ -34,7 +37,7 @@ public sealed class AlertmanagerAlertSourceTests : IAsyncLifetime
              {"labels": {"severity": "critical"}, "annotations": {}, "startsAt": "2026-11-23T16:00:00Z", "status": {"state": "active"}}]
             """));
 
-        var alerts = await Source().FiringAsync(["service=\"{service}\"", "severity=~\"critical|page\""], Parameters, CancellationToken.None);
+        var alerts = await Source().FiringAsync(Watch("service=\"{service}\"", "severity=~\"critical|page\""), Parameters, CancellationToken.None);
 
         var request = Assert.Single(_server.Requests);
         Assert.Equal("GET", request.Method);
@@ -58,7 +61,7 @@ public sealed class AlertmanagerAlertSourceTests : IAsyncLifetime
     {
         _server.Respond(_ => FakeResponse.Json("[]"));
 
-        Assert.Empty(await Source().FiringAsync(["service=\"{service}\""], Parameters, CancellationToken.None));
+        Assert.Empty(await Source().FiringAsync(Watch("service=\"{service}\""), Parameters, CancellationToken.None));
     }
 
     [Theory]
@@ -70,7 +73,7 @@ public sealed class AlertmanagerAlertSourceTests : IAsyncLifetime
     {
         _server.Respond(_ => new FakeResponse(status, body));
 
-        var error = await Assert.ThrowsAsync<IntegrationException>(() => Source().FiringAsync(["service=\"{service}\""], Parameters, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Source().FiringAsync(Watch("service=\"{service}\""), Parameters, CancellationToken.None));
 
         Assert.Equal("Alertmanager", error.System);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
@@ -79,7 +82,7 @@ public sealed class AlertmanagerAlertSourceTests : IAsyncLifetime
     [Fact]
     public async Task A_matcher_naming_an_unknown_parameter_is_refused_before_any_call()
     {
-        var error = await Assert.ThrowsAsync<IntegrationException>(() => Source().FiringAsync(["team=\"{team}\""], Parameters, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<IntegrationException>(() => Source().FiringAsync(Watch("team=\"{team}\""), Parameters, CancellationToken.None));
 
         Assert.Contains("names '{team}', which is not a parameter of this release; expected one of {service}, {stage}", error.Message, StringComparison.Ordinal);
         Assert.Empty(_server.Requests);

@@ -54,14 +54,16 @@ public sealed class FakeHttpServer : IAsyncDisposable
     private FakeHttpServer(bool shiftFixtureDates, bool tls)
     {
         _shiftFixtureDates = shiftFixtureDates;
+        // The address is kept as given: WireMock reports "localhost", which a client may try on ::1 first.
+        var address = $"{(tls ? "https" : "http")}://127.0.0.1:{LoopbackPort.Free()}";
         _server = WireMockServer.Start(new WireMockServerSettings
         {
-            Urls = [$"{(tls ? "https" : "http")}://127.0.0.1:{LoopbackPort.Free()}"],
+            Urls = [address],
             UseSSL = tls,
             CertificateSettings = tls ? new WireMockCertificateSettings { X509Certificate = TestTls.ServerCertificate } : null,
             Logger = new WireMockNullLogger(),
         });
-        BaseAddress = new Uri(_server.Url!.TrimEnd('/') + "/");
+        BaseAddress = new Uri(address + "/");
         // The script answers whatever no route took.
         _server.Given(Request.Create()).AtPriority(int.MaxValue).RespondWith(Response.Create().WithCallback(request => AnswerAsync(request, r => _respond(r))));
     }

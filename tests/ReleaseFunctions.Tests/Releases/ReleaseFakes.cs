@@ -130,9 +130,9 @@ internal sealed class FakeAlertSource : IAlertSource
 
     public ConcurrentQueue<IReadOnlyList<string>> Asked { get; } = new();
 
-    public Task<IReadOnlyList<FiredAlert>> FiringAsync(IReadOnlyList<string> matchers, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<FiredAlert>> FiringAsync(Core.Gates.AlertWatch watch, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
     {
-        Asked.Enqueue(matchers.Select(m => m.Replace("{service}", parameters["service"], StringComparison.Ordinal)).ToArray());
+        Asked.Enqueue(watch.Matchers.Select(m => m.Replace("{service}", parameters["service"], StringComparison.Ordinal)).ToArray());
         return Task.FromResult(Firing());
     }
 }

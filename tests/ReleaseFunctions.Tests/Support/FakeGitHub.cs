@@ -19,7 +19,7 @@ internal sealed class FakeGitHub : IDisposable
     private FakeGitHub(int port)
     {
         _server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"], Logger = new WireMockNullLogger() });
-        BaseAddress = new Uri(_server.Url!.TrimEnd('/') + "/");
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/"); // as bound: WireMock reports "localhost"
         _server.Given(Request.Create().UsingPost().WithPath(new WildcardMatcher("*/deployment_protection_rule"))).AtPriority(100)
             .RespondWith(Response.Create().WithStatusCode(204));
         _server.Given(Request.Create().UsingGet().WithPath(new WildcardMatcher("*/comments"))).AtPriority(100).RespondWith(Json(200, "[]"));

@@ -25,8 +25,9 @@ internal sealed class FakeTokenIssuer : IDisposable
 
     public FakeTokenIssuer()
     {
-        _server = WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{LoopbackPort.Free()}"], Logger = new WireMockNullLogger() });
-        Authority = _server.Url!.TrimEnd('/') + "/tenant/v2.0";
+        var address = $"http://127.0.0.1:{LoopbackPort.Free()}";
+        _server = WireMockServer.Start(new WireMockServerSettings { Urls = [address], Logger = new WireMockNullLogger() });
+        Authority = address + "/tenant/v2.0";
         var parameters = _key.ExportParameters(includePrivateParameters: false);
         _server.Given(Request.Create().UsingGet().WithPath("/tenant/v2.0/.well-known/openid-configuration")).RespondWith(Response.Create()
             .WithHeader("Content-Type", "application/json")
