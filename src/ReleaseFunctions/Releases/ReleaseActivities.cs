@@ -129,9 +129,9 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
         var measurement = errors.Count > 0 && readings.Count == 0
             ? new GateMeasurement(null, string.Join("; ", errors))
             : new GateMeasurement(GateEvaluator.Evaluate(gate, readings), errors.Count > 0 ? string.Join("; ", errors) : null);
-        if (gate.Alerts is { } watch && measurement.Verdict is { } verdict)
+        if (gate.Alerts is { } watch)
         {
-            measurement = await WithAlertsAsync(watch, verdict, measurement, input);
+            measurement = await WithAlertsAsync(watch, measurement, input);
         }
         span?.SetTag("release.gate.outcome", measurement.Verdict?.Outcome.ToString() ?? "error");
         if (measurement.Error is not null)
@@ -143,10 +143,11 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
     }
 
     /// <summary>
-    /// The measurement with what the gate's alert watch found: alerts firing since traffic moved fail it. An alert
-    /// source that is missing or fails makes this measurement an error (never a pass), which the analysis counts.
+    /// The measurement with what the gate's alert watch found: alerts firing since traffic moved fail it, also when
+    /// the SLIs could not be read. An alert source that is missing or fails makes this measurement an error (never a
+    /// pass), which the analysis counts.
     /// </summary>
-    private async Task<GateMeasurement> WithAlertsAsync(AlertWatch watch, GateVerdict verdict, GateMeasurement measurement, GateMeasurementRequest input)
+    private async Task<GateMeasurement> WithAlertsAsync(AlertWatch watch, GateMeasurement measurement, GateMeasurementRequest input)
     {
         var source = alertSources.FirstOrDefault(s => string.Equals(s.Provider, watch.Provider, StringComparison.OrdinalIgnoreCase));
         if (source is null)
@@ -156,8 +157,12 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
 
         try
         {
-            var firing = await source.FiringAsync(watch, input.Parameters, ActivityCancellation.None);
-            return measurement with { Verdict = verdict.WithAlerts(watch.Judge(firing, input.ReleaseStartedAt ?? input.WindowStart)) };
+            var judgement = watch.Judge(await source.FiringAsync(watch, input.Parameters, ActivityCancellation.None), input.ReleaseStartedAt ?? input.WindowStart);
+            return measurement.Verdict is { } verdict
+                ? measurement with { Verdict = verdict.WithAlerts(judgement) }
+                : judgement.Failing.Count > 0
+                    ? measurement with { Verdict = new GateVerdict(GateOutcome.Fail, null, [], $"no SLI verdict ({measurement.Error})").WithAlerts(judgement) }
+                    : measurement;
         }
         catch (IntegrationException ex)
         {

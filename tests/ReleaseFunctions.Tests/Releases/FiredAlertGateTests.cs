@@ -57,6 +57,24 @@ public sealed class FiredAlertGateTests
     }
 
     [Fact]
+    public async Task A_fired_alert_fails_the_step_even_while_the_SLIs_cannot_be_read()
+    {
+        await using var h = await ReleaseWorkflowHarness.StartAsync(Policies.Canary(gate: Gate));
+        var movedAt = h.Clock.GetUtcNow();
+        h.Sli.Down = true;
+        h.Alerts.Firing = () => [new FiredAlert("CheckoutDown", movedAt.AddMinutes(3), new Dictionary<string, string> { ["alertname"] = "CheckoutDown" })];
+        var id = await h.StartReleaseAsync(ReleaseWorkflowHarness.Merge());
+
+        await h.RunAsync(id);
+        var outcome = await h.OutcomeAsync(id);
+
+        Assert.Equal(ReleaseStatus.RolledBack, outcome.Status);
+        Assert.Contains("CheckoutDown", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("no SLI verdict", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, h.Target.Weight);
+    }
+
+    [Fact]
     public async Task An_alert_already_firing_before_the_release_moved_traffic_is_evidence_not_a_verdict()
     {
         await using var h = await ReleaseWorkflowHarness.StartAsync(Policies.Canary(gate: Gate));

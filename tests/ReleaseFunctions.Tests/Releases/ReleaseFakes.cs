@@ -86,6 +86,9 @@ internal sealed class FakeSliSource : ISliSource
     /// <summary>When set, the stable version's (baseline) value for a query and its window, apart from the canary's; null means no baseline data.</summary>
     public Func<SliQuery, double?>? Stable { get; set; }
 
+    /// <summary>When true, every query fails as an unreachable source would.</summary>
+    public bool Down { get; set; }
+
     /// <summary>Every query asked, in order.</summary>
     public ConcurrentQueue<SliQuery> Queries { get; } = new();
 
@@ -101,6 +104,11 @@ internal sealed class FakeSliSource : ISliSource
         }
 
         Queries.Enqueue(query);
+        if (Down)
+        {
+            throw new IntegrationException("fake Prometheus", IntegrationFailureKind.Unavailable, "the fake SLI source is down");
+        }
+
         var weight = int.Parse(query.Parameters["weight"], System.Globalization.CultureInfo.InvariantCulture);
         var value = Canary(query.Query, weight);
         if (value is null)
