@@ -499,7 +499,8 @@ public static partial class ReleasePolicyParser
             var minSamples = r.Int(PolicyReader.Get(map, "min_samples"), PolicyReader.Join(path, "min_samples"), 2, 100_000, 5);
             var score = Score(PolicyReader.Get(map, "score"), PolicyReader.Join(path, "score"));
             var analysis = Analysis(PolicyReader.Get(map, "analysis"), PolicyReader.Join(path, "analysis"));
-            var alerts = PolicyReader.Get(map, "alerts") is { } alertsNode ? Alerts(alertsNode, PolicyReader.Join(path, "alerts")) : null;
+            var alertsNode = PolicyReader.Get(map, "alerts");
+            var alerts = alertsNode is null ? null : Alerts(alertsNode, PolicyReader.Join(path, "alerts"));
 
             var objectives = new List<SliObjective?>();
             if (r.Required(map, path, "objectives", "a list of SLI objectives") is { } objectivesNode &&
@@ -518,7 +519,7 @@ public static partial class ReleasePolicyParser
                 UniqueNames(items, $"{path}.objectives", "objective", StringComparer.OrdinalIgnoreCase);
             }
 
-            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null) || (PolicyReader.Get(map, "alerts") is not null && alerts is null))
+            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null) || (alertsNode is not null && alerts is null))
             {
                 return null;
             }
@@ -567,15 +568,25 @@ public static partial class ReleasePolicyParser
                         $"expected a resource or resource group id such as '/subscriptions/ID/resourceGroups/NAME' or a parameter such as '{{resource_id}}', got '{scope}'");
                 }
 
-                severities = r.Strings(PolicyReader.Get(map, "severities"), PolicyReader.Join(path, "severities"), "Azure Monitor severities");
-                for (var i = 0; i < (severities?.Count ?? 0); i++)
+                var severitiesPath = PolicyReader.Join(path, "severities");
+                var items = PolicyReader.Get(map, "severities") is { } severitiesNode ? r.Sequence(severitiesNode, severitiesPath, "Azure Monitor severities", allowSingle: true) : [];
+                var read = new List<string>();
+                for (var i = 0; i < (items?.Count ?? 0); i++)
                 {
-                    if (!AlertWatch.AzureSeverities.Contains(severities![i], StringComparer.OrdinalIgnoreCase))
+                    if (r.String(items![i], $"{severitiesPath}[{i}]", "an Azure Monitor severity") is not { } severity)
                     {
-                        var items = r.Sequence(PolicyReader.Get(map, "severities")!, PolicyReader.Join(path, "severities"), "Azure Monitor severities", allowSingle: true)!;
-                        r.Add(items[i], $"{PolicyReader.Join(path, "severities")}[{i}]", $"expected one of {string.Join(", ", AlertWatch.AzureSeverities)}, got '{severities[i]}'");
+                        continue;
                     }
+
+                    if (!AlertWatch.AzureSeverities.Contains(severity, StringComparer.OrdinalIgnoreCase))
+                    {
+                        r.Add(items[i], $"{severitiesPath}[{i}]", $"expected one of {string.Join(", ", AlertWatch.AzureSeverities)}, got '{severity}'");
+                    }
+
+                    read.Add(severity);
                 }
+
+                severities = read;
             }
 
             var failOnPreexisting = r.Bool(PolicyReader.Get(map, "fail_on_preexisting"), PolicyReader.Join(path, "fail_on_preexisting"), false);

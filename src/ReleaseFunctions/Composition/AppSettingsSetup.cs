@@ -113,29 +113,8 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
     private List<string> Read(IntegrationEndpointsOptions options)
     {
         var problems = new List<string>();
-        if (Text("Prometheus", "BaseUrl") is { } url)
-        {
-            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            {
-                options.PrometheusBaseUrl = uri;
-            }
-            else
-            {
-                problems.Add($"{SettingKeys.Of("Prometheus", "BaseUrl")} is '{url}'; expected an absolute http(s) URL such as 'http://prometheus:9090/'.");
-            }
-        }
-
-        if (Text("Alertmanager", "BaseUrl") is { } alertmanager)
-        {
-            if (Uri.TryCreate(alertmanager, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            {
-                options.AlertmanagerBaseUrl = uri;
-            }
-            else
-            {
-                problems.Add($"{SettingKeys.Of("Alertmanager", "BaseUrl")} is '{alertmanager}'; expected an absolute http(s) URL such as 'http://alertmanager:9093/'.");
-            }
-        }
+        options.PrometheusBaseUrl = BaseUrl("Prometheus", "http://prometheus:9090/", problems);
+        options.AlertmanagerBaseUrl = BaseUrl("Alertmanager", "http://alertmanager:9093/", problems);
 
         if (Text("AzureMonitor", "WorkspaceId") is { } workspace)
         {
@@ -434,6 +413,23 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
 
         options.Services = services;
         return problems;
+    }
+
+    /// <summary>The absolute http(s) URL in <c>{section}__BaseUrl</c>, or null when it is absent or (with a problem) unreadable.</summary>
+    private Uri? BaseUrl(string section, string example, List<string> problems)
+    {
+        if (Text(section, "BaseUrl") is not { } url)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            return uri;
+        }
+
+        problems.Add($"{SettingKeys.Of(section, "BaseUrl")} is '{url}'; expected an absolute http(s) URL such as '{example}'.");
+        return null;
     }
 
     private string? Text(string section, string name)

@@ -9,9 +9,8 @@ namespace ReleaseFunctions.Functions;
 
 /// <summary>
 /// The operator API's functions that need no engine: the release list, DORA metrics and summaries, the signed-in
-/// operator, and the sandbox's
-/// candidate behaviour. Each authorizes the operator as the standalone endpoints' policy does, then calls the
-/// same handler with the query the standalone endpoint binds.
+/// operator, and the sandbox's candidate behaviour. Each authorizes the operator as the standalone endpoints' policy
+/// does, then calls the same handler with the query the standalone endpoint binds.
 /// </summary>
 public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summaries, TimeProvider time, IServiceProvider services)
 {

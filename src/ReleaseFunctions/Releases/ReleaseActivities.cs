@@ -69,7 +69,7 @@ public sealed record GateMeasurementRequest(
     DateTimeOffset WindowStart,
     DateTimeOffset WindowEnd,
     IReadOnlyDictionary<string, string> Parameters,
-    DateTimeOffset? ReleaseStartedAt = null); // when traffic first moved: pre-release windows end there
+    DateTimeOffset? TrafficFirstMovedAt = null); // pre-release windows end there; alerts older than it are evidence only
 
 /// <summary>One measurement of a gate: the verdict with its evidence, or why it could not be measured.</summary>
 public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
@@ -120,9 +120,9 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
                 continue;
             }
 
-            if (objective.NeedsReference && objective.CompareTo == ReferencePopulation.PreRelease && input.ReleaseStartedAt is { } startedAt)
+            if (objective.NeedsReference && objective.CompareTo == ReferencePopulation.PreRelease && input.TrafficFirstMovedAt is { } movedAt)
             {
-                readings[objective.Name] = await WithPreReleaseAsync(source, objective, readings[objective.Name], window.Preceding(startedAt), input.Parameters, errors);
+                readings[objective.Name] = await WithPreReleaseAsync(source, objective, readings[objective.Name], window.Preceding(movedAt), input.Parameters, errors);
             }
         }
 
@@ -157,7 +157,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
 
         try
         {
-            var judgement = watch.Judge(await source.FiringAsync(watch, input.Parameters, ActivityCancellation.None), input.ReleaseStartedAt ?? input.WindowStart);
+            var judgement = watch.Judge(await source.FiringAsync(watch, input.Parameters, ActivityCancellation.None), input.TrafficFirstMovedAt ?? input.WindowStart);
             return measurement.Verdict is { } verdict
                 ? measurement with { Verdict = verdict.WithAlerts(judgement) }
                 : judgement.Failing.Count > 0
@@ -172,7 +172,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
 
     /// <summary>
     /// The reading with the service's series over <paramref name="before"/> (the window of the same length that ends
-    /// when the release started), as the pre-release population. Before the release all traffic went to the stable
+    /// when the release first moved traffic), as the pre-release population. Before the release all traffic went to the stable
     /// version, so that is its baseline series there. No data or a failed read leaves it out, which the gate judges
     /// inconclusive: never a pass.
     /// </summary>
