@@ -121,6 +121,40 @@ public sealed record GateDefinition
     /// <summary>Below this many samples in either population the rank test is not run and the aggregates decide alone. Default 5.</summary>
     public int MinimumSamplesForRankTest { get; }
 
-    /// <summary>Fired alerts that fail the gate at once (<c>gate.alerts</c>); none by default.</summary>
+    /// <summary>Fired alerts that fail the gate at once (<c>gate.alerts</c>), at every measurement and during soaks; none by default.</summary>
     public AlertWatch? Alerts { get; init; }
+
+    /// <summary>The burn-rate rule judged during soaks and analyses (<c>gate.burn_rate</c>); none by default.</summary>
+    public BurnRateRule? BurnRate
+    {
+        get => _burnRate;
+        init
+        {
+            if (value is not null && Objectives.FirstOrDefault(o => string.Equals(o.Name, value.Objective, StringComparison.OrdinalIgnoreCase)) is not { Unit: SliUnit.Ratio or SliUnit.Percent })
+            {
+                throw new ArgumentException($"The burn-rate rule reads objective '{value.Objective}', which must be an objective of this gate with unit ratio or percent (an error ratio).", nameof(value));
+            }
+
+            _burnRate = value;
+        }
+    }
+
+    /// <summary>
+    /// How often the watch (<see cref="Alerts"/>, <see cref="BurnRate"/>) is read while a step soaks or waits between
+    /// measurements, so a fired alert or a fast burn rolls back without waiting for the analysis. Default 1 minute.
+    /// </summary>
+    public TimeSpan WatchInterval
+    {
+        get => _watchInterval;
+        init => _watchInterval = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A watch interval is a positive duration, e.g. 1m.");
+    }
+
+    /// <summary>Whether anything is watched during soaks.</summary>
+    public bool WatchesSoaks => Alerts is not null || BurnRate is not null;
+
+    /// <summary>The objective the burn-rate rule reads.</summary>
+    public SliObjective? BurnRateObjective => BurnRate is null ? null : Objectives.First(o => string.Equals(o.Name, BurnRate.Objective, StringComparison.OrdinalIgnoreCase));
+
+    private BurnRateRule? _burnRate;
+    private TimeSpan _watchInterval = TimeSpan.FromMinutes(1);
 }

@@ -43,6 +43,11 @@ namespace ReleaseFunctions.Core.Policy;
 ///         # scope: "{resource_id}"    # azuremonitor: required resource or resource group id
 ///         # severities: [Sev0, Sev1]  # azuremonitor: which count (default all)
 ///         fail_on_preexisting: false  # alerts firing before traffic moved are evidence only (default false)
+///       burn_rate:                    # optional: the candidate's error-budget burn, judged all through the step
+///         objective: error_rate       # required: an objective of this gate with unit ratio or percent
+///         slo: 99.9%                  # required: the SLO whose budget burns
+///         windows: [ { short: 5m, long: 1h, factor: 14.4 } ]   # default: 14.4x over 5m and 1h, 6x over 30m and 6h
+///       watch_interval: 1m            # how often alerts and burn rate are read while a step soaks (default 1m)
 ///       objectives:
 ///         - name: error_rate
 ///           query: "..."              # required; provider: overrides the gate's
@@ -481,7 +486,7 @@ public static partial class ReleasePolicyParser
 
         private GateDefinition? Gate(YamlNode node, string path)
         {
-            var map = r.Mapping(node, path, "provider", "compare_to", "significance", "min_samples", "score", "analysis", "objectives", "alerts");
+            var map = r.Mapping(node, path, "provider", "compare_to", "significance", "min_samples", "score", "analysis", "objectives", "alerts", "burn_rate", "watch_interval");
             if (map is null)
             {
                 return null;
@@ -501,6 +506,7 @@ public static partial class ReleasePolicyParser
             var analysis = Analysis(PolicyReader.Get(map, "analysis"), PolicyReader.Join(path, "analysis"));
             var alertsNode = PolicyReader.Get(map, "alerts");
             var alerts = alertsNode is null ? null : Alerts(alertsNode, PolicyReader.Join(path, "alerts"));
+            var watchInterval = r.Duration(PolicyReader.Get(map, "watch_interval"), PolicyReader.Join(path, "watch_interval"), TimeSpan.FromMinutes(1));
 
             var objectives = new List<SliObjective?>();
             if (r.Required(map, path, "objectives", "a list of SLI objectives") is { } objectivesNode &&
@@ -519,12 +525,88 @@ public static partial class ReleasePolicyParser
                 UniqueNames(items, $"{path}.objectives", "objective", StringComparer.OrdinalIgnoreCase);
             }
 
-            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null) || (alertsNode is not null && alerts is null))
+            var burnRateNode = PolicyReader.Get(map, "burn_rate");
+            var burnRate = burnRateNode is null ? null : BurnRate(burnRateNode, PolicyReader.Join(path, "burn_rate"), objectives);
+            if (r.ProblemCount > before || objectives.Count == 0 || objectives.Any(o => o is null) || (alertsNode is not null && alerts is null) || (burnRateNode is not null && burnRate is null) || watchInterval is null)
             {
                 return null;
             }
 
-            return r.Build(node, path, () => new GateDefinition(objectives.Select(o => o!).ToArray(), score, analysis, significance!.Value, minSamples!.Value) { Alerts = alerts });
+            return r.Build(node, path, () => new GateDefinition(objectives.Select(o => o!).ToArray(), score, analysis, significance!.Value, minSamples!.Value)
+            {
+                Alerts = alerts,
+                BurnRate = burnRate,
+                WatchInterval = watchInterval.Value,
+            });
+        }
+
+        /// <summary>
+        /// <c>burn_rate: { objective: error_rate, slo: 99.9%, windows: [{ short: 5m, long: 1h, factor: 14.4 }] }</c>; the
+        /// objective is one of this gate's, read as an error ratio.
+        /// </summary>
+        private BurnRateRule? BurnRate(YamlNode node, string path, IReadOnlyList<SliObjective?> objectives)
+        {
+            if (r.Mapping(node, path, "objective", "slo", "windows") is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var objectiveName = r.RequiredString(map, path, "objective", "the name of this gate's objective that reads the error ratio, e.g. error_rate");
+            if (objectiveName is not null && objectives.All(o => o is not null))
+            {
+                var objective = objectives.FirstOrDefault(o => string.Equals(o!.Name, objectiveName, StringComparison.OrdinalIgnoreCase));
+                var objectivePath = PolicyReader.Join(path, "objective");
+                if (objective is null)
+                {
+                    r.Add(PolicyReader.Get(map, "objective")!, objectivePath, $"expected the name of one of this gate's objectives ({string.Join(", ", objectives.Select(o => o!.Name))}), got '{objectiveName}'");
+                }
+                else if (objective.Unit is not (SliUnit.Ratio or SliUnit.Percent))
+                {
+                    r.Add(PolicyReader.Get(map, "objective")!, objectivePath, $"expected an objective that reads an error ratio (unit ratio or percent); '{objective.Name}' has unit {objective.Unit.ToString().ToLowerInvariant()}");
+                }
+            }
+
+            var slo = r.Required(map, path, "slo", "a percentage such as 99.9%") is { } sloNode
+                ? r.Percent(sloNode, PolicyReader.Join(path, "slo"), 0.001, 100, maxExclusive: true, "99.9%")
+                : null;
+            var windows = new List<BurnRateWindows>();
+            if (PolicyReader.Get(map, "windows") is { } windowsNode && r.Sequence(windowsNode, PolicyReader.Join(path, "windows"), "window pairs such as { short: 5m, long: 1h, factor: 14.4 }") is { } items)
+            {
+                if (items.Count == 0)
+                {
+                    r.Add(windowsNode, PolicyReader.Join(path, "windows"), "expected at least one window pair, or no 'windows' for the default pairs (14.4x over 5m and 1h, 6x over 30m and 6h)");
+                }
+
+                for (var i = 0; i < items.Count; i++)
+                {
+                    var itemPath = $"{PolicyReader.Join(path, "windows")}[{i}]";
+                    if (r.Mapping(items[i], itemPath, "short", "long", "factor") is not { } pair)
+                    {
+                        continue;
+                    }
+
+                    var shortWindow = r.Required(pair, itemPath, "short", "a duration such as 5m") is { } shortNode ? r.Duration(shortNode, PolicyReader.Join(itemPath, "short"), null) : null;
+                    var longWindow = r.Required(pair, itemPath, "long", "a duration such as 1h") is { } longNode ? r.Duration(longNode, PolicyReader.Join(itemPath, "long"), null) : null;
+                    var factor = r.Required(pair, itemPath, "factor", "a burn-rate factor such as 14.4") is { } factorNode ? r.Number(factorNode, PolicyReader.Join(itemPath, "factor"), 0, 1_000_000, null, exclusive: true) : null;
+                    if (shortWindow is null || longWindow is null || factor is null)
+                    {
+                        continue;
+                    }
+
+                    if (longWindow <= shortWindow)
+                    {
+                        r.Add(PolicyReader.Get(pair, "long")!, PolicyReader.Join(itemPath, "long"), $"expected a long window longer than the short one ({Durations.Describe(shortWindow.Value)}), got {Durations.Describe(longWindow.Value)}");
+                        continue;
+                    }
+
+                    windows.Add(new BurnRateWindows(shortWindow.Value, longWindow.Value, factor.Value));
+                }
+            }
+
+            return r.ProblemCount > before || objectiveName is null || slo is null
+                ? null
+                : new BurnRateRule(objectiveName, slo.Value, PolicyReader.Get(map, "windows") is null ? null : windows);
         }
 
         /// <summary>

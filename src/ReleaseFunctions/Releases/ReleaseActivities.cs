@@ -85,15 +85,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
 {
     public override async Task<GateMeasurement> RunAsync(TaskActivityContext context, GateMeasurementRequest input)
     {
-        var policy = ReleasePolicyParser.Parse(input.PolicyYaml).Policy
-                     ?? throw new InvalidOperationException("The release policy no longer parses; it was valid when the release started.");
-        var stage = policy.Stages.Single(s => s.Name == input.Stage);
-        var gate = input.Scope == GateScope.IdleSlot ? (stage.Strategy as BlueGreenStrategy)?.IdleChecks : stage.Gate;
-        if (gate is null)
-        {
-            throw new InvalidOperationException($"Stage '{input.Stage}' has no {input.Scope} gate.");
-        }
-
+        var gate = StageGates.Find(input.PolicyYaml, input.Stage, input.Scope);
         using var span = ReleaseTelemetry.Source.StartActivity("release.gate-measurement");
         span?.SetTag("release.service", input.Parameters.GetValueOrDefault("service")).SetTag("release.stage", input.Stage).SetTag("release.gate.scope", input.Scope.ToString())
             .SetTag("release.window.start", input.WindowStart.ToString("O", CultureInfo.InvariantCulture))
@@ -149,10 +141,9 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
     /// </summary>
     private async Task<GateMeasurement> WithAlertsAsync(AlertWatch watch, GateMeasurement measurement, GateMeasurementRequest input)
     {
-        var source = alertSources.FirstOrDefault(s => string.Equals(s.Provider, watch.Provider, StringComparison.OrdinalIgnoreCase));
-        if (source is null)
+        if (alertSources.For(watch) is not { } source)
         {
-            return new GateMeasurement(null, $"alerts: no alert source '{watch.Provider}' is configured (for alertmanager set ReleaseFunctions__Alertmanager__BaseUrl)");
+            return new GateMeasurement(null, StageGates.NoAlertSource(watch));
         }
 
         try

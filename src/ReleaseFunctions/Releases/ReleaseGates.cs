@@ -34,7 +34,7 @@ internal sealed class ReleaseGates(ReleaseRun run, ReleaseTrail trail, ReleaseCo
                 break;
             }
 
-            var wait = await commands.SoakAsync(run.Now + gate.Analysis.Interval, acceptPromote: true);
+            var wait = await SoakAsync(stage, scope, gate, run.Now + gate.Analysis.Interval, step, since);
             if (wait is { Kind: InterruptionKind.Promote })
             {
                 return null;
@@ -60,6 +60,73 @@ internal sealed class ReleaseGates(ReleaseRun run, ReleaseTrail trail, ReleaseCo
                 return run.Policy.Rollback.OnInconclusive == InconclusiveAction.Rollback
                     ? Interruption.Rollback("gate", reason, result)
                     : await AwaitDecisionAsync(reason);
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="until"/> while handling commands, reading the gate's watch (fired alerts, burn rate)
+    /// every <see cref="GateDefinition.WatchInterval"/> before it: a watch that trips ends the step there, as a failed
+    /// gate does, without waiting for the soak or the analysis to end. Null when the time was served; a /promote comes back as
+    /// its interruption for the caller to apply.
+    /// </summary>
+    /// <param name="stepStart">When the step began; the candidate's start when the release has not moved traffic yet (an idle slot).</param>
+    public async Task<Interruption?> SoakAsync(StagePolicy stage, GateScope scope, GateDefinition? gate, DateTimeOffset until, int step, DateTimeOffset stepStart)
+    {
+        if (gate is not { WatchesSoaks: true })
+        {
+            return await commands.SoakAsync(until, acceptPromote: true);
+        }
+
+        var erring = false;
+        while (true)
+        {
+            var sliceEnd = run.Now + gate.WatchInterval < until ? run.Now + gate.WatchInterval : until;
+            var soak = await commands.SoakAsync(sliceEnd, acceptPromote: true);
+            if (soak is not null)
+            {
+                return soak;
+            }
+
+            until += run.Now - sliceEnd; // time spent paused does not count as soak
+            if (run.Now >= until)
+            {
+                return null; // the measurement that follows reads the alerts at this instant
+            }
+
+            var reading = await WatchAsync(new SoakWatchRequest(run.PolicyYaml, stage.Name, scope, run.Now, run.TrafficFirstMovedAt ?? stepStart, ReleaseParameters.For(run.Request, stage.Name, step, run.Weight)));
+            if (reading.Tripped || (reading.Error is not null && !erring))
+            {
+                // A read that fails is recorded once until the watch reads again; a trip always is.
+                await trail.RecordAsync("soak-watch", "gate", $"{stage.Name} step {step} at {run.Weight ?? 0}%: {reading.Describe()}",
+                    new { stage = stage.Name, step, scope = scope.ToString(), weight = run.Weight, window = new { since = stepStart, end = run.Now }, alerts = reading.Alerts is { } a ? new { firing = a.Failing, preexisting = a.Preexisting } : null, burnRate = reading.BurnRate, error = reading.Error });
+            }
+
+            erring = reading.Error is not null;
+            if (reading.Tripped)
+            {
+                var reason = $"gate of {stage.Name} at {run.Weight ?? 0}%: failed during the soak: {reading.Describe()}";
+                run.Gates.Add(new GateSummary(stage.Name, step, AnalysisStatus.Fail.ToString(), reason));
+                if (run.Policy.Rollback.OnFailedGate)
+                {
+                    return Interruption.Rollback("gate", reason, reading);
+                }
+
+                // A person decided to go on despite it: the rest of the soak is served without the watch.
+                return await AwaitDecisionAsync(reason) ?? await commands.SoakAsync(until, acceptPromote: true);
+            }
+        }
+    }
+
+    /// <summary>One reading of the soak's watch; an activity that fails after its retries is an error of this reading, never a pass.</summary>
+    private async Task<SoakWatchReading> WatchAsync(SoakWatchRequest request)
+    {
+        try
+        {
+            return await run.Context.CallActivityAsync<SoakWatchReading>(nameof(WatchSoak), request, ReleaseRun.IoRetry);
+        }
+        catch (TaskFailedException ex)
+        {
+            return new SoakWatchReading(null, null, $"the watch could not be read: {ex.FailureDetails.ErrorMessage}");
         }
     }
 

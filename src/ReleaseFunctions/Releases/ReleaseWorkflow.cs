@@ -25,6 +25,7 @@ public static class ReleaseWorkflow
         (nameof(ShiftTraffic), typeof(ShiftTraffic)),
         (nameof(ReadTraffic), typeof(ReadTraffic)),
         (nameof(MeasureGate), typeof(MeasureGate)),
+        (nameof(WatchSoak), typeof(WatchSoak)),
         (nameof(ReadErrorBudget), typeof(ReadErrorBudget)),
         (nameof(ResolveApproverTeams), typeof(ResolveApproverTeams)),
         (nameof(RecordReleaseEvent), typeof(RecordReleaseEvent)),

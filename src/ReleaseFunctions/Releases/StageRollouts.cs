@@ -47,7 +47,7 @@ internal static class CanaryRollout
 
             var stepStart = run.Now;
             await trail.PublishAsync($"soaking for {plan.Soak}, then judging the gate");
-            var soak = await commands.SoakAsync(stepStart + plan.Soak, acceptPromote: true);
+            var soak = await gates.SoakAsync(stage, GateScope.Stage, stage.Gate, stepStart + plan.Soak, step, stepStart);
             if (soak is { Kind: InterruptionKind.Promote })
             {
                 await trail.RecordAsync("soak-skipped", soak.Actor, $"{soak.Actor} promoted step {step}: the rest of the soak and its gate are skipped", new { stage = stage.Name, step, soak.Comment });
@@ -86,7 +86,7 @@ internal static class BlueGreenRollout
         run.Release = run.Release.AdvanceTo(stage.Name, 1, ReleaseRun.Workflow, run.Now, $"checking {run.Request.Version} on the idle slot before the swap");
         var idleStart = run.Now;
         await trail.PublishAsync($"checking the idle slot for {blueGreen.IdleSoak}, then swapping");
-        var idle = await commands.SoakAsync(idleStart + blueGreen.IdleSoak, acceptPromote: true)
+        var idle = await gates.SoakAsync(stage, GateScope.IdleSlot, blueGreen.IdleChecks, idleStart + blueGreen.IdleSoak, 1, idleStart)
                    ?? await gates.JudgeAsync(stage, GateScope.IdleSlot, blueGreen.IdleChecks, idleStart, 1);
         if (idle is { Kind: not InterruptionKind.Promote })
         {
@@ -101,7 +101,7 @@ internal static class BlueGreenRollout
 
         var swapStart = run.Now;
         await trail.PublishAsync($"swapped; watching for {blueGreen.PostSwapSoak}; the old slot stays warm for {blueGreen.KeepOldSlotFor}");
-        var after = await commands.SoakAsync(swapStart + blueGreen.PostSwapSoak, acceptPromote: true);
+        var after = await gates.SoakAsync(stage, GateScope.Stage, stage.Gate, swapStart + blueGreen.PostSwapSoak, 1, swapStart);
         if (after is { Kind: InterruptionKind.Promote })
         {
             return null;
@@ -131,7 +131,7 @@ internal static class DirectRollout
 
         var start = run.Now;
         await trail.PublishAsync($"soaking for {direct.Soak}, then judging the gate");
-        var soak = await commands.SoakAsync(start + direct.Soak, acceptPromote: true);
+        var soak = await gates.SoakAsync(stage, GateScope.Stage, stage.Gate, start + direct.Soak, 1, start);
         if (soak is { Kind: InterruptionKind.Promote })
         {
             return null;

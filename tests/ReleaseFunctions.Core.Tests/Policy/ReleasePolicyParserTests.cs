@@ -270,6 +270,87 @@ public class ReleasePolicyParserTests
     }
 
     [Fact]
+    public void A_gate_can_judge_the_burn_rate_through_its_soaks()
+    {
+        var policy = ParseValid("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: { soak: 30m } }
+                gate:
+                  provider: prometheus
+                  watch_interval: 30s
+                  burn_rate:
+                    objective: Error_Rate
+                    slo: 99.5%
+                    windows: [ { short: 5m, long: 1h, factor: 14.4 }, { short: 2h, long: 1d, factor: 3 } ]
+                  objectives:
+                    - { name: error_rate, query: q, unit: ratio, pass: "< 1%" }
+              - name: eu
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  burn_rate: { objective: errors, slo: 99.9% }
+                  objectives:
+                    - { name: errors, provider: prometheus, query: q, unit: percent, pass: "< 1" }
+            """);
+
+        var gate = policy.Stages[0].Gate!;
+        Assert.Equal(TimeSpan.FromSeconds(30), gate.WatchInterval);
+        Assert.True(gate.WatchesSoaks);
+        Assert.Equal("error_rate", gate.BurnRateObjective!.Name);
+        Assert.Equal(99.5, gate.BurnRate!.SloTargetPercent);
+        Assert.Equal(0.005, gate.BurnRate.AllowedErrorRatio);
+        Assert.Equal([(TimeSpan.FromMinutes(5), TimeSpan.FromHours(1), 14.4), (TimeSpan.FromHours(2), TimeSpan.FromDays(1), 3.0)], gate.BurnRate.Windows.Select(w => (w.Short, w.Long, w.Factor)));
+        var defaults = policy.Stages[1].Gate!;
+        Assert.Equal(TimeSpan.FromMinutes(1), defaults.WatchInterval);
+        Assert.Equal(BurnRateRule.PagingWindows, defaults.BurnRate!.Windows);
+        Assert.False(policy.Stages[1].Gate is { Alerts: not null });
+    }
+
+    [Fact]
+    public void Burn_rate_problems_name_line_and_column()
+    {
+        var problems = Problems("""
+            version: 1
+            stages:
+              - name: production
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  watch_interval: 0s
+                  burn_rate:
+                    objective: latency_p99
+                    slo: 100%
+                    windows: [ { short: 1h, long: 5m, factor: 14.4 }, { short: 5m, long: 1h, factor: 0 }, { short: 5m, lnog: 1h, factor: 2 } ]
+                  objectives:
+                    - { name: latency_p99, query: q, pass: "< 300" }
+              - name: eu
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+                gate:
+                  provider: prometheus
+                  burn_rate: { objective: error_rate, slo: 99.9%, windows: [] }
+                  objectives:
+                    - { name: errors, query: q, pass: "< 1%" }
+            """);
+
+        Assert.Equal([
+            "line 10, column 20: stages[0].gate.burn_rate.objective: expected an objective that reads an error ratio (unit ratio or percent); 'latency_p99' has unit number",
+            "line 11, column 14: stages[0].gate.burn_rate.slo: expected a percentage from 0.001% to below 100% such as 99.9%, got '100%'",
+            "line 12, column 108: stages[0].gate.burn_rate.windows[2].lnog: unknown key 'lnog'; expected one of: short, long, factor",
+            "line 12, column 39: stages[0].gate.burn_rate.windows[0].long: expected a long window longer than the short one (1h), got 5m",
+            "line 12, column 90: stages[0].gate.burn_rate.windows[1].factor: expected a number between 0 and 1000000 (exclusive), got '0'",
+            "line 12, column 95: stages[0].gate.burn_rate.windows[2].long: missing required value; expected a duration such as 1h",
+            "line 20, column 31: stages[1].gate.burn_rate.objective: expected the name of one of this gate's objectives (errors), got 'error_rate'",
+            "line 20, column 64: stages[1].gate.burn_rate.windows: expected at least one window pair, or no 'windows' for the default pairs (14.4x over 5m and 1h, 6x over 30m and 6h)",
+            "line 8, column 23: stages[0].gate.watch_interval: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '0s'",
+        ], problems.Order());
+    }
+
+    [Fact]
     public void A_gate_can_watch_Azure_Monitor_alerts_on_a_resource()
     {
         var policy = ParseValid("""

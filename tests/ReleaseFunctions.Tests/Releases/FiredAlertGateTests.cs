@@ -15,6 +15,7 @@ public sealed class FiredAlertGateTests
         gate:
           provider: prometheus
           analysis: { interval: 5m, count: 3, failure_limit: 2, inconclusive_limit: 0, consecutive_error_limit: 1 }
+          watch_interval: 1h             # longer than any wait here: only the measurements read the alerts (SoakWatchTests read them mid-soak)
           alerts:
             provider: alertmanager
             matchers: ['service="{service}"', 'severity=~"critical|page"']

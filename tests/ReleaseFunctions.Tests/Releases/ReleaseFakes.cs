@@ -138,9 +138,17 @@ internal sealed class FakeAlertSource : IAlertSource
 
     public ConcurrentQueue<IReadOnlyList<string>> Asked { get; } = new();
 
+    /// <summary>While true, every call fails as an unreachable Alertmanager would.</summary>
+    public Func<bool> Down { get; set; } = () => false;
+
     public Task<IReadOnlyList<FiredAlert>> FiringAsync(Core.Gates.AlertWatch watch, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
     {
         Asked.Enqueue(watch.Matchers.Select(m => m.Replace("{service}", parameters["service"], StringComparison.Ordinal)).ToArray());
+        if (Down())
+        {
+            throw new IntegrationException("fake Alertmanager", IntegrationFailureKind.Unavailable, "the fake Alertmanager is down");
+        }
+
         return Task.FromResult(Firing());
     }
 }
