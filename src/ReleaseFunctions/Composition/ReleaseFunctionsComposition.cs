@@ -91,6 +91,7 @@ public static class ReleaseFunctionsComposition
         services.AddSingleton<IApproverDirectory>(sp => sp.GetRequiredService<GitHubAccess>().Client is { } github
             ? new GitHubApproverDirectory(github)
             : new SettingsApproverDirectory(sp.GetRequiredService<IOptions<ApproverTeamsOptions>>().Value));
+        services.AddSingleton<IPreflightSource>(sp => new GitHubPreflightSource(sp.GetRequiredService<GitHubAccess>()));
         services.AddSingleton<IReleaseNotifier, LoggingReleaseNotifier>();
         if (HasGitHubCredentials(settings.GitHub))
         {

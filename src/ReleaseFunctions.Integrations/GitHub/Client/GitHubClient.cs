@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
 using Octokit;
 using Octokit.Internal;
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Preflight;
 using ReleaseFunctions.Core.Releases;
 using OctokitClient = Octokit.GitHubClient;
 
@@ -10,7 +12,8 @@ namespace ReleaseFunctions.Integrations.GitHub.Client;
 
 /// <summary>
 /// The release workflow's side of GitHub, through Octokit: the sticky status comment, the check run, deployments and
-/// their statuses, the policy file, team membership and permissions, protection-rule answers, comments and issues.
+/// their statuses, the policy file, team membership and permissions, protection-rule answers, comments and issues, and
+/// what pre-flight reads of a merge commit (its statuses and check runs, the repository's open security alerts).
 /// Each call takes the installation id from the webhook (ignored with token authentication). Failures after retries
 /// throw <see cref="IntegrationException"/> with <see cref="IntegrationException.System"/> "GitHub".
 /// </summary>
@@ -21,6 +24,10 @@ public sealed class GitHubClient : IDisposable
 
     private const int CommentsPerPage = 100;
     private const int MaxCommentPages = 30;
+    private const int ListPageSize = 100;
+    // Pre-flight reads a list whole or not at all (a gate must not pass on part of it); past these it gives up.
+    private const int MaxCheckPages = 10;
+    private const int MaxAlertPages = 50;
     private const string GitHubJson = "application/vnd.github+json";
     private readonly GitHubClientOptions _options;
     private readonly TimeProvider _time;
@@ -258,6 +265,176 @@ public sealed class GitHubClient : IDisposable
     }
 
     /// <summary>
+    /// Every check reported on <paramref name="sha"/>: the latest status of each commit-status context, then the latest
+    /// check run of each name, all pages of both. A commit with more than <see cref="MaxCheckPages"/> pages of either is an
+    /// <see cref="IntegrationException"/>, never a partial list.
+    /// </summary>
+    public async Task<IReadOnlyList<CommitCheck>> ListCommitChecksAsync(GitHubRepositoryName repository, string sha, long? installationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sha);
+        var checks = new List<CommitCheck>();
+        var commit = $"commits/{Uri.EscapeDataString(sha)}";
+
+        var statusPath = Repo(repository, $"{commit}/status");
+        for (var page = 1; ; page++)
+        {
+            var combined = await GetJsonAsync<CombinedStatusPage>(installationId, statusPath, Paged(page), cancellationToken).ConfigureAwait(false);
+            var statuses = combined.Statuses ?? throw GitHubFailures.Malformed(Describe("GET", statusPath), "without the documented 'statuses'");
+            foreach (var status in statuses)
+            {
+                if (string.IsNullOrWhiteSpace(status?.Context) || string.IsNullOrWhiteSpace(status.State))
+                {
+                    throw GitHubFailures.Malformed(Describe("GET", statusPath), "a status without the documented 'context' and 'state'");
+                }
+
+                checks.Add(new CommitCheck(status.Context, CommitCheckKind.Status, StatusState(status.State), status.State, NonEmpty(status.TargetUrl)));
+            }
+
+            if (statuses.Count < ListPageSize)
+            {
+                break;
+            }
+
+            if (page == MaxCheckPages)
+            {
+                throw TooManyPages(statusPath, MaxCheckPages, "commit statuses");
+            }
+        }
+
+        var runsPath = Repo(repository, $"{commit}/check-runs");
+        var runsSeen = 0;
+        for (var page = 1; ; page++)
+        {
+            var query = Paged(page);
+            query["filter"] = "latest";
+            var listed = await GetJsonAsync<CheckRunsPage>(installationId, runsPath, query, cancellationToken).ConfigureAwait(false);
+            var runs = listed.CheckRuns ?? throw GitHubFailures.Malformed(Describe("GET", runsPath), "without the documented 'check_runs'");
+            foreach (var run in runs)
+            {
+                if (string.IsNullOrWhiteSpace(run?.Name) || string.IsNullOrWhiteSpace(run.Status))
+                {
+                    throw GitHubFailures.Malformed(Describe("GET", runsPath), "a check run without the documented 'name' and 'status'");
+                }
+
+                var conclusion = NonEmpty(run.Conclusion);
+                var detail = conclusion is null ? run.Status : $"{run.Status}/{conclusion}";
+                checks.Add(new CommitCheck(run.Name, CommitCheckKind.CheckRun, CheckRunState(run.Status, conclusion), detail, NonEmpty(run.HtmlUrl)));
+            }
+
+            runsSeen += runs.Count;
+            // total_count saves the empty page after a full last one.
+            if (runs.Count < ListPageSize || (listed.TotalCount > 0 && runsSeen >= listed.TotalCount))
+            {
+                break;
+            }
+
+            if (page == MaxCheckPages)
+            {
+                throw TooManyPages(runsPath, MaxCheckPages, "check runs");
+            }
+        }
+
+        return checks;
+    }
+
+    /// <summary>
+    /// The repository's open code scanning alerts of security rules (those with a <c>security_severity_level</c>; other
+    /// findings have no severity to gate on and are left out), all pages. Code scanning off, or the App without the
+    /// permission, is an <see cref="IntegrationException"/> naming what to enable, never an empty list.
+    /// </summary>
+    public async Task<IReadOnlyList<SecurityAlert>> ListOpenCodeScanningAlertsAsync(GitHubRepositoryName repository, long? installationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var path = Repo(repository, "code-scanning/alerts");
+        var alerts = new List<SecurityAlert>();
+        for (var page = 1; ; page++)
+        {
+            var query = Paged(page);
+            query["state"] = "open";
+            var listed = await ReadAlertsAsync(SecurityAlertKind.CodeScanning, repository, path,
+                () => GetJsonAsync<List<ListedCodeScanningAlert>>(installationId, path, query, cancellationToken)).ConfigureAwait(false);
+            foreach (var alert in listed)
+            {
+                if (alert is null || alert.Number <= 0 || alert.Rule is null)
+                {
+                    throw GitHubFailures.Malformed(Describe("GET", path), "an alert without the documented 'number' and 'rule'");
+                }
+
+                if (NonEmpty(alert.Rule.SecuritySeverityLevel) is not { } level)
+                {
+                    continue;
+                }
+
+                var rule = NonEmpty(alert.Rule.Description) ?? NonEmpty(alert.Rule.Id)
+                    ?? throw GitHubFailures.Malformed(Describe("GET", path), $"alert #{alert.Number} with a rule without the documented 'id'");
+                var where = NonEmpty(alert.MostRecentInstance?.Location?.Path);
+                alerts.Add(new SecurityAlert(SecurityAlertKind.CodeScanning, alert.Number, Severity(level, path, alert.Number),
+                    where is null ? rule : $"{rule} in {where}", NonEmpty(alert.HtmlUrl)));
+            }
+
+            if (listed.Count < ListPageSize)
+            {
+                return alerts;
+            }
+
+            if (page == MaxAlertPages)
+            {
+                throw TooManyPages(path, MaxAlertPages, "open code scanning alerts");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The repository's open Dependabot alerts, all pages (cursor paging). Dependabot alerts off, or the App without the
+    /// permission, is an <see cref="IntegrationException"/> naming what to enable, never an empty list.
+    /// </summary>
+    public async Task<IReadOnlyList<SecurityAlert>> ListOpenDependabotAlertsAsync(GitHubRepositoryName repository, long? installationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        var path = Repo(repository, "dependabot/alerts");
+        var alerts = new List<SecurityAlert>();
+        string? after = null;
+        for (var page = 1; ; page++)
+        {
+            // The endpoint refuses 'page'; it pages by the 'after' cursor only.
+            var query = new Dictionary<string, string> { ["state"] = "open", ["per_page"] = $"{ListPageSize}" };
+            if (after is not null)
+            {
+                query["after"] = after;
+            }
+
+            var response = await ReadAlertsAsync(SecurityAlertKind.Dependabot, repository, path,
+                () => GetAsync<List<ListedDependabotAlert>>(installationId, path, query, cancellationToken)).ConfigureAwait(false);
+            var listed = response.Body ?? throw GitHubFailures.Malformed(Describe("GET", path), "an empty body; expected a list of alerts");
+            foreach (var alert in listed)
+            {
+                alerts.Add(DependabotAlert(alert, path));
+            }
+
+            // GitHub's next link names the repository by id (/repositories/{id}/…); only its cursor is taken, so every
+            // page is asked of the same path.
+            if (response.HttpResponse?.ApiInfo?.Links is not { } links || !links.TryGetValue("next", out var next))
+            {
+                return alerts;
+            }
+
+            var cursor = QueryHelpers.ParseQuery(next.Query).TryGetValue("after", out var value) ? value.ToString() : "";
+            if (cursor.Length == 0 || cursor == after)
+            {
+                throw GitHubFailures.Malformed(Describe("GET", path), $"a Link rel=\"next\" without a new 'after' cursor: {next}");
+            }
+
+            if (page == MaxAlertPages)
+            {
+                throw TooManyPages(path, MaxAlertPages, "open Dependabot alerts");
+            }
+
+            after = cursor;
+        }
+    }
+
+    /// <summary>
     /// Answers a custom deployment protection rule at the <c>deployment_callback_url</c> from its webhook. The URL must
     /// lie under the configured base address, so the installation token is never sent anywhere else.
     /// </summary>
@@ -380,6 +557,85 @@ public sealed class GitHubClient : IDisposable
             throw translated;
         }
     }
+
+    private async Task<T> GetJsonAsync<T>(long? installationId, string path, Dictionary<string, string> query, CancellationToken cancellationToken)
+        where T : class
+        => (await GetAsync<T>(installationId, path, query, cancellationToken).ConfigureAwait(false)).Body
+           ?? throw GitHubFailures.Malformed(Describe("GET", path), $"an empty body; expected {typeof(T).Name}");
+
+    private async Task<IApiResponse<T>> GetAsync<T>(long? installationId, string path, Dictionary<string, string> query, CancellationToken cancellationToken)
+        => (await CallAsync(installationId, "GET", path, notFoundIsAnswer: false,
+            github => github.Connection.Get<T>(new Uri(path, UriKind.Relative), query), cancellationToken).ConfigureAwait(false))!;
+
+    private static Dictionary<string, string> Paged(int page) => new() { ["per_page"] = $"{ListPageSize}", ["page"] = $"{page}" };
+
+    private IntegrationException TooManyPages(string path, int pages, string what) => new(GitHubFailures.SystemName, IntegrationFailureKind.MalformedResponse,
+        $"{Describe("GET", path)} still had more {what} after {pages} pages of {ListPageSize}; pre-flight reads them all or none, so it stopped here");
+
+    /// <summary>
+    /// Runs a read of security alerts, turning GitHub's 403 (the feature is off, or the App lacks the permission) and
+    /// 404 (code scanning never ran, or the repository is not visible) into a failure that says what to enable: an
+    /// unreadable alert list must stop a gate, not look like a clean one.
+    /// </summary>
+    private async Task<T> ReadAlertsAsync<T>(SecurityAlertKind kind, GitHubRepositoryName repository, string path, Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (IntegrationException e) when (e.StatusCode is 403 or 404 && e.Kind is IntegrationFailureKind.Unauthorized or IntegrationFailureKind.NotFound)
+        {
+            var status = e.StatusCode!.Value;
+            var (feature, remedy) = kind == SecurityAlertKind.CodeScanning
+                ? ("code scanning alerts", "enable code scanning on the repository (GitHub Advanced Security where the plan needs it), and give the GitHub App the 'Code scanning alerts: read' permission (a classic token needs the 'security_events' scope)")
+                : ("Dependabot alerts", "enable Dependabot alerts on the repository, and give the GitHub App the 'Dependabot alerts: read' permission (a classic token needs the 'security_events' scope)");
+            var said = (e.InnerException as ApiException)?.ApiError?.Message is { Length: > 0 } message ? $": \"{Limit(message, 300)}\"" : "";
+            var hidden = status == 404 ? "; a 404 also means the repository is not visible to these credentials" : "";
+            throw new IntegrationException(GitHubFailures.SystemName, e.Kind,
+                $"{feature} of {repository} could not be read ({status} {ReasonPhrases.GetReasonPhrase(status)} from {Describe("GET", path)}{said}): {remedy}{hidden}",
+                status, e);
+        }
+    }
+
+    private SecurityAlert DependabotAlert(ListedDependabotAlert? alert, string path)
+    {
+        if (alert is null || alert.Number <= 0)
+        {
+            throw GitHubFailures.Malformed(Describe("GET", path), "an alert without the documented 'number'");
+        }
+
+        var level = NonEmpty(alert.SecurityAdvisory?.Severity) ?? NonEmpty(alert.SecurityVulnerability?.Severity)
+            ?? throw GitHubFailures.Malformed(Describe("GET", path), $"alert #{alert.Number} without the documented 'security_advisory.severity'");
+        var advisory = NonEmpty(alert.SecurityAdvisory?.Summary) ?? NonEmpty(alert.SecurityAdvisory?.GhsaId)
+            ?? throw GitHubFailures.Malformed(Describe("GET", path), $"alert #{alert.Number} without the documented 'security_advisory.summary'");
+        var package = alert.Dependency?.Package;
+        var summary = NonEmpty(package?.Ecosystem) is { } ecosystem && NonEmpty(package?.Name) is { } name ? $"{advisory} ({ecosystem}/{name})" : advisory;
+        return new SecurityAlert(SecurityAlertKind.Dependabot, alert.Number, Severity(level, path, alert.Number), summary, NonEmpty(alert.HtmlUrl));
+    }
+
+    private SecuritySeverity Severity(string level, string path, int number) => level.ToLowerInvariant() switch
+    {
+        "low" => SecuritySeverity.Low,
+        "medium" => SecuritySeverity.Medium,
+        "high" => SecuritySeverity.High,
+        "critical" => SecuritySeverity.Critical,
+        _ => throw GitHubFailures.Malformed(Describe("GET", path), $"alert #{number} with severity '{level}'; expected low, medium, high or critical"),
+    };
+
+    // As branch protection counts them; a state or conclusion GitHub adds later fails until it is known to pass.
+    private static CommitCheckState StatusState(string state) => state switch
+    {
+        "pending" => CommitCheckState.Pending,
+        "success" => CommitCheckState.Passed,
+        _ => CommitCheckState.Failed,
+    };
+
+    private static CommitCheckState CheckRunState(string status, string? conclusion) =>
+        status != "completed" ? CommitCheckState.Pending
+        : conclusion is "success" or "neutral" or "skipped" ? CommitCheckState.Passed
+        : CommitCheckState.Failed;
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
     private OctokitClient ClientFor(long? installationId)
     {
