@@ -15,12 +15,20 @@ public static class GateEvaluator
     /// a failed critical objective fails the gate; otherwise, when some objective has no data, the gate is
     /// inconclusive unless it would fail even if those objectives passed; otherwise the score decides.
     /// </summary>
-    public static GateVerdict Evaluate(GateDefinition gate, IReadOnlyDictionary<string, SliReading> readings)
+    /// <param name="parameters">
+    /// The release's facts the queries were run with (as given to <see cref="SliObjective.ToQuery"/>), kept in each
+    /// objective's evidence with its query; null records the objective's own parameters only.
+    /// </param>
+    public static GateVerdict Evaluate(GateDefinition gate, IReadOnlyDictionary<string, SliReading> readings, IReadOnlyDictionary<string, string>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(readings);
         var evidence = gate.Objectives
-            .Select(o => EvaluateObjective(gate, o, readings.TryGetValue(o.Name, out var reading) ? reading : null))
+            .Select(o =>
+            {
+                var reading = readings.TryGetValue(o.Name, out var read) ? read : null;
+                return EvaluateObjective(gate, o, reading) with { Query = QueryOf(o, reading, parameters) };
+            })
             .ToArray();
 
         double earned = 0, weighed = 0, undecided = 0;
@@ -77,6 +85,7 @@ public static class GateEvaluator
         double[] referenceValues = [];
         SliWindow? referenceWindow = null;
         MannWhitneyResult? rankTest = null;
+        string? rankTestNotRun = null;
         if (objective.NeedsReference)
         {
             referenceName = objective.CompareTo == ReferencePopulation.Baseline ? SliPopulations.Baseline : SliPopulations.PreRelease;
@@ -89,10 +98,7 @@ public static class GateEvaluator
             referenceValues = reference.Samples.Select(s => s.Value).ToArray();
             referenceWindow = reference.Window ?? window;
             referenceValue = SliAggregator.Aggregate(objective.Aggregation, referenceValues);
-            if (canaryValues.Length >= gate.MinimumSamplesForRankTest && referenceValues.Length >= gate.MinimumSamplesForRankTest)
-            {
-                rankTest = MannWhitneyU.Test(canaryValues, referenceValues);
-            }
+            (rankTest, rankTestNotRun) = RankTest(gate, canaryValues, referenceValues, referenceName);
         }
 
         var passChecks = objective.Pass.Select(c => Check(gate, objective, c, observed, referenceValue, rankTest)).ToArray();
@@ -115,14 +121,103 @@ public static class GateEvaluator
         var reason = Describe(objective, outcome, observed, referenceValue, referenceName, decisive, rankTest, canaryValues.Length, referenceValues.Length);
         return new ObjectiveEvidence(
             objective.Name, outcome, observed, referenceValue, referenceName, passChecks.Concat(warningChecks).ToArray(),
-            rankTest?.PValue, rankTest?.ShiftEstimate, canaryValues.Length, referenceValues.Length, window, reason, referenceWindow);
+            rankTest?.PValue, rankTest?.ShiftEstimate, canaryValues.Length, referenceValues.Length, window, reason, referenceWindow)
+        {
+            Test = DescribeTest(gate, objective, passChecks, warningChecks, referenceValue, referenceName, rankTest, rankTestNotRun),
+        };
     }
 
     private static ObjectiveEvidence NoData(SliObjective objective, SliWindow? window, string why, int canarySamples, int referenceSamples)
     {
         var outcome = objective.MustHaveData ? GateOutcome.Fail : GateOutcome.Inconclusive;
         var verdict = objective.MustHaveData ? "failed (data is required)" : "inconclusive";
-        return new ObjectiveEvidence(objective.Name, outcome, null, null, null, [], null, null, canarySamples, referenceSamples, window, $"{objective.Name}: {why} — {verdict}");
+        return new ObjectiveEvidence(objective.Name, outcome, null, null, null, [], null, null, canarySamples, referenceSamples, window, $"{objective.Name}: {why} — {verdict}")
+        {
+            Test = $"not compared: {why}",
+        };
+    }
+
+    /// <summary>
+    /// The rank test of the canary against the reference, or why it was not run. The evidence's test line is written from
+    /// this answer, so a reference population the test does not suit needs only its reason here.
+    /// </summary>
+    private static (MannWhitneyResult? Result, string? NotRun) RankTest(GateDefinition gate, double[] canary, double[] reference, string referenceName)
+    {
+        var minimum = gate.MinimumSamplesForRankTest;
+        return canary.Length < minimum || reference.Length < minimum
+            ? (null, $"fewer than {minimum} samples ({SliPopulations.Canary} {canary.Length}, {referenceName} {reference.Length})")
+            : (MannWhitneyU.Test(canary, reference), null);
+    }
+
+    /// <summary>The query as the objective's source was asked to run it, with the same parameters <see cref="SliObjective.ToQuery"/> gives it.</summary>
+    private static ObjectiveQuery QueryOf(SliObjective objective, SliReading? reading, IReadOnlyDictionary<string, string>? parameters)
+    {
+        // Sorted, so the evidence reads the same in every record; a release fact wins over an objective parameter, as in ToQuery.
+        var merged = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in objective.Parameters)
+        {
+            merged[name] = value;
+        }
+
+        foreach (var (name, value) in parameters ?? new Dictionary<string, string>())
+        {
+            merged[name] = value;
+        }
+
+        return new ObjectiveQuery(objective.Provider, reading?.Query ?? objective.Query, merged);
+    }
+
+    /// <summary>
+    /// The comparisons the outcome came from, in one line: each absolute threshold and relative bound as compared (in the
+    /// objective's unit), then the rank test's result against the significance level, or why the aggregates decided alone.
+    /// </summary>
+    private static string DescribeTest(
+        GateDefinition gate, SliObjective objective, IReadOnlyList<CriterionCheck> passChecks, IReadOnlyList<CriterionCheck> warningChecks,
+        double? reference, string? referenceName, MannWhitneyResult? rankTest, string? rankTestNotRun)
+    {
+        var aggregation = objective.Aggregation.ToString().ToLowerInvariant();
+        var thresholds = new List<string>();
+        var bounds = new List<string>();
+        var compared = objective.Pass.Zip(passChecks, (c, k) => (Criterion: c, Check: k, Warning: false))
+            .Concat(objective.Warning.Zip(warningChecks, (c, k) => (Criterion: c, Check: k, Warning: true)));
+        foreach (var (criterion, check, warning) in compared)
+        {
+            var comparison = $"{(warning ? "warning " : "")}{aggregation} {SliCriterion.Symbol(criterion.Comparison)} {Exact(check.Threshold)}";
+            if (criterion is RelativeCriterion)
+            {
+                bounds.Add($"{comparison} ({referenceName} {Exact(reference!.Value)} {criterion.Text.TrimStart('<', '>', '=', ' ')})");
+            }
+            else
+            {
+                thresholds.Add(comparison);
+            }
+        }
+
+        var parts = new List<string>();
+        if (thresholds.Count > 0)
+        {
+            parts.Add($"threshold: {string.Join(", ", thresholds)}");
+        }
+
+        if (bounds.Count > 0)
+        {
+            parts.Add($"relative: {string.Join(", ", bounds)}");
+        }
+
+        if (rankTest is not null)
+        {
+            var p = rankTest.PValue < 0.0001 ? "p<0.0001" : $"p={rankTest.PValue.ToString("0.####", CultureInfo.InvariantCulture)}";
+            var relation = rankTest.PValue < gate.Significance ? "<" : ">=";
+            var shift = (rankTest.ShiftEstimate >= 0 ? "+" : "-") + Exact(Math.Abs(rankTest.ShiftEstimate));
+            parts.Add($"Mann–Whitney U two-sided vs {referenceName}: {p} {relation} α {Format(gate.Significance)} (shift {shift})");
+        }
+        else if (referenceName is not null)
+        {
+            // A reference without a rank test: the aggregates alone decided, for the reason RankTest gave.
+            parts.Add($"aggregates only: {rankTestNotRun ?? $"not run against {referenceName}"}, no rank test");
+        }
+
+        return string.Join("; ", parts);
     }
 
     private static CriterionCheck Check(GateDefinition gate, SliObjective objective, SliCriterion criterion, double observed, double? reference, MannWhitneyResult? rankTest)
@@ -187,6 +282,14 @@ public static class GateEvaluator
     };
 
     private static string Format(double value) => Math.Round(value, 3).ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A number for the test line: three decimals, or four significant digits below 1 (an error ratio's 0.000123 stays that).</summary>
+    private static string Exact(double value)
+    {
+        var magnitude = Math.Abs(value);
+        var decimals = magnitude is 0 or >= 1 ? 3 : Math.Min(15, 3 - (int)Math.Floor(Math.Log10(magnitude)));
+        return Math.Round(value, decimals).ToString("0.###############", CultureInfo.InvariantCulture);
+    }
 
     private static string FormatP(double p) => p < 0.0001 ? "<0.0001" : p.ToString("0.####", CultureInfo.InvariantCulture);
 }

@@ -20,6 +20,17 @@ public enum GateOutcome
 /// <param name="Note">Why a violated relative criterion was still counted as held (not significant), or null.</param>
 public sealed record CriterionCheck(string Criterion, double Threshold, bool Held, string? Note);
 
+/// <summary>
+/// The query an objective's SLI source was asked to run. Each source writes the parameters into the template as literals
+/// of its own query language (KQL, PromQL with its <c>{__range}</c> and <c>{__step}</c>, an OData filter), so the filled text
+/// is the source's to make: the evidence keeps the template and every value it was given, from which a person (or
+/// <see cref="Sli.QueryTemplate"/>) reads the query that ran.
+/// </summary>
+/// <param name="Provider">The SLI source (<see cref="Ports.ISliSource.Provider"/>).</param>
+/// <param name="Template">The query as the policy wrote it, with its <c>{name}</c> placeholders.</param>
+/// <param name="Parameters">The release's facts and the objective's own parameters, as <see cref="SliObjective.ToQuery"/> merges them.</param>
+public sealed record ObjectiveQuery(string Provider, string Template, IReadOnlyDictionary<string, string> Parameters);
+
 /// <summary>The evidence behind one objective's outcome.</summary>
 public sealed record ObjectiveEvidence(
     string Objective,
@@ -34,7 +45,18 @@ public sealed record ObjectiveEvidence(
     int ReferenceSamples,
     SliWindow? Window,
     string Reason,
-    SliWindow? ReferenceWindow = null);
+    SliWindow? ReferenceWindow = null)
+{
+    /// <summary>The query the objective's source ran (or was to run, when it gave no reading); null in evidence recorded before it was kept.</summary>
+    public ObjectiveQuery? Query { get; init; }
+
+    /// <summary>
+    /// The comparison that decided, in one exact line: the thresholds and relative bounds compared with, and whether the
+    /// Mann–Whitney rank test ran (its p-value against the significance level and the shift) or why it did not, e.g.
+    /// "threshold: mean &lt; 0.01" or "aggregates only: fewer than 5 samples (canary 3, baseline 12), no rank test".
+    /// </summary>
+    public string? Test { get; init; }
+}
 
 /// <summary>A gate's verdict with its evidence, per objective, and a one-line reason for people.</summary>
 /// <param name="Score">Score in percent of the weights of objectives with data; null when none had data.</param>

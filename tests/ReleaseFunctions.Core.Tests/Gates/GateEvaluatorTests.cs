@@ -295,6 +295,145 @@ public class GateEvaluatorTests
         Assert.Equal(parameters, query.Parameters);
     }
 
+    [Theory]
+    [InlineData("< 1%", null, SliUnit.Ratio, "threshold: mean < 0.01")]
+    [InlineData("<= 300", "<= 400", SliUnit.Number, "threshold: mean <= 300, warning mean <= 400")]
+    [InlineData(">= 99.5%", null, SliUnit.Percent, "threshold: mean >= 99.5")]
+    public void The_test_of_an_absolute_objective_names_the_thresholds_compared_with(string pass, string? warning, SliUnit unit, string expected)
+    {
+        var gate = new GateDefinition([Objective("sli", pass, warning, unit: unit)]);
+
+        var verdict = Evaluate(gate, ("sli", Reading(Series(SliPopulations.Canary, 0.004, 0.006))));
+
+        Assert.Equal(expected, verdict.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_test_of_a_significant_regression_gives_the_p_value_below_the_significance_level_and_the_shift()
+    {
+        var gate = new GateDefinition([Objective("error_rate", "<= +10%", unit: SliUnit.Ratio)]);
+
+        var verdict = Evaluate(gate, ("error_rate", Reading(
+            Series(SliPopulations.Canary, 0.012, 0.013, 0.011, 0.014, 0.012, 0.013),
+            Series(SliPopulations.Baseline, 0.010, 0.011, 0.009, 0.010, 0.012, 0.010))));
+
+        // U = 33.5 of 36 pairs; p = 0.01448 (scipy's asymptotic mannwhitneyu); Hodges–Lehmann shift 0.002; mean 0.01033 + 10%.
+        Assert.Equal(GateOutcome.Fail, verdict.Outcome);
+        Assert.Equal("relative: mean <= 0.01137 (baseline 0.01033 +10%); Mann–Whitney U two-sided vs baseline: p=0.0145 < α 0.05 (shift +0.002)", verdict.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_test_of_a_breach_within_noise_gives_the_p_value_at_or_above_the_significance_level()
+    {
+        var gate = new GateDefinition([Objective("latency_ms", "<= 300,<= +10%", warning: "<= 400")]);
+
+        var verdict = Evaluate(gate, ("latency_ms", Reading(
+            Series(SliPopulations.Canary, 150, 250, 350, 450, 600),
+            Series(SliPopulations.Baseline, 100, 200, 300, 400, 500))));
+
+        // U = 15 of 25, z = 0.418, p = 0.6761; every pairwise difference's median is 50.
+        Assert.Equal(GateOutcome.Warning, verdict.Objectives[0].Outcome);
+        Assert.Equal(
+            "threshold: mean <= 300, warning mean <= 400; relative: mean <= 330 (baseline 300 +10%); Mann–Whitney U two-sided vs baseline: p=0.6761 >= α 0.05 (shift +50)",
+            verdict.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_test_names_the_reference_population_the_rank_test_ran_against()
+    {
+        var gate = new GateDefinition([Objective("latency_ms", "<= +10%", compareTo: ReferencePopulation.PreRelease)]);
+
+        var verdict = Evaluate(gate, ("latency_ms", Reading(
+            Series(SliPopulations.Canary, 150, 250, 350, 450, 600),
+            Series(SliPopulations.Baseline, 1, 1, 1, 1, 1),
+            Series(SliPopulations.PreRelease, 100, 200, 300, 400, 500))));
+
+        Assert.Equal("relative: mean <= 330 (pre-release 300 +10%); Mann–Whitney U two-sided vs pre-release: p=0.6761 >= α 0.05 (shift +50)", verdict.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_test_gives_a_p_value_too_small_to_print_as_a_bound()
+    {
+        var baseline = Enumerable.Range(0, 12).Select(i => 100.0 + i).ToArray();
+        var gate = new GateDefinition([Objective("latency_ms", "<= +10%")]);
+
+        var verdict = Evaluate(gate, ("latency_ms", Reading(Series(SliPopulations.Canary, baseline.Select(v => v + 100).ToArray()), Series(SliPopulations.Baseline, baseline))));
+
+        // Every canary value above every baseline value: U = 144 of 144, z = 4.13, p = 3.7e-5.
+        Assert.Equal("relative: mean <= 116.05 (baseline 105.5 +10%); Mann–Whitney U two-sided vs baseline: p<0.0001 < α 0.05 (shift +100)", verdict.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_test_says_the_aggregates_decided_alone_and_why_when_the_rank_test_did_not_run()
+    {
+        var gate = new GateDefinition([Objective("latency_ms", "<= +10%")]);
+        var strict = new GateDefinition([Objective("latency_ms", "<= +10%")], minimumSamplesForRankTest: 20);
+        var reading = Reading(Series(SliPopulations.Canary, 100, 101, 102), Series(SliPopulations.Baseline, Enumerable.Repeat(100.0, 12).ToArray()));
+        var both = Reading(
+            Series(SliPopulations.Canary, 150, 250, 350, 450, 600),
+            Series(SliPopulations.Baseline, 100, 200, 300, 400, 500));
+
+        var fewCanary = Evaluate(gate, ("latency_ms", reading));
+        var belowTheGatesMinimum = Evaluate(strict, ("latency_ms", both));
+
+        Assert.Null(fewCanary.Objectives[0].PValue);
+        Assert.Equal("relative: mean <= 110 (baseline 100 +10%); aggregates only: fewer than 5 samples (canary 3, baseline 12), no rank test", fewCanary.Objectives[0].Test);
+        Assert.Equal("relative: mean <= 330 (baseline 300 +10%); aggregates only: fewer than 20 samples (canary 5, baseline 5), no rank test", belowTheGatesMinimum.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_test_of_an_objective_without_data_says_nothing_was_compared_and_why()
+    {
+        var absolute = new GateDefinition([Objective("error_rate", "< 1%", unit: SliUnit.Ratio)]);
+        var relative = new GateDefinition([Objective("latency_ms", "<= +10%")]);
+
+        var empty = Evaluate(absolute, ("error_rate", SliReading.NoData("q", Window, "no requests in window")));
+        var missing = GateEvaluator.Evaluate(absolute, new Dictionary<string, SliReading>());
+        var noReference = Evaluate(relative, ("latency_ms", Reading(Series(SliPopulations.Canary, 100, 101))));
+
+        Assert.Equal("not compared: no data for canary (no requests in window)", empty.Objectives[0].Test);
+        Assert.Equal("not compared: no data for canary (no reading)", missing.Objectives[0].Test);
+        Assert.Equal("not compared: no data for baseline to compare with", noReference.Objectives[0].Test);
+    }
+
+    [Fact]
+    public void The_evidence_keeps_the_query_that_ran_with_the_release_facts_and_the_objectives_own_parameters()
+    {
+        var objective = new SliObjective("failed_requests", "azure-monitor-metrics", "requests/failed", SliAggregation.Sum, SliUnit.Number, [Criterion("<= 10")], [],
+            parameters: new Dictionary<string, string> { ["resource_id"] = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/shop", ["service"] = "not-this-one" });
+        var gate = new GateDefinition([objective]);
+        var release = new Dictionary<string, string> { ["service"] = "shop", ["version"] = "1.2.3", ["stage"] = "production" };
+
+        var measured = GateEvaluator.Evaluate(gate, new Dictionary<string, SliReading> { ["failed_requests"] = SliReading.Of("requests/failed", Window, [Series(SliPopulations.Canary, 2, 3)]) }, release);
+        var unread = GateEvaluator.Evaluate(gate, new Dictionary<string, SliReading>());
+
+        var query = measured.Objectives[0].Query!;
+        Assert.Equal(("azure-monitor-metrics", "requests/failed"), (query.Provider, query.Template));
+        // As the source got them (a release fact wins over an objective parameter of the same name), in name order.
+        Assert.Equal(["resource_id", "service", "stage", "version"], query.Parameters.Keys);
+        Assert.Equal("shop", query.Parameters["service"]);
+        Assert.Equal(objective.ToQuery(Window, release).Parameters.OrderBy(p => p.Key, StringComparer.Ordinal), query.Parameters);
+        // No reading: the query that was to run, with what the evaluator was given.
+        Assert.Equal("requests/failed", unread.Objectives[0].Query!.Template);
+        Assert.Equal("not-this-one", unread.Objectives[0].Query!.Parameters["service"]);
+    }
+
+    [Fact]
+    public void The_query_and_the_test_go_into_the_audit_evidence_by_their_json_names()
+    {
+        var gate = new GateDefinition([Objective("error_rate", "< 1%", unit: SliUnit.Ratio)]);
+        var verdict = GateEvaluator.Evaluate(gate, new Dictionary<string, SliReading> { ["error_rate"] = Reading(Series(SliPopulations.Canary, 0.004)) },
+            new Dictionary<string, string> { ["service"] = "shop" });
+
+        var json = System.Text.Json.JsonSerializer.Serialize(verdict, ReleaseFunctions.Core.Audit.CoreJsonContext.Default.GateVerdict);
+        var back = System.Text.Json.JsonSerializer.Deserialize(json, ReleaseFunctions.Core.Audit.CoreJsonContext.Default.GateVerdict)!;
+
+        Assert.Contains("\"query\":{\"provider\":\"sandbox\",\"template\":\"query\",\"parameters\":{\"service\":\"shop\"}}", json, StringComparison.Ordinal);
+        Assert.Contains("\"test\":\"threshold: mean \\u003C 0.01\"", json, StringComparison.Ordinal);
+        Assert.Equal("threshold: mean < 0.01", back.Objectives[0].Test);
+        Assert.Equal("shop", back.Objectives[0].Query!.Parameters["service"]);
+    }
+
     [Fact]
     public void Objective_refuses_a_percentage_on_a_plain_number()
     {

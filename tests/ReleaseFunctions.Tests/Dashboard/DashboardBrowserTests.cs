@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
+using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Core.Sli;
 using ReleaseFunctions.Releases;
 using Xunit.Abstractions;
 using EventRaisedEvent = ReleaseFunctions.Durable.EventRaisedEvent;
@@ -104,12 +107,118 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         Assert.Equal(measurements, latency.FindElements(By.CssSelector(".series.observed circle.point")).Count);
         Assert.Equal(measurements, latency.FindElements(By.CssSelector(".series.reference circle.point")).Count);
         Assert.Equal(2, latency.FindElements(By.CssSelector(".series.threshold path.line")).Count);
+        // Below each chart, what the latest measurement rests on: the query, the windows, the numbers and the test.
+        var latest = latency.FindElement(By.CssSelector(".measurement-evidence.latest"));
+        Assert.StartsWith("p99_latency_ms on prometheus", latest.FindElement(By.CssSelector("dd[data-fact='query']")).Text, StringComparison.Ordinal);
+        Assert.Equal("10:00:00–10:15:00 UTC (15 min)", latest.FindElement(By.CssSelector("dd[data-fact='window']")).Text);
+        Assert.Equal("10:00:00–10:15:00 UTC (15 min), the canary's", latest.FindElement(By.CssSelector("dd[data-fact='reference-window']")).Text);
+        Assert.Equal("190 (canary, 10 sample(s))", latest.FindElement(By.CssSelector("dd[data-fact='observed']")).Text);
+        // The fake source gives the baseline the canary's samples: every value ties, so the rank test cannot tell them apart.
+        Assert.Equal("threshold: p99 <= 300; relative: p99 <= 209 (baseline 190 +10%); Mann–Whitney U two-sided vs baseline: p=1 >= α 0.05 (shift +0)",
+            latest.FindElement(By.CssSelector("dd[data-fact='test']")).Text);
+        Assert.Equal(["<= 300 300 ✔ held", "<= +10% 209 ✔ held"], latest.FindElements(By.CssSelector("dd[data-fact='checks'] tbody tr")).Select(r => r.Text));
+        Assert.Equal(measurements, latency.FindElements(By.CssSelector(".measurements li")).Count);
+        // The timeline says the same of each measurement, without JSON.
+        var entry = chromium.All("#timeline > li[data-kind='gate-measurement']")[^1];
+        Assert.Contains("test: threshold: mean < 0.01", entry.FindElement(By.CssSelector("li[data-objective='error_rate']")).Text, StringComparison.Ordinal);
+        Assert.Contains("p=1 >= α 0.05", entry.FindElement(By.CssSelector("li[data-objective='p99_latency_ms']")).Text, StringComparison.Ordinal);
+        var verdict = chromium.All("#timeline > li[data-kind='gate-verdict']").Single();
+        Assert.Contains("Pass · production step 1 · 2 measurement(s): 2 passed, 0 marginal, 0 failed, 0 inconclusive, 0 error(s)", verdict.Text, StringComparison.Ordinal);
+        Assert.Contains("test: threshold: mean < 0.01", verdict.Text, StringComparison.Ordinal);
         Assert.Contains("Chain verified", chromium.Text("#audit-verification"), StringComparison.Ordinal);
         Screenshot("release-detail");
 
         // Step 2's gate measures twice more: the charts follow.
         await app.AdvanceToNextTimerAsync(id);
         chromium.WaitUntil(_ => chromium.All("figure[data-gate='production/error_rate'] .series.observed circle.point").Count == 3, "a third point on the error-rate chart");
+        Assert.Empty(chromium.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_measurements_evidence_shows_the_query_with_its_parameters_the_windows_and_the_rank_test_and_a_tripped_soak_watch_its_burn_rates()
+    {
+        using var app = DashboardApp.Launch();
+        var start = DashboardApp.Start;
+        var release = Support.LedgerSeed.Release("contoso/shop", 77, ReleaseStatus.RolledBack, start, service: "checkout");
+        // The evidence as the workflow records it: a verdict of the real evaluator, serialized as the trail does.
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+        var gate = new GateDefinition([new SliObjective(
+            "p99_latency_ms", "prometheus", "histogram_quantile(0.99, sum by (le, population) (rate(http_request_duration_seconds_bucket{service={service}}[{__range}])))",
+            SliAggregation.P99, SliUnit.Number, [SliCriterion.TryParse("<= +10%", out _)!], [])]);
+        var parameters = new Dictionary<string, string> { ["service"] = "checkout", ["version"] = "0077456789ab", ["stage"] = "production", ["step"] = "1", ["weight"] = "10" };
+        var firing = new FiredAlert("CheckoutLatencyHigh", start.AddMinutes(8), new Dictionary<string, string> { ["severity"] = "page", ["service"] = "checkout" }, "p99 above 250 ms", "https://alerts.example/checkout");
+        GateVerdict Measure(SliWindow window, double shift) => GateEvaluator.Evaluate(gate, new Dictionary<string, SliReading>
+        {
+            ["p99_latency_ms"] = SliReading.Of(gate.Objectives[0].Query, window, [
+                new SliSeries(SliPopulations.Canary, Enumerable.Range(0, 12).Select(i => new SliSample(window.Start.AddSeconds(20 * i), 200 + i + shift)).ToArray()),
+                new SliSeries(SliPopulations.Baseline, Enumerable.Range(0, 12).Select(i => new SliSample(window.Start.AddSeconds(20 * i), 200 + i)).ToArray())]),
+        }, parameters);
+        var calm = Measure(new SliWindow(start, start.AddMinutes(5)), 0);
+        // Each measurement of a step reads from the step's start to its own time, as the workflow does.
+        var slow = Measure(new SliWindow(start, start.AddMinutes(10)), 40) with { FiringAlerts = [firing] };
+        string Measurement(GateVerdict verdict, SliWindow window) => System.Text.Json.JsonSerializer.Serialize(
+            new { stage = "production", step = 1, scope = "Stage", weight = 10, window = new { since = window.Start, end = window.End }, verdict, error = (string?)null }, json);
+        await Support.LedgerSeed.RecordAsync(app.Ledger, release, "m1", "gate-measurement", Measurement(calm, calm.Objectives[0].Window!.Value), start.AddMinutes(5));
+        await Support.LedgerSeed.RecordAsync(app.Ledger, release, "watch", "soak-watch", $$"""
+            {"stage":"production","step":1,"weight":10,"window":{"since":"{{start:O}}","end":"{{start.AddMinutes(7):O}}"},
+             "alerts":{"firing":[],"preexisting":[{"name":"DiskAlmostFull","startsAt":"{{start.AddHours(-3):O}}","labels":{"severity":"warning"},"summary":null,"url":null}]},
+             "burnRate":{"sloTargetPercent":99.9,"query":"error_rate","tripped":true,"reason":"burn rate 21.6x over 5m and 15.2x over 7m, at or above 14.4x",
+               "windows":[
+                 {"short":"00:05:00","long":"01:00:00","factor":14.4,"shortBurnRate":21.6,"longBurnRate":15.2,"shortErrorRatio":0.0216,"longErrorRatio":0.0152,
+                  "shortWindow":{"start":"{{start.AddMinutes(2):O}}","end":"{{start.AddMinutes(7):O}}"},"longWindow":{"start":"{{start:O}}","end":"{{start.AddMinutes(7):O}}"},"tripped":true},
+                 {"short":"00:30:00","long":"06:00:00","factor":6,"shortBurnRate":15.2,"longBurnRate":null,"shortErrorRatio":0.0152,"longErrorRatio":null,
+                  "shortWindow":{"start":"{{start:O}}","end":"{{start.AddMinutes(7):O}}"},"longWindow":null,"tripped":false}]},
+             "error":null}
+            """, start.AddMinutes(7));
+        await Support.LedgerSeed.RecordAsync(app.Ledger, release, "m2", "gate-measurement", Measurement(slow, slow.Objectives[0].Window!.Value), start.AddMinutes(10));
+        await Support.LedgerSeed.RecordAsync(app.Ledger, release, "verdict", "gate-verdict", System.Text.Json.JsonSerializer.Serialize(new
+        {
+            stage = "production", step = 1, scope = "Stage", since = start,
+            result = new AnalysisRunResult(AnalysisStatus.Fail, 2, 1, 0, 1, 0, 0, $"measurement 2 failed at once: {slow.Reason}"),
+        }, json), start.AddMinutes(10));
+
+        chromium.OpenSignedIn(app.BaseAddress, $"#/releases/{Uri.EscapeDataString(release.InstanceId)}", DashboardApp.OperatorKey);
+
+        var chart = chromium.Wait(d => d.FindElements(By.CssSelector("figure[data-gate='production/p99_latency_ms']")).FirstOrDefault(), "the latency chart");
+        var latest = chart.FindElement(By.CssSelector(".measurement-evidence.latest"));
+        Assert.Equal(
+            "histogram_quantile(0.99, sum by (le, population) (rate(http_request_duration_seconds_bucket{service={service}}[{__range}]))) on prometheus\n"
+            + "service=checkout\nstage=production\nstep=1\nversion=0077456789ab\nweight=10",
+            latest.FindElement(By.CssSelector("dd[data-fact='query']")).Text);
+        Assert.Equal("10:00:00–10:10:00 UTC (10 min)", latest.FindElement(By.CssSelector("dd[data-fact='window']")).Text);
+        Assert.Equal("250.9 (canary, 12 sample(s))", latest.FindElement(By.CssSelector("dd[data-fact='observed']")).Text);
+        Assert.Equal("210.9 (baseline, 12 sample(s))", latest.FindElement(By.CssSelector("dd[data-fact='reference']")).Text);
+        var test = slow.Objectives[0].Test!;
+        Assert.Contains("Mann–Whitney U two-sided vs baseline: p<0.0001 < α 0.05 (shift +40)", test, StringComparison.Ordinal);
+        Assert.Equal(test, latest.FindElement(By.CssSelector("dd[data-fact='test']")).Text);
+        Assert.Equal("<= +10% 232 ✘ broken", latest.FindElement(By.CssSelector("dd[data-fact='checks'] tbody tr")).Text);
+        Assert.Contains("CheckoutLatencyHigh since", latest.FindElement(By.CssSelector("dd[data-fact='alerts'] .alerts.firing")).Text, StringComparison.Ordinal);
+        Assert.Equal("https://alerts.example/checkout", latest.FindElement(By.CssSelector("dd[data-fact='alerts'] a")).GetAttribute("href"));
+        // Each measurement's own evidence, the newest first; the first one's rank test found nothing.
+        var every = chart.FindElements(By.CssSelector(".measurements > ol > li"));
+        Assert.Equal(2, every.Count);
+        Assert.Contains("p=1 >= α 0.05", every[1].GetAttribute("textContent"), StringComparison.Ordinal);
+        Assert.Contains("10:00:00–10:05:00 UTC (5 min)", every[1].GetAttribute("textContent"), StringComparison.Ordinal);
+        // The tripped watch is a mark on the stage's charts.
+        Assert.Single(chart.FindElements(By.CssSelector("svg .mark.soak-watch")));
+
+        var watch = chromium.All("#timeline > li[data-kind='soak-watch']").Single();
+        Assert.Contains("Burn rate tripped · SLO 99.9% (error budget 0.1%) · query error_rate", watch.Text, StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                ["5 min / 1 h", "14.4x", "21.6x (2.16% errors)\n10:02:00–10:07:00 UTC (5 min)", "15.2x (1.52% errors)\n10:00:00–10:07:00 UTC (7 min)", "✘ yes"],
+                ["30 min / 6 h", "6x", "15.2x (1.52% errors)\n10:00:00–10:07:00 UTC (7 min)", "no data", "no"],
+            ],
+            watch.FindElements(By.CssSelector("table.burn-rates tbody tr")).Select(r => r.FindElements(By.CssSelector("th, td")).Select(c => c.Text).ToArray()));
+        Assert.Contains("Already firing before the release (evidence only, 1):\nDiskAlmostFull since", watch.Text, StringComparison.Ordinal);
+        var measured = chromium.All("#timeline > li[data-kind='gate-measurement']")[1];
+        Assert.Contains("service=checkout", measured.Text, StringComparison.Ordinal);
+        Assert.Contains($"test: {test}", measured.Text, StringComparison.Ordinal);
+        Assert.Contains("Firing since the release moved traffic (1):\nCheckoutLatencyHigh", measured.Text, StringComparison.Ordinal);
+        var verdict = chromium.All("#timeline > li[data-kind='gate-verdict']").Single();
+        Assert.Contains("Fail · production step 1 · 2 measurement(s): 1 passed, 0 marginal, 1 failed", verdict.Text, StringComparison.Ordinal);
+        Assert.Contains($"test: {test}", verdict.Text, StringComparison.Ordinal);
+        Screenshot("release-gate-evidence");
         Assert.Empty(chromium.ConsoleErrors());
     }
 

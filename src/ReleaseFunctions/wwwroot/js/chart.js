@@ -23,18 +23,22 @@ export function ticks(low, high, count = 5) {
  * @param {{title: string, yLabel: string, series: {name: string, kind: string, points: {x: number, y: number, note?: string}[], step?: boolean, markers?: boolean}[],
  *          formatY?: (v: number) => string, formatX?: (ms: number) => string, yFromZero?: boolean, xDomain?: [number, number]}} spec
  * `xDomain` fixes the time axis (e.g. the whole period asked for) instead of fitting it to the points.
+ * `marks` are moments drawn as vertical lines across the plot (e.g. a watch that tripped during a soak), `{x, label, kind, note?}`;
+ * the time axis stretches to take them in.
  */
 export function lineChart(spec) {
   const formatY = spec.formatY ?? number;
   const formatX = spec.formatX ?? ((ms) => new Date(ms).toISOString().slice(11, 16));
   const all = spec.series.flatMap((line) => line.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const marks = (spec.marks ?? []).filter((mark) => Number.isFinite(mark.x));
   const figure = h('figure', { class: 'chart' }, h('figcaption', null, spec.title));
   if (all.length === 0) {
     figure.append(h('p', { class: 'empty' }, 'No values to draw yet.'));
     return figure;
   }
 
-  let [xLow, xHigh] = spec.xDomain ?? [Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x))];
+  const moments = [...all.map((p) => p.x), ...marks.map((mark) => mark.x)];
+  let [xLow, xHigh] = spec.xDomain ?? [Math.min(...moments), Math.max(...moments)];
   if (xLow === xHigh) [xLow, xHigh] = [xLow - 60000, xHigh + 60000];
   let yLow = Math.min(...all.map((p) => p.y));
   let yHigh = Math.max(...all.map((p) => p.y));
@@ -56,7 +60,7 @@ export function lineChart(spec) {
     grid.append(s('line', { x1: margin.left, x2: width - margin.right, y1: y(value), y2: y(value) }));
     grid.append(s('text', { x: margin.left - 6, y: y(value), class: 'tick y', 'dominant-baseline': 'middle', 'text-anchor': 'end' }, formatY(value)));
   }
-  const xCount = spec.xDomain ? 5 : Math.min(5, new Set(all.map((p) => p.x)).size);
+  const xCount = spec.xDomain ? 5 : Math.min(5, new Set(moments).size);
   for (let i = 0; i < xCount; i++) {
     const value = xCount === 1 ? (xLow + xHigh) / 2 : xLow + ((xHigh - xLow) * i) / (xCount - 1);
     // The outer labels align inwards so they stay inside the drawing.
@@ -86,10 +90,19 @@ export function lineChart(spec) {
     }
     svg.append(group);
   }
+  for (const mark of marks) {
+    // A moment, not a value: a line across the plot, its label at the top, the details on hover.
+    svg.append(s('g', { class: `mark ${mark.kind}`, 'data-mark': mark.kind },
+      s('line', { x1: x(mark.x), x2: x(mark.x), y1: margin.top, y2: margin.top + plotHeight }),
+      s('text', { x: x(mark.x) + 3, y: margin.top + 10, class: 'mark-label' }, mark.label),
+      s('title', null, `${mark.label} at ${formatX(mark.x)}${mark.note ? `: ${mark.note}` : ''}`)));
+  }
   figure.append(svg);
 
+  const markKinds = [...new Map(marks.map((mark) => [mark.kind, mark])).values()];
   figure.append(h('ul', { class: 'legend' }, spec.series.map((line) =>
-    h('li', { class: line.kind }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), line.name))));
+    h('li', { class: line.kind }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), line.name)),
+  markKinds.map((mark) => h('li', { class: `mark ${mark.kind}` }, h('span', { class: 'swatch', 'aria-hidden': 'true' }), mark.label))));
 
   // The same numbers as a table, for screen readers and for copying.
   const xs = [...new Set(all.map((p) => p.x))].sort((a, b) => a - b);

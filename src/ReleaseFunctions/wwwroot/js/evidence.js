@@ -3,6 +3,18 @@ import { actionName, outcomeName } from './format.js';
 
 const byStage = (events, kind) => events.filter((event) => event.kind === kind && event.evidence && typeof event.evidence === 'object');
 
+/** A window as recorded ({since, end} for a measurement, {start, end} for an SLI window) in epoch ms, or null. */
+export function windowOf(window) {
+  const start = Date.parse(window?.start ?? window?.since);
+  const end = Date.parse(window?.end);
+  return Number.isFinite(start) && Number.isFinite(end) ? { start, end } : null;
+}
+
+/** Fired alerts as recorded ({name, startsAt, labels, summary, url}), oldest first. */
+export const firedAlerts = (list) => (Array.isArray(list) ? list : [])
+  .map((alert) => ({ name: alert.name, startsAt: alert.startsAt, labels: alert.labels ?? {}, summary: alert.summary ?? null, url: alert.url ?? null }))
+  .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt));
+
 /**
  * The rollout as stages of steps: stage names from the release-received record, steps (with their weights) from the
  * traffic shifts, the current stage's step count from the engine's progress.
@@ -58,26 +70,93 @@ export function gateSeries(events) {
       errors.push({ stage: evidence.stage, step: evidence.step, at, error: evidence.error ?? event.reason });
       continue;
     }
+    const firingAlerts = firedAlerts(evidence.verdict.firingAlerts);
+    const preexistingAlerts = firedAlerts(evidence.verdict.preexistingAlerts);
     for (const objective of evidence.verdict.objectives ?? []) {
       const key = `${evidence.stage}\u0000${evidence.scope ?? 'Stage'}\u0000${objective.objective}`;
       if (!groups.has(key)) {
         groups.set(key, { stage: evidence.stage, scope: evidence.scope ?? 'Stage', objective: objective.objective, measurements: [] });
       }
       groups.get(key).measurements.push({
+        objective: objective.objective,
         at,
         step: evidence.step,
         weight: evidence.weight,
         observed: objective.observed,
         reference: objective.reference,
         referencePopulation: objective.referencePopulation,
-        checks: (objective.checks ?? []).map((check) => ({ criterion: check.criterion, threshold: check.threshold, held: check.held })),
+        checks: (objective.checks ?? []).map((check) => ({ criterion: check.criterion, threshold: check.threshold, held: check.held, note: check.note ?? null })),
         outcome: outcomeName(objective.outcome),
         pValue: objective.pValue,
+        shiftEstimate: objective.shiftEstimate,
         canarySamples: objective.canarySamples,
         referenceSamples: objective.referenceSamples,
         reason: objective.reason,
+        sequence: event.sequence,
+        // The SLI window the canary was read over; the measurement's own when the objective had no reading.
+        window: windowOf(objective.window) ?? windowOf(evidence.window),
+        referenceWindow: windowOf(objective.referenceWindow),
+        // Evidence recorded before the query and the test were kept has neither: the page says so.
+        query: objective.query && typeof objective.query === 'object' ? objective.query : null,
+        test: objective.test ?? null,
+        error: evidence.error ?? null,
+        firingAlerts,
+        preexistingAlerts,
       });
     }
   }
   return { gates: [...groups.values()], errors };
+}
+
+/**
+ * What the watches found during soaks (`soak-watch` records), oldest first: the fired alerts and the burn-rate pairs with
+ * their numbers. Durations stay .NET TimeSpan text ("00:05:00"); the page turns them into words.
+ */
+export function soakWatches(events) {
+  return byStage(events, 'soak-watch').map((event) => {
+    const evidence = event.evidence;
+    const burnRate = evidence.burnRate && typeof evidence.burnRate === 'object' ? evidence.burnRate : null;
+    const alerts = evidence.alerts && typeof evidence.alerts === 'object' ? evidence.alerts : null;
+    return {
+      sequence: event.sequence,
+      at: Date.parse(evidence.window?.end ?? event.at),
+      stage: evidence.stage,
+      step: evidence.step,
+      weight: evidence.weight,
+      window: windowOf(evidence.window),
+      reason: event.reason,
+      error: evidence.error ?? null,
+      firing: firedAlerts(alerts?.firing),
+      preexisting: firedAlerts(alerts?.preexisting),
+      alertsRead: alerts !== null,
+      burnRate: burnRate && {
+        sloTargetPercent: burnRate.sloTargetPercent,
+        query: burnRate.query,
+        tripped: burnRate.tripped === true,
+        reason: burnRate.reason,
+        windows: (burnRate.windows ?? []).map((pair) => ({
+          short: pair.short,
+          long: pair.long,
+          factor: pair.factor,
+          shortBurnRate: pair.shortBurnRate,
+          longBurnRate: pair.longBurnRate,
+          shortErrorRatio: pair.shortErrorRatio,
+          longErrorRatio: pair.longErrorRatio,
+          shortWindow: windowOf(pair.shortWindow),
+          longWindow: windowOf(pair.longWindow),
+          tripped: pair.tripped === true,
+        })),
+      },
+    };
+  });
+}
+
+/** The measurements an analysis (a `gate-verdict` record) was made of: its stage, step and scope, since the same start. */
+export function analysisMeasurements(events, verdictEvent) {
+  const verdict = verdictEvent.evidence ?? {};
+  const since = Date.parse(verdict.since);
+  return byStage(events, 'gate-measurement').filter((event) => event.sequence < verdictEvent.sequence
+    && event.evidence.stage === verdict.stage && event.evidence.step === verdict.step
+    && (event.evidence.scope ?? 'Stage') === (verdict.scope ?? 'Stage')
+    && (!Number.isFinite(since) || Date.parse(event.evidence.window?.since) === since));
 }

@@ -2,8 +2,8 @@
 import { api } from '../api.js';
 import { lineChart } from '../chart.js';
 import { h } from '../dom.js';
-import { actionName, analysisStatusName, at, duration, finalStatuses, number, statusLabel, time } from '../format.js';
-import { gateSeries, rollout } from '../evidence.js';
+import { actionName, analysisStatusName, at, duration, finalStatuses, number, outcomeName, percent, statusLabel, time, timeSpanMs } from '../format.js';
+import { analysisMeasurements, firedAlerts, gateSeries, rollout, soakWatches, windowOf } from '../evidence.js';
 
 const commands = [
   { name: 'approve', label: 'Approve', explain: 'approves the step the release is waiting on' },
@@ -66,8 +66,85 @@ function rolloutBar(stages) {
           h('span', { class: 'visually-hidden' }, ` ${step.state}`)))))));
 }
 
+/** "10:00:00–10:10:00 UTC (10 min)", with the instants as time elements. */
+function windowText(window) {
+  if (!window) return h('span', { class: 'empty' }, 'not recorded');
+  const [start, end] = [new Date(window.start).toISOString(), new Date(window.end).toISOString()];
+  return h('span', { class: 'window' }, h('time', { datetime: start }, time(start)), '–', h('time', { datetime: end }, time(end)),
+    ` UTC (${duration(window.end - window.start)})`);
+}
+
+/** A .NET TimeSpan as the evidence writes it ("00:05:00") in words ("5 min"). */
+const span = (text) => { const ms = timeSpanMs(text); return ms === null ? String(text ?? '–') : duration(ms); };
+
+const sameWindow = (a, b) => a && b && a.start === b.start && a.end === b.end;
+
+/** The query as its source was asked to run it: the template, the source, and each value its placeholders were given. */
+function queryFacts(query, compact = false) {
+  if (!query) return h('span', { class: 'empty' }, 'not recorded (measured before queries were kept)');
+  const parameters = Object.entries(query.parameters ?? {});
+  const values = parameters.map(([name, value]) => h('code', { class: 'parameter' }, `${name}=${value}`));
+  return h('span', { class: 'query-facts' }, h('code', { class: 'query' }, query.template), ` on ${query.provider}`,
+    parameters.length === 0 ? ', no parameters'
+      : compact ? [' with ', values.flatMap((value, i) => (i ? [' ', value] : [value]))]
+        : h('ul', { class: 'parameters' }, values.map((value) => h('li', null, value))));
+}
+
+/** The test line as the gate wrote it; evidence from before it was written has only the p-value, if any. */
+const testText = (m) => m.test ?? (Number.isFinite(m.pValue) ? `p = ${number(m.pValue)} (the test line was not recorded)` : 'not recorded');
+
+/** Fired alerts, each with when it started, what it says and a link to it (only http and https links are followed). */
+function alertList(alerts, kind) {
+  return h('ul', { class: `alerts ${kind}` }, alerts.map((alert) => {
+    const labels = Object.entries(alert.labels ?? {}).map(([name, value]) => `${name}=${value}`).join(', ');
+    const link = /^https?:\/\//i.test(alert.url ?? '') ? h('a', { href: alert.url, rel: 'noopener noreferrer', target: '_blank' }, 'open') : null;
+    return h('li', null, h('strong', null, alert.name), ' since ', alert.startsAt ? h('time', { datetime: alert.startsAt }, at(alert.startsAt)) : '–',
+      alert.summary ? `: ${alert.summary}` : '', labels ? h('span', { class: 'labels' }, ` (${labels})`) : '', link ? [' ', link] : '');
+  }));
+}
+
+function alertFacts(firing, preexisting) {
+  const parts = [];
+  if (firing.length) parts.push(h('p', { class: 'alerts-title firing' }, `Firing since the release moved traffic (${firing.length}):`), alertList(firing, 'firing'));
+  if (preexisting.length) parts.push(h('p', { class: 'alerts-title' }, `Already firing before the release (evidence only, ${preexisting.length}):`), alertList(preexisting, 'preexisting'));
+  return parts;
+}
+
+function checksTable(checks) {
+  if (checks.length === 0) return h('span', { class: 'empty' }, 'none checked (no value to compare)');
+  return h('table', { class: 'checks' },
+    h('thead', null, h('tr', null, ['Criterion', 'Threshold', 'Result'].map((name) => h('th', { scope: 'col' }, name)))),
+    h('tbody', null, checks.map((check) => h('tr', { class: check.held ? 'held' : 'broken' },
+      h('td', null, h('code', null, check.criterion)),
+      h('td', null, number(check.threshold)),
+      h('td', null, check.held ? '✔ held' : '✘ broken', check.note ? h('span', { class: 'note' }, ` (${check.note})`) : '')))));
+}
+
+/** Everything one measurement of one objective rests on, as a list of facts. */
+function measurementFacts(m) {
+  const items = [];
+  const add = (fact, term, ...value) => items.push(h('dt', null, term), h('dd', { dataset: { fact } }, ...value));
+  add('outcome', 'Outcome', h('strong', { class: `outcome-${m.outcome.toLowerCase()}` }, m.outcome), m.reason ? ` · ${m.reason}` : '');
+  add('query', 'Query', queryFacts(m.query));
+  add('window', 'Canary window', windowText(m.window));
+  if (m.referencePopulation) {
+    add('reference-window', `Reference window (${m.referencePopulation})`, windowText(m.referenceWindow),
+      sameWindow(m.window, m.referenceWindow) ? ', the canary\'s' : '');
+  }
+  add('observed', 'Observed', `${number(m.observed)} (canary, ${m.canarySamples} sample(s))`);
+  if (m.referencePopulation) add('reference', 'Reference', `${number(m.reference)} (${m.referencePopulation}, ${m.referenceSamples} sample(s))`);
+  add('test', 'Test', testText(m));
+  add('checks', 'Criteria', checksTable(m.checks));
+  if (m.firingAlerts.length || m.preexistingAlerts.length) add('alerts', 'Alerts', alertFacts(m.firingAlerts, m.preexistingAlerts));
+  if (m.error) add('error', 'Error', m.error);
+  return h('dl', { class: 'evidence' }, items);
+}
+
+const measuredAt = (m) => `${time(new Date(m.at).toISOString())} · step ${m.step} at ${m.weight ?? 0}%`;
+
 function gates(detail, events) {
   const { gates: series, errors } = gateSeries(events);
+  const watches = soakWatches(events);
   const verdicts = detail.gateVerdicts.map((event) => {
     const result = event.evidence?.result ?? {};
     return h('li', { class: `verdict outcome-${analysisStatusName(result.status).toLowerCase()}` },
@@ -105,12 +182,17 @@ function gates(detail, events) {
     }));
     const last = gate.measurements[gate.measurements.length - 1];
     const where = gate.scope === 'Stage' ? gate.stage : `${gate.stage} (${gate.scope})`;
-    const chart = lineChart({ title: `${where} · ${gate.objective}`, yLabel: gate.objective, series: lines, formatX: (ms) => time(new Date(ms).toISOString()) });
+    // A watch that tripped during a soak of this stage is a moment on the same time axis.
+    const marks = watches.filter((watch) => watch.stage === gate.stage)
+      .map((watch) => ({ x: watch.at, label: 'watch tripped', kind: 'soak-watch', note: `step ${watch.step}: ${watch.reason}` }));
+    const chart = lineChart({ title: `${where} · ${gate.objective}`, yLabel: gate.objective, series: lines, marks, formatX: (ms) => time(new Date(ms).toISOString()) });
     chart.dataset.gate = gate.scope === 'Stage' ? `${gate.stage}/${gate.objective}` : `${gate.stage}/${gate.scope}/${gate.objective}`;
-    chart.append(h('p', { class: 'chart-note' },
-      `${gate.measurements.length} measurement(s); last: ${last.outcome}`,
-      last.pValue !== null && last.pValue !== undefined ? `, p = ${number(last.pValue)}` : '',
-      ` (canary ${last.canarySamples} sample(s), reference ${last.referenceSamples}). ${last.reason ?? ''}`));
+    chart.append(
+      h('div', { class: 'measurement-evidence latest' },
+        h('h4', null, `Latest measurement (${gate.measurements.length} in all): ${measuredAt(last)}`), measurementFacts(last)),
+      h('details', { class: 'measurements' }, h('summary', null, `Every measurement (${gate.measurements.length})`),
+        h('ol', { reversed: true }, [...gate.measurements].reverse().map((m) => h('li', { dataset: { sequence: m.sequence } },
+          h('details', { class: 'measurement-evidence' }, h('summary', null, `${measuredAt(m)}: ${m.outcome}`), measurementFacts(m)))))));
     parts.push(chart);
   }
   if (errors.length) {
@@ -164,14 +246,105 @@ function review(detail) {
   return parts;
 }
 
-function timelineItem(event) {
+/** One objective of one measurement in a line or two: outcome, numbers with sample counts, test, criteria, query, windows. */
+function objectiveLine(m) {
+  const reference = m.referencePopulation ? ` vs ${m.referencePopulation} ${number(m.reference)} (${m.referenceSamples})` : '';
+  const checks = m.checks.map((check) => `${check.criterion} at ${number(check.threshold)} ${check.held ? '✔' : '✘'}`).join(', ');
+  return h('li', { dataset: { objective: m.objective } },
+    h('strong', null, m.objective), ' ', h('span', { class: `outcome-${m.outcome.toLowerCase()}` }, m.outcome),
+    `: observed ${number(m.observed)} (canary ${m.canarySamples})${reference}`,
+    h('span', { class: 'fact test' }, `test: ${testText(m)}`),
+    checks ? h('span', { class: 'fact checks' }, `criteria: ${checks}`) : '',
+    h('span', { class: 'fact query' }, 'query: ', queryFacts(m.query, true)),
+    h('span', { class: 'fact windows' }, 'canary ', windowText(m.window),
+      m.referencePopulation && !sameWindow(m.window, m.referenceWindow) ? [`; ${m.referencePopulation} `, windowText(m.referenceWindow)] : ''));
+}
+
+/** The objectives of one `gate-measurement` record, each as the charts read it. */
+const objectivesOf = (event) => gateSeries([event]).gates.map((gate) => gate.measurements[0]);
+
+function measurementSummary(event) {
+  const evidence = event.evidence;
+  const verdict = evidence.verdict;
+  const objectives = objectivesOf(event);
+  const score = Number.isFinite(verdict?.score) ? `, score ${number(verdict.score)}` : '';
+  return h('div', { class: 'event-facts' },
+    h('p', null, `${evidence.stage} step ${evidence.step} at ${evidence.weight ?? 0}% · window `, windowText(windowOf(evidence.window)),
+      verdict ? [' · gate ', h('strong', { class: `outcome-${outcomeName(verdict.outcome).toLowerCase()}` }, outcomeName(verdict.outcome)), score] : ' · no verdict'),
+    objectives.length ? h('ul', { class: 'objective-facts' }, objectives.map(objectiveLine)) : '',
+    verdict ? alertFacts(firedAlerts(verdict.firingAlerts), firedAlerts(verdict.preexistingAlerts)) : '',
+    evidence.error ? h('p', { class: 'fact error' }, `error: ${evidence.error}`) : '');
+}
+
+function verdictSummary(event, events) {
+  const evidence = event.evidence;
+  const result = evidence.result ?? {};
+  const taken = analysisMeasurements(events, event);
+  const last = taken[taken.length - 1];
+  const counts = `${result.measurements ?? 0} measurement(s): ${result.passed ?? 0} passed, ${result.warnings ?? 0} marginal, ${result.failed ?? 0} failed, `
+    + `${result.inconclusive ?? 0} inconclusive, ${result.errors ?? 0} error(s)` + (result.withoutData ? `, ${result.withoutData} without data waited out` : '');
+  const parts = [h('p', null, h('strong', { class: `outcome-${analysisStatusName(result.status).toLowerCase()}` }, analysisStatusName(result.status)),
+    ` · ${evidence.stage} step ${evidence.step} · ${counts}`,
+    evidence.since ? [' · since ', h('time', { datetime: evidence.since }, time(evidence.since))] : '')];
+  if (last) {
+    const objectives = objectivesOf(last);
+    parts.push(h('p', null, `Last of the ${taken.length} measurement(s) it was made of, window `, windowText(windowOf(last.evidence.window)), ':'),
+      objectives.length ? h('ul', { class: 'objective-facts' }, objectives.map(objectiveLine)) : h('p', { class: 'empty' }, last.evidence.error ?? last.reason));
+  }
+  return h('div', { class: 'event-facts' }, parts);
+}
+
+/** One window of a burn-rate pair: the burn rate, the error ratio it came from, the window read; or that it held no data. */
+function burnCell(burnRate, errorRatio, window) {
+  if (!Number.isFinite(burnRate)) return h('td', null, 'no data', window ? h('span', { class: 'window-of' }, windowText(window)) : '');
+  return h('td', null, `${number(burnRate)}x (${percent(errorRatio)} errors)`, h('span', { class: 'window-of' }, windowText(window)));
+}
+
+function soakWatchSummary(event) {
+  const [watch] = soakWatches([event]);
+  const parts = [h('p', null, `${watch.stage} step ${watch.step} at ${watch.weight ?? 0}% · watched `, windowText(watch.window))];
+  const burn = watch.burnRate;
+  if (burn) {
+    parts.push(h('p', { class: 'fact' }, h('strong', { class: burn.tripped ? 'outcome-fail' : 'outcome-pass' }, burn.tripped ? 'Burn rate tripped' : 'Burn rate within limits'),
+      ` · SLO ${number(burn.sloTargetPercent)}% (error budget ${number(100 - burn.sloTargetPercent)}%) · query `, h('code', { class: 'query' }, burn.query ?? '–')),
+    h('table', { class: 'burn-rates' },
+      h('thead', null, h('tr', null, ['Windows', 'Factor', 'Short', 'Long', 'Tripped'].map((name) => h('th', { scope: 'col' }, name)))),
+      h('tbody', null, burn.windows.map((pair) => h('tr', { class: pair.tripped ? 'tripped' : null },
+        h('th', { scope: 'row' }, `${span(pair.short)} / ${span(pair.long)}`),
+        h('td', null, `${number(pair.factor)}x`),
+        burnCell(pair.shortBurnRate, pair.shortErrorRatio, pair.shortWindow),
+        burnCell(pair.longBurnRate, pair.longErrorRatio, pair.longWindow),
+        h('td', null, pair.tripped ? '✘ yes' : 'no'))))),
+    burn.reason ? h('p', { class: 'fact' }, burn.reason) : '');
+  }
+  if (watch.alertsRead) {
+    parts.push(watch.firing.length || watch.preexisting.length ? alertFacts(watch.firing, watch.preexisting) : h('p', { class: 'fact' }, 'No alert firing.'));
+  }
+  if (watch.error) parts.push(h('p', { class: 'fact error' }, `error: ${watch.error}`));
+  return h('div', { class: 'event-facts' }, parts);
+}
+
+/** The facts of a gate's or a watch's record, read from its evidence; null for kinds whose evidence is shown as recorded only. */
+function timelineFacts(event, events) {
+  if (!event.evidence || typeof event.evidence !== 'object') return null;
+  switch (event.kind) {
+    case 'gate-measurement': return measurementSummary(event);
+    case 'gate-verdict': return verdictSummary(event, events);
+    case 'soak-watch': return soakWatchSummary(event);
+    default: return null;
+  }
+}
+
+function timelineItem(event, events) {
   const rollback = event.kind === 'traffic-shifted' && actionName(event.evidence?.action) === 'Rollback';
+  const facts = timelineFacts(event, events);
   return h('li', { class: `event kind-${event.kind}${rollback ? ' rollback' : ''}`, dataset: { sequence: event.sequence, kind: event.kind } },
     h('time', { datetime: event.at }, time(event.at)),
     h('span', { class: 'kind' }, event.kind),
     h('span', { class: 'actor' }, event.actor),
     h('p', { class: 'reason' }, event.reason),
-    h('details', null, h('summary', null, 'Evidence'), h('pre', null, JSON.stringify(event.evidence, null, 2))));
+    facts,
+    h('details', null, h('summary', null, facts ? 'Evidence as recorded (JSON)' : 'Evidence'), h('pre', null, JSON.stringify(event.evidence, null, 2))));
 }
 
 function audit(timeline) {
@@ -279,14 +452,14 @@ export function mountRelease(main, instanceId, context) {
 
       summary.update({ release, progress: detail.progress, runtime: detail.runtimeStatus }, () => facts(detail));
       bar.update(rollout(trail.events, release, detail.progress), rolloutBar);
-      const measured = trail.events.filter((e) => e.kind === 'gate-measurement' || e.kind === 'gate-verdict').map((e) => e.sequence);
+      const measured = trail.events.filter((e) => ['gate-measurement', 'gate-verdict', 'soak-watch'].includes(e.kind)).map((e) => e.sequence);
       gateSection.update(measured, () => gates(detail, trail.events));
       approvalSection.update({ approvals: detail.approvals.map((e) => e.sequence), by: detail.progress?.approvedBy }, () => approvals(detail));
       auditSection.update({ n: trail.events.length, audit: trail.audit }, () => audit(trail));
       reviewSection.update({ review: detail.review, completed: release?.completedAt }, () => review(detail));
 
       const shown = new Set([...timeline.children].map((li) => Number(li.dataset.sequence)));
-      timeline.append(...trail.events.filter((event) => !shown.has(event.sequence)).map(timelineItem));
+      timeline.append(...trail.events.filter((event) => !shown.has(event.sequence)).map((event) => timelineItem(event, trail.events)));
       setButtons();
       updated.textContent = `Updated ${time(new Date().toISOString())} UTC` + (finished ? '; the release has finished.' : `, refreshing every ${context.refreshSeconds} s.`);
     } catch (error) {
