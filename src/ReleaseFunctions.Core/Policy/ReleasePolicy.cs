@@ -4,6 +4,7 @@ using ReleaseFunctions.Core.ErrorBudget;
 using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Preflight;
 
 namespace ReleaseFunctions.Core.Policy;
 
@@ -135,6 +136,9 @@ public sealed record ReleasePolicy
 
     /// <summary>One release per service and stage is in flight; a newer one queues behind or supersedes. Default: queue.</summary>
     public ConcurrencyMode Concurrency { get; }
+
+    /// <summary>The pre-flight gate judged on the merge commit before any traffic moves; null when the policy has none.</summary>
+    public PreflightPolicy? Preflight { get; init; }
 
     /// <summary>
     /// The policy for a repository without a policy file: one stage "production" on the configured target, a canary

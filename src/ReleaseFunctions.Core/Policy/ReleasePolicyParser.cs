@@ -5,6 +5,7 @@ using ReleaseFunctions.Core.ErrorBudget;
 using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Preflight;
 using ReleaseFunctions.Core.Sli;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -68,6 +69,13 @@ namespace ReleaseFunctions.Core.Policy;
 ///         timeout: 4h                 # optional
 ///         on_timeout: reject          # reject | proceed | wait (default reject)
 ///         allow_self_approval: false  # default false
+/// preflight:                          # optional (`preflight: {}` for the defaults): judged on the merge commit before any traffic moves
+///   checks: [build, test]             # required status contexts / check runs (default: every check reported)
+///   pending_timeout: 30m              # a required check pending or not reported this long fails (default 30m)
+///   poll_interval: 30s                # how often pending checks are read again (default 30s)
+///   code_scanning: high               # open code scanning alerts at or above: low | medium | high | critical (default: not checked)
+///   dependabot: critical              # open Dependabot alerts at or above (default: not checked)
+///   on_security_alerts: override      # override: wait for the approvals quorum (default) | fail
 /// freeze:                             # optional; checked before the first stage, every stage and every traffic increase
 ///   time_zone: Europe/Berlin          # default of the windows (default UTC)
 ///   during_rollout: hold              # a window opening mid-rollout: hold at the current weight (default) | rollback
@@ -191,7 +199,7 @@ public static partial class ReleasePolicyParser
 
         public ReleasePolicy? Policy(YamlNode root)
         {
-            var map = r.Mapping(root, string.Empty, "version", "stages", "freeze", "error_budget", "rollback", "review", "concurrency");
+            var map = r.Mapping(root, string.Empty, "version", "stages", "preflight", "freeze", "error_budget", "rollback", "review", "concurrency");
             if (map is null)
             {
                 return null;
@@ -220,6 +228,8 @@ public static partial class ReleasePolicyParser
 
             var freeze = PolicyReader.Get(map, "freeze") is { } freezeNode ? Freeze(freezeNode, "freeze") : FreezeCalendar.None;
             var budget = PolicyReader.Get(map, "error_budget") is { } budgetNode ? ErrorBudget(budgetNode, "error_budget") : null;
+            var preflightNode = PolicyReader.Get(map, "preflight");
+            var preflight = preflightNode is null ? null : Preflight(preflightNode, "preflight");
             var rollback = Rollback(PolicyReader.Get(map, "rollback"), "rollback");
             var reviewDelay = ReleasePolicy.DefaultReviewDelay as TimeSpan?;
             if (PolicyReader.Get(map, "review") is { } reviewNode && r.Mapping(reviewNode, "review", "delay") is { } review)
@@ -228,12 +238,65 @@ public static partial class ReleasePolicyParser
             }
 
             var concurrency = r.Choice(PolicyReader.Get(map, "concurrency"), "concurrency", ConcurrencyModes, ConcurrencyMode.Queue);
-            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || concurrency is null || stages.Any(s => s is null))
+            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || concurrency is null || stages.Any(s => s is null) || (preflightNode is not null && preflight is null))
             {
                 return null;
             }
 
-            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value, concurrency.Value));
+            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value, concurrency.Value) { Preflight = preflight });
+        }
+
+        private static readonly Dictionary<string, SecuritySeverity> Severities = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["low"] = SecuritySeverity.Low,
+            ["medium"] = SecuritySeverity.Medium,
+            ["high"] = SecuritySeverity.High,
+            ["critical"] = SecuritySeverity.Critical,
+        };
+
+        private static readonly Dictionary<string, SecurityAlertAction> SecurityAlertActions = new(StringComparer.Ordinal)
+        {
+            ["override"] = SecurityAlertAction.RequireOverride,
+            ["fail"] = SecurityAlertAction.Fail,
+        };
+
+        /// <summary><c>preflight: { checks: [build], pending_timeout: 30m, code_scanning: high, dependabot: critical, on_security_alerts: override }</c>.</summary>
+        private PreflightPolicy? Preflight(YamlNode node, string path)
+        {
+            if (r.Mapping(node, path, "checks", "pending_timeout", "poll_interval", "code_scanning", "dependabot", "on_security_alerts") is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var checksPath = PolicyReader.Join(path, "checks");
+            var checks = PolicyReader.Get(map, "checks") is { } checksNode ? r.Strings(checksNode, checksPath, "check names (status contexts or check run names)") : [];
+            if (PolicyReader.Get(map, "checks") is YamlSequenceNode items)
+            {
+                UniqueValues(items, checksPath, "check", StringComparer.OrdinalIgnoreCase);
+            }
+
+            var pendingTimeout = r.Duration(PolicyReader.Get(map, "pending_timeout"), PolicyReader.Join(path, "pending_timeout"), PreflightPolicy.DefaultPendingTimeout, allowZero: true);
+            var pollInterval = r.Duration(PolicyReader.Get(map, "poll_interval"), PolicyReader.Join(path, "poll_interval"), PreflightPolicy.DefaultPollInterval);
+            var codeScanning = PolicyReader.Get(map, "code_scanning") is { } codeNode ? r.Choice(codeNode, PolicyReader.Join(path, "code_scanning"), Severities, default(SecuritySeverity?)) : null;
+            var dependabot = PolicyReader.Get(map, "dependabot") is { } dependabotNode ? r.Choice(dependabotNode, PolicyReader.Join(path, "dependabot"), Severities, default(SecuritySeverity?)) : null;
+            var action = r.Choice(PolicyReader.Get(map, "on_security_alerts"), PolicyReader.Join(path, "on_security_alerts"), SecurityAlertActions, SecurityAlertAction.RequireOverride);
+            return r.ProblemCount > before || checks is null || pendingTimeout is null || pollInterval is null || action is null
+                ? null
+                : new PreflightPolicy(checks, pendingTimeout, pollInterval, codeScanning, dependabot, action.Value);
+        }
+
+        /// <summary>Reports each scalar of a list that repeats an earlier one.</summary>
+        private void UniqueValues(YamlSequenceNode items, string path, string what, StringComparer comparer)
+        {
+            var seen = new Dictionary<string, int>(comparer);
+            for (var i = 0; i < items.Children.Count; i++)
+            {
+                if (items.Children[i] is YamlScalarNode { Value: { } value } && !seen.TryAdd(value, i))
+                {
+                    r.Add(items.Children[i], $"{path}[{i}]", $"expected each {what} once; '{value}' is already {path[(path.LastIndexOf('.') + 1)..]}[{seen[value]}]");
+                }
+            }
         }
 
         /// <summary>Reports each list item whose 'name' repeats an earlier item's.</summary>

@@ -5,6 +5,7 @@ using ReleaseFunctions.Core.ErrorBudget;
 using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Core.Preflight;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Core.Sli;
 using Microsoft.DurableTask;
@@ -120,7 +121,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
 
         var measurement = errors.Count > 0 && readings.Count == 0
             ? new GateMeasurement(null, string.Join("; ", errors))
-            : new GateMeasurement(GateEvaluator.Evaluate(gate, readings), errors.Count > 0 ? string.Join("; ", errors) : null);
+            : new GateMeasurement(GateEvaluator.Evaluate(gate, readings, input.Parameters), errors.Count > 0 ? string.Join("; ", errors) : null);
         if (gate.Alerts is { } watch)
         {
             measurement = await WithAlertsAsync(watch, measurement, input);
@@ -223,6 +224,32 @@ internal sealed class ReadErrorBudget(IEnumerable<ISliSource> sources) : TaskAct
 
         // A count over the window: the latest sample of each series, summed.
         return (long)Math.Round(reading.Series.Where(s => !s.IsEmpty).Sum(s => s.Samples[^1].Value));
+    }
+}
+
+/// <param name="CodeScanningAt">Read the open code scanning alerts at or above this severity; null: not read.</param>
+/// <param name="DependabotAt">Read the open Dependabot alerts at or above this severity; null: not read.</param>
+public sealed record PreflightReadRequest(string Repository, string MergeCommitSha, long? InstallationId, SecuritySeverity? CodeScanningAt, SecuritySeverity? DependabotAt);
+
+/// <summary>What the code host reported for the pre-flight gate: every check on the commit and the open alerts read.</summary>
+public sealed record PreflightReading(IReadOnlyList<CommitCheck> Checks, IReadOnlyList<SecurityAlert> Alerts);
+
+/// <summary>Reads the merge commit's checks and, where the policy asks, the repository's open security alerts.</summary>
+internal sealed class ReadPreflight(IPreflightSource source) : TaskActivity<PreflightReadRequest, PreflightReading>
+{
+    public override async Task<PreflightReading> RunAsync(TaskActivityContext context, PreflightReadRequest input)
+    {
+        var checks = await source.ChecksAsync(input.Repository, input.MergeCommitSha, input.InstallationId, ActivityCancellation.None);
+        var alerts = new List<SecurityAlert>();
+        foreach (var (kind, atLeast) in new[] { (SecurityAlertKind.CodeScanning, input.CodeScanningAt), (SecurityAlertKind.Dependabot, input.DependabotAt) })
+        {
+            if (atLeast is { } severity)
+            {
+                alerts.AddRange(await source.OpenSecurityAlertsAsync(input.Repository, kind, severity, input.InstallationId, ActivityCancellation.None));
+            }
+        }
+
+        return new PreflightReading(checks, alerts);
     }
 }
 

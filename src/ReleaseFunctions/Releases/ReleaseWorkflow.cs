@@ -27,6 +27,7 @@ public static class ReleaseWorkflow
         (nameof(MeasureGate), typeof(MeasureGate)),
         (nameof(WatchSoak), typeof(WatchSoak)),
         (nameof(ReadErrorBudget), typeof(ReadErrorBudget)),
+        (nameof(ReadPreflight), typeof(ReadPreflight)),
         (nameof(ResolveApproverTeams), typeof(ResolveApproverTeams)),
         (nameof(RecordReleaseEvent), typeof(RecordReleaseEvent)),
         (nameof(PublishReleaseStatus), typeof(PublishReleaseStatus)),

@@ -195,7 +195,7 @@ public class ReleasePolicyParserTests
             "line 7, column 7: stages[0].strategy.rolling: unknown key 'rolling'; expected one of: canary, blue_green, direct",
             "line 7, column 7: stages[0].strategy: expected exactly one of: canary, blue_green, direct",
             "line 8, column 5: stages[0].gaet: unknown key 'gaet'; expected one of: name, target, strategy, gate, approvals",
-            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, freeze, error_budget, rollback, review, concurrency",
+            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, preflight, freeze, error_budget, rollback, review, concurrency",
         ], problems);
     }
 
@@ -266,6 +266,73 @@ public class ReleasePolicyParserTests
             "line 20, column 48: stages[1].gate.alerts.scope: expected a resource or resource group id such as '/subscriptions/ID/resourceGroups/NAME' or a parameter such as '{resource_id}', got 'shop-rg'",
             "line 20, column 78: stages[1].gate.alerts.severities[1]: expected one of Sev0, Sev1, Sev2, Sev3, Sev4, got 'Critical'",
             "line 28, column 27: stages[2].gate.alerts.provider: expected the alert provider 'alertmanager' or 'azuremonitor', got 'pagerduty'",
+        ], problems.Order());
+    }
+
+    [Fact]
+    public void A_policy_can_name_its_preflight_checks_and_security_alert_severities()
+    {
+        var policy = ParseValid("""
+            version: 1
+            preflight:
+              checks: [build, "ci/integration"]
+              pending_timeout: 45m
+              poll_interval: 1m
+              code_scanning: high
+              dependabot: Critical
+              on_security_alerts: fail
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+            """);
+
+        var preflight = policy.Preflight!;
+        Assert.Equal(["build", "ci/integration"], preflight.RequiredChecks);
+        Assert.Equal(TimeSpan.FromMinutes(45), preflight.PendingTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(1), preflight.PollInterval);
+        Assert.Equal(Core.Preflight.SecuritySeverity.High, preflight.CodeScanningAt);
+        Assert.Equal(Core.Preflight.SecuritySeverity.Critical, preflight.DependabotAt);
+        Assert.Equal(Core.Preflight.SecurityAlertAction.Fail, preflight.OnSecurityAlerts);
+
+        var defaults = ParseValid("""
+            version: 1
+            preflight: {}
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+            """).Preflight!;
+        Assert.Empty(defaults.RequiredChecks);
+        Assert.Equal(PreflightDefaults(), (defaults.PendingTimeout, defaults.PollInterval, defaults.CodeScanningAt, defaults.DependabotAt, defaults.OnSecurityAlerts));
+        Assert.Null(ParseValid("""
+            version: 1
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+            """).Preflight);
+    }
+
+    private static (TimeSpan, TimeSpan, Core.Preflight.SecuritySeverity?, Core.Preflight.SecuritySeverity?, Core.Preflight.SecurityAlertAction) PreflightDefaults()
+        => (TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(30), null, null, Core.Preflight.SecurityAlertAction.RequireOverride);
+
+    [Fact]
+    public void Preflight_problems_name_line_and_column()
+    {
+        var problems = Problems("""
+            version: 1
+            preflight:
+              checks: [build, Build, {name: test}]
+              pending_timeout: soon
+              code_scanning: severe
+              on_security_alerts: ignore
+              dependabots: high
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+            """);
+
+        Assert.Equal([
+            "line 3, column 19: preflight.checks[1]: expected each check once; 'Build' is already checks[0]",
+            "line 3, column 26: preflight.checks[2]: expected check names (status contexts or check run names), got a mapping",
+            "line 4, column 20: preflight.pending_timeout: expected a duration such as 10m, 1h30m, 24h or PT5M, got 'soon'",
+            "line 5, column 18: preflight.code_scanning: expected one of: low, medium, high, critical, got 'severe'",
+            "line 6, column 23: preflight.on_security_alerts: expected one of: override, fail, got 'ignore'",
+            "line 7, column 3: preflight.dependabots: unknown key 'dependabots'; expected one of: checks, pending_timeout, poll_interval, code_scanning, dependabot, on_security_alerts",
         ], problems.Order());
     }
 

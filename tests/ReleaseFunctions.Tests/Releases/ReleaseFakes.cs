@@ -153,6 +153,29 @@ internal sealed class FakeAlertSource : IAlertSource
     }
 }
 
+/// <summary>A code host stand-in for the pre-flight gate: the checks a test says are reported at the clock's time, and the alerts open.</summary>
+internal sealed class FakePreflightSource : IPreflightSource
+{
+    public Func<IReadOnlyList<Core.Preflight.CommitCheck>> Checks { get; set; } = () => [];
+
+    public Func<Core.Preflight.SecurityAlertKind, IReadOnlyList<Core.Preflight.SecurityAlert>> Alerts { get; set; } = _ => [];
+
+    /// <summary>Every read asked, as "checks sha" or "kind severity".</summary>
+    public ConcurrentQueue<string> Asked { get; } = new();
+
+    public Task<IReadOnlyList<Core.Preflight.CommitCheck>> ChecksAsync(string repository, string commitSha, long? installationId, CancellationToken cancellationToken)
+    {
+        Asked.Enqueue($"checks {repository}@{commitSha}");
+        return Task.FromResult(Checks());
+    }
+
+    public Task<IReadOnlyList<Core.Preflight.SecurityAlert>> OpenSecurityAlertsAsync(string repository, Core.Preflight.SecurityAlertKind kind, Core.Preflight.SecuritySeverity atLeast, long? installationId, CancellationToken cancellationToken)
+    {
+        Asked.Enqueue($"{kind} {atLeast}");
+        return Task.FromResult<IReadOnlyList<Core.Preflight.SecurityAlert>>(Alerts(kind).Where(a => a.Severity >= atLeast).ToArray());
+    }
+}
+
 internal sealed class FakeApproverDirectory : IApproverDirectory
 {
     public Dictionary<string, string[]> Members { get; } = new(StringComparer.OrdinalIgnoreCase);

@@ -37,6 +37,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public FakeTarget Target { get; private init; } = null!;
     public FakeSliSource Sli { get; private init; } = null!;
     public FakeAlertSource Alerts { get; private init; } = null!;
+    public FakePreflightSource Preflight { get; private init; } = null!;
     public FakeApproverDirectory Directory { get; private init; } = null!;
     public InMemoryLedger Ledger { get; private init; } = null!;
     public RecordingNotifier Notifier { get; private init; } = null!;
@@ -50,6 +51,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         var target = new FakeTarget();
         var sli = new FakeSliSource();
         var alerts = new FakeAlertSource();
+        var preflight = new FakePreflightSource();
         var directory = new FakeApproverDirectory();
         var ledger = new InMemoryLedger();
         var notifier = new RecordingNotifier();
@@ -60,13 +62,14 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddSingleton<IDeploymentTarget>(target);
         services.AddSingleton<ISliSource>(sli);
         services.AddSingleton<IAlertSource>(alerts);
+        services.AddSingleton<IPreflightSource>(preflight);
         services.AddSingleton<IApproverDirectory>(directory);
         services.AddSingleton<IReleaseLedger>(ledger);
         services.AddSingleton<IReleaseNotifier>(notifier);
         services.AddReleaseEngineOnSqlite(Path.Combine(folder, "engine.db"), decorateActivity);
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
         {
-            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Directory = directory, Ledger = ledger, Notifier = notifier,
+            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Preflight = preflight, Directory = directory, Ledger = ledger, Notifier = notifier,
         };
         foreach (var hosted in harness._hosted)
         {
