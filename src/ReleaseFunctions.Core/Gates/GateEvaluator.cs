@@ -88,7 +88,7 @@ public static class GateEvaluator
         string? rankTestNotRun = null;
         if (objective.NeedsReference)
         {
-            referenceName = objective.CompareTo == ReferencePopulation.Baseline ? SliPopulations.Baseline : SliPopulations.PreRelease;
+            referenceName = SliPopulations.Of(objective.CompareTo);
             var reference = reading!.For(referenceName);
             if (reference is null || reference.IsEmpty)
             {
@@ -143,6 +143,12 @@ public static class GateEvaluator
     /// </summary>
     private static (MannWhitneyResult? Result, string? NotRun) RankTest(GateDefinition gate, double[] canary, double[] reference, string referenceName)
     {
+        if (referenceName == SliPopulations.PreviousRelease)
+        {
+            // Its values are aggregates of whole measurements, not samples of the same kind as the canary's.
+            return (null, $"{SliPopulations.PreviousRelease} holds the aggregates it recorded, not samples");
+        }
+
         var minimum = gate.MinimumSamplesForRankTest;
         return canary.Length < minimum || reference.Length < minimum
             ? (null, $"fewer than {minimum} samples ({SliPopulations.Canary} {canary.Length}, {referenceName} {reference.Length})")

@@ -19,6 +19,11 @@ public enum ReferencePopulation
     Baseline,
     /// <summary>The service before the release, over a window of the same length (<see cref="SliPopulations.PreRelease"/>).</summary>
     PreRelease,
+    /// <summary>
+    /// What the service's previous promoted release recorded for the same objective in the same stage
+    /// (<see cref="SliPopulations.PreviousRelease"/>): one value per measurement of its last step, compared by aggregate.
+    /// </summary>
+    PreviousRelease,
 }
 
 /// <summary>

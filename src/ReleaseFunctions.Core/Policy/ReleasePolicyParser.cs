@@ -33,7 +33,7 @@ namespace ReleaseFunctions.Core.Policy;
 ///       # direct: { soak: 15m }                                                                       (default 0)
 ///     gate:                           # optional, judges each step
 ///       provider: prometheus          # default SLI provider of the objectives
-///       compare_to: baseline          # baseline | pre-release: what relative criteria compare with (default baseline)
+///       compare_to: baseline          # baseline | pre-release | previous-release: what relative criteria compare with (default baseline)
 ///       significance: 0.05            # Mann–Whitney level below which a relative breach counts (default 0.05)
 ///       min_samples: 5                # fewer samples in a population: no rank test (default 5)
 ///       score: { pass: 90, marginal: 75 }                      # defaults 90 / 75
@@ -164,6 +164,7 @@ public static partial class ReleasePolicyParser
         {
             ["baseline"] = ReferencePopulation.Baseline,
             ["pre-release"] = ReferencePopulation.PreRelease,
+            ["previous-release"] = ReferencePopulation.PreviousRelease,
         };
 
         private static readonly Dictionary<string, SliAggregation> Aggregations =

@@ -70,7 +70,8 @@ public sealed record GateMeasurementRequest(
     DateTimeOffset WindowStart,
     DateTimeOffset WindowEnd,
     IReadOnlyDictionary<string, string> Parameters,
-    DateTimeOffset? TrafficFirstMovedAt = null); // pre-release windows end there; alerts older than it are evidence only
+    DateTimeOffset? TrafficFirstMovedAt = null, // pre-release windows end there; alerts older than it are evidence only
+    string? ReleaseInstanceId = null); // the release measured, left out when its service's previous promoted release is looked up
 
 /// <summary>One measurement of a gate: the verdict with its evidence, or why it could not be measured.</summary>
 public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
@@ -82,8 +83,10 @@ public sealed record GateMeasurement(GateVerdict? Verdict, string? Error)
 /// Queries every objective of a gate from its SLI source and judges them (a pure decision on the evidence).
 /// A source that fails is an error of this measurement, not of the release: the analysis counts errors against its limit.
 /// </summary>
-internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<IAlertSource> alertSources) : TaskActivity<GateMeasurementRequest, GateMeasurement>
+internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<IAlertSource> alertSources, IReleaseLedger ledger) : TaskActivity<GateMeasurementRequest, GateMeasurement>
 {
+    private readonly PreviousReleaseReference _previousRelease = new(ledger);
+
     public override async Task<GateMeasurement> RunAsync(TaskActivityContext context, GateMeasurementRequest input)
     {
         var gate = StageGates.Find(input.PolicyYaml, input.Stage, input.Scope);
@@ -119,6 +122,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
             }
         }
 
+        await WithPreviousReleaseAsync(gate, input, readings, errors);
         var measurement = errors.Count > 0 && readings.Count == 0
             ? new GateMeasurement(null, string.Join("; ", errors))
             : new GateMeasurement(GateEvaluator.Evaluate(gate, readings, input.Parameters), errors.Count > 0 ? string.Join("; ", errors) : null);
@@ -159,6 +163,42 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
         catch (IntegrationException ex)
         {
             return new GateMeasurement(null, $"alerts: {ex.Message}" + (measurement.Error is null ? "" : $"; {measurement.Error}"));
+        }
+    }
+
+    /// <summary>
+    /// Adds to each reading of an objective that compares with the previous promoted release the values that release
+    /// recorded. A ledger that cannot be read is an error of this measurement; no previous release leaves the reference
+    /// out, which the gate judges inconclusive.
+    /// </summary>
+    private async Task WithPreviousReleaseAsync(GateDefinition gate, GateMeasurementRequest input, Dictionary<string, SliReading> readings, List<string> errors)
+    {
+        var wanted = gate.Objectives.Where(o => o.NeedsReference && o.CompareTo == ReferencePopulation.PreviousRelease && readings.ContainsKey(o.Name)).Select(o => o.Name).ToArray();
+        if (wanted.Length == 0 || input.ReleaseInstanceId is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var (series, release) = await _previousRelease.ReadAsync(input.Parameters["service"], input.ReleaseInstanceId, input.Stage, input.Scope, wanted, ActivityCancellation.None);
+            foreach (var name in wanted)
+            {
+                var reading = readings[name];
+                readings[name] = series.TryGetValue(name, out var recorded)
+                    ? SliReading.Of(reading.Query, reading.Window, [.. reading.Series.Where(s => s.Population != SliPopulations.PreviousRelease), recorded])
+                    : reading;
+                if (!series.ContainsKey(name))
+                {
+                    errors.Add(release is null
+                        ? $"{name}: no promoted release of {input.Parameters["service"]} before this one to compare with"
+                        : $"{name}: the previous promoted release {release} recorded no {name} in {input.Stage}");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            errors.Add($"the previous promoted release could not be read from the ledger: {ex.Message}");
         }
     }
 

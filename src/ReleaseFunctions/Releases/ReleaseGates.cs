@@ -22,7 +22,7 @@ internal sealed class ReleaseGates(ReleaseRun run, ReleaseTrail trail, ReleaseCo
         while (true)
         {
             var end = run.Now > since ? run.Now : since.AddSeconds(1);
-            var measurement = await MeasureAsync(new GateMeasurementRequest(run.PolicyYaml, stage.Name, scope, since, end, ReleaseParameters.For(run.Request, stage.Name, step, run.Weight), run.TrafficFirstMovedAt ?? run.StartedAt));
+            var measurement = await MeasureAsync(new GateMeasurementRequest(run.PolicyYaml, stage.Name, scope, since, end, ReleaseParameters.For(run.Request, stage.Name, step, run.Weight), run.TrafficFirstMovedAt ?? run.StartedAt, run.InstanceId));
             measurements.Add(measurement.ToAnalysis());
             var verdict = measurement.Verdict;
             await trail.RecordAsync("gate-measurement", "gate",

@@ -9,8 +9,11 @@ namespace ReleaseFunctions.Tests.Releases;
 /// <summary>A policy source that serves the YAML a test gives it.</summary>
 internal sealed class FakePolicySource(string yaml) : IPolicySource
 {
+    /// <summary>The policy the next release reads (a test may change it between releases).</summary>
+    public string Yaml { get; set; } = yaml;
+
     public Task<PolicyDocument> ReadAsync(ReleaseId release, long? installationId, CancellationToken cancellationToken)
-        => Task.FromResult(new PolicyDocument($"{release.Repository}@test:.github/release-policy.yml", yaml, false));
+        => Task.FromResult(new PolicyDocument($"{release.Repository}@test:.github/release-policy.yml", Yaml, false));
 }
 
 /// <summary>A deployment target in memory, standing in as "sandbox": records every shift, reads back what it set, can be told to fail.</summary>

@@ -38,6 +38,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public FakeSliSource Sli { get; private init; } = null!;
     public FakeAlertSource Alerts { get; private init; } = null!;
     public FakePreflightSource Preflight { get; private init; } = null!;
+    public FakePolicySource Policy { get; private init; } = null!;
     public FakeApproverDirectory Directory { get; private init; } = null!;
     public InMemoryLedger Ledger { get; private init; } = null!;
     public RecordingNotifier Notifier { get; private init; } = null!;
@@ -58,7 +59,8 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton<TimeProvider>(clock);
-        services.AddSingleton<IPolicySource>(new FakePolicySource(policyYaml));
+        var policy = new FakePolicySource(policyYaml);
+        services.AddSingleton<IPolicySource>(policy);
         services.AddSingleton<IDeploymentTarget>(target);
         services.AddSingleton<ISliSource>(sli);
         services.AddSingleton<IAlertSource>(alerts);
@@ -69,7 +71,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddReleaseEngineOnSqlite(Path.Combine(folder, "engine.db"), decorateActivity);
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
         {
-            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Preflight = preflight, Directory = directory, Ledger = ledger, Notifier = notifier,
+            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Preflight = preflight, Policy = policy, Directory = directory, Ledger = ledger, Notifier = notifier,
         };
         foreach (var hosted in harness._hosted)
         {
