@@ -64,7 +64,7 @@ internal sealed class GitHubReleaseNotifier(GitHubClient github, IReleaseExterna
     {
         var stepCount = Math.Max(update.StepCount, update.Step);
         var gates = update.Gates
-            .Select(g => new GateResultView($"{g.Stage} step {g.Step}", Enum.TryParse<ViewGateOutcome>(g.Outcome, ignoreCase: true, out var outcome) ? outcome : ViewGateOutcome.Inconclusive, null, g.Reason))
+            .Select(g => new GateResultView(g.Step > 0 ? $"{g.Stage} step {g.Step}" : g.Stage, Enum.TryParse<ViewGateOutcome>(g.Outcome, ignoreCase: true, out var outcome) ? outcome : ViewGateOutcome.Inconclusive, null, g.Reason))
             .ToArray();
         var approvals = update.ApprovedBy.Select(login => new ApprovalView(login, true, update.At)).ToArray();
         return new ReleaseStatusView(update.Release, State(update.Status), update.Stage, Math.Max(0, update.Step), stepCount, update.WeightPercent,

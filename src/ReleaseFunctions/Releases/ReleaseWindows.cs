@@ -5,6 +5,7 @@ using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Preflight;
 using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Core.Ports;
 
 namespace ReleaseFunctions.Releases;
 
@@ -148,6 +149,17 @@ internal sealed class ReleaseWindows(ReleaseRun run, ReleaseTrail trail, Release
 
             var verdict = preflight.Judge(reading.Checks, reading.Alerts, run.Now - since);
             var reason = $"pre-flight of {ShortSha(run.Request.MergeCommitSha)}: {verdict.Reason}";
+            if (verdict.Outcome != PreflightOutcome.Pending)
+            {
+                // On the PR comment with the gates: step 0, before any step of any stage.
+                run.Gates.Add(new GateSummary("pre-flight", 0, verdict.Outcome switch
+                {
+                    PreflightOutcome.Pass => nameof(GateOutcome.Pass),
+                    PreflightOutcome.Fail => nameof(GateOutcome.Fail),
+                    _ => nameof(GateOutcome.Inconclusive),
+                }, verdict.Reason));
+            }
+
             switch (verdict.Outcome)
             {
                 case PreflightOutcome.Pass:

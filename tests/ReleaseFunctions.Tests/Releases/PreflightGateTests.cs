@@ -40,6 +40,11 @@ public sealed class PreflightGateTests
         Assert.Equal(["build", "test"], evidence.RootElement.GetProperty("failed").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
         Assert.Equal("https://github.com/contoso/shop/runs/build", evidence.RootElement.GetProperty("failed")[0].GetProperty("url").GetString());
         Assert.Contains("checks contoso/shop@0123456789abcdef0123456789abcdef01234567", h.Preflight.Asked);
+        // The PR comment lists it with the gates.
+        var published = h.Notifier.Updates.Last();
+        var gate = Assert.Single(published.Gates);
+        Assert.Equal(("pre-flight", 0, "Fail"), (gate.Stage, gate.Step, gate.Outcome));
+        Assert.Contains("build (completed/failure)", gate.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
