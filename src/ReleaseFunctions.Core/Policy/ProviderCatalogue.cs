@@ -85,6 +85,16 @@ public static class ProviderCatalogue
                 new("stable_revision", "the stable revision's name (default: the other revision with the most traffic)"),
             ],
             [["resource_id"]]),
+        // A feature flag rolled out instead of traffic: the Microsoft.Targeting filter's default percentage is the weight.
+        new("app-configuration-flag",
+            [
+                new("endpoint", "the App Configuration store's endpoint as its Overview shows it, https://{store}.azconfig.io (or .azconfig.azure.cn, .azconfig.azure.us), or sandbox for the local sandbox's store",
+                    @"^(https://[A-Za-z0-9][A-Za-z0-9-]*\.azconfig\.(io|azure\.cn|azure\.us)/?|sandbox)$"),
+                new("flag", "the feature flag's name as the Feature manager lists it (letters, digits, '.', '_', '-', ':'), such as new-checkout", "^[A-Za-z0-9._:-]+$"),
+                new("label", "the flag's label (default: the flag without a label), without '*', ',', '\\' or '%'", @"^[^*,\\%]+$"),
+                new("on_rollback", "what a rollback does: zero (the default rollout percentage goes to 0; the users and groups the flag names keep it) or disable (the flag goes off for everyone)", "^(zero|disable)$"),
+            ],
+            [["endpoint", "flag"]]),
         new("http-hook", [], []),
         new("sandbox", [], []),
     ];

@@ -1,11 +1,14 @@
 using ReleaseFunctions.Core.Ports;
+using ReleaseFunctions.Integrations.Deployment;
 
 namespace ReleaseFunctions.Integrations.Sandbox;
 
 /// <summary>
 /// The whole sandbox on this machine: the service in two versions (stable and candidate, each a Kestrel server on
 /// 127.0.0.1), the weighted router in front of them, a steady load generator, and the SLI source and deployment target
-/// that the release workflow uses (both provider "sandbox"). Dispose to stop everything.
+/// that the release workflow uses (both provider "sandbox"); and an App Configuration store (HMAC-signed REST, on
+/// 127.0.0.1) with one feature flag, which the stable version reads to run that share of requests on the candidate's code,
+/// for provider "app-configuration-flag" with endpoint "sandbox". Dispose to stop everything.
 /// </summary>
 public sealed class SandboxEnvironment : IAsyncDisposable
 {
@@ -15,10 +18,12 @@ public sealed class SandboxEnvironment : IAsyncDisposable
     private readonly SandboxTrafficLog _log;
     private readonly HttpClient _client;
     private readonly SandboxLoadGenerator? _load;
+    private readonly SandboxAppConfigurationStore _flags;
 
     private SandboxEnvironment(SandboxOptions options, SandboxServiceVersion stable, SandboxServiceVersion candidate, SandboxRouter router,
-        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time)
+        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time, SandboxAppConfigurationStore flags)
     {
+        _flags = flags;
         Options = options;
         _stable = stable;
         _candidate = candidate;
@@ -37,6 +42,15 @@ public sealed class SandboxEnvironment : IAsyncDisposable
 
     public Uri StableAddress => _stable.Address;
     public Uri CandidateAddress => _candidate.Address;
+
+    /// <summary>The sandbox's App Configuration store (<c>GET {address}kv/.appconfig.featureflag%2F{flag}?api-version=2023-11-01</c>, HMAC-signed).</summary>
+    public Uri FeatureFlagStoreAddress => _flags.Address;
+
+    /// <summary>The store's access key (random per start); the feature-flag target signs with it for endpoint "sandbox".</summary>
+    public AppConfigurationAccessKey FeatureFlagStoreKey => _flags.AccessKey;
+
+    /// <summary>The feature flag's default rollout percentage now, 0 when it is disabled or missing.</summary>
+    public double FeatureFlagPercentage => _flags.Rollout(Options.FeatureFlagName) is { Enabled: true } rollout ? rollout.Percentage : 0;
 
     /// <summary>The deployment target for provider "sandbox".</summary>
     public IDeploymentTarget Target { get; }
@@ -64,10 +78,14 @@ public sealed class SandboxEnvironment : IAsyncDisposable
         var started = new List<IAsyncDisposable>();
         try
         {
-            var stable = await SandboxServiceVersion.StartAsync(SandboxTarget.StableSlot, options.StableVersion, time, cancellationToken).ConfigureAwait(false);
-            started.Add(stable);
+            var flags = await SandboxAppConfigurationStore.StartAsync(options.FeatureFlagName, options.FeatureFlagStateFile, time, cancellationToken).ConfigureAwait(false);
+            started.Add(flags);
             var candidate = await SandboxServiceVersion.StartAsync(SandboxTarget.CandidateSlot, options.CandidateVersion, time, cancellationToken).ConfigureAwait(false);
             started.Add(candidate);
+            // The stable version runs the candidate's code for the share of requests the flag rolls out.
+            var stable = await SandboxServiceVersion.StartAsync(SandboxTarget.StableSlot, options.StableVersion, time, cancellationToken,
+                new FlaggedCodePath(candidate, () => flags.Rollout(options.FeatureFlagName))).ConfigureAwait(false);
+            started.Add(stable);
             var log = new SandboxTrafficLog(options.Retention);
             var random = options.RandomSeed is { } seed ? new Random(seed) : new Random();
             var router = await SandboxRouter.StartAsync(stable, candidate, log, time, client, random, cancellationToken).ConfigureAwait(false);
@@ -75,7 +93,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
             var load = options.LoadRatePerSecond > 0
                 ? new SandboxLoadGenerator(client, router.Address, options.LoadRatePerSecond, options.MaxRequestsInFlight, time)
                 : null;
-            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time);
+            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time, flags);
         }
         catch
         {
@@ -99,6 +117,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
         await _router.DisposeAsync().ConfigureAwait(false);
         await _candidate.DisposeAsync().ConfigureAwait(false);
         await _stable.DisposeAsync().ConfigureAwait(false);
+        await _flags.DisposeAsync().ConfigureAwait(false);
         _client.Dispose();
     }
 }

@@ -2,7 +2,8 @@ namespace ReleaseFunctions.Integrations.Sandbox;
 
 /// <summary>
 /// How the sandbox runs. Defaults: service "sandbox-service", stable "1.0.0", candidate "1.1.0", 20 requests a second
-/// of steady load, SLIs bucketed per 10 s, an hour of traffic kept, candidate weight 0, an unseeded router.
+/// of steady load, SLIs bucketed per 10 s, an hour of traffic kept, candidate weight 0, an unseeded router, the feature
+/// flag "new-checkout" at 0%.
 /// </summary>
 public sealed record SandboxOptions
 {
@@ -56,6 +57,15 @@ public sealed record SandboxOptions
     /// release left it, as a real router would (null: in memory only, reset at each start).
     /// </summary>
     public string? StateFile { get; init; }
+
+    /// <summary>
+    /// The feature flag the sandbox's App Configuration store holds and its stable version reads: the share of requests it
+    /// rolls out runs the candidate's code (default "new-checkout").
+    /// </summary>
+    public string FeatureFlagName { get; init => field = NonBlank(value, nameof(FeatureFlagName)); } = "new-checkout";
+
+    /// <summary>Where the sandbox's App Configuration store keeps its key-values across restarts (null: in memory only).</summary>
+    public string? FeatureFlagStateFile { get; init; }
 
     private static string NonBlank(string value, string name)
         => string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{name} must not be blank.", name) : value;

@@ -19,7 +19,8 @@ internal sealed record RouterSplit
 
 /// <summary>
 /// The sandbox's front door: forwards every request to the stable or the candidate version, choosing the candidate
-/// with probability weight/100, and records what happened in the traffic log with times from the injected clock.
+/// with probability weight/100, and records what happened in the traffic log with times from the injected clock. A
+/// request the stable version answered with the candidate's code (its feature flag) counts as the candidate's.
 /// </summary>
 internal sealed class SandboxRouter : IAsyncDisposable
 {
@@ -72,12 +73,14 @@ internal sealed class SandboxRouter : IAsyncDisposable
         var started = _time.GetTimestamp();
         int status;
         byte[] body;
+        var ranCandidateCode = false;
         try
         {
             var target = new Uri(backend.Address, context.Request.Path.Value?.TrimStart('/') + context.Request.QueryString.Value);
             using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
             using var response = await _forwarder.SendAsync(request, context.RequestAborted).ConfigureAwait(false);
             status = (int)response.StatusCode;
+            ranCandidateCode = response.Headers.TryGetValues(SandboxServiceVersion.CodePathHeader, out var path) && path.Contains(SandboxTarget.CandidateSlot);
             body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted).ConfigureAwait(false);
         }
         catch (HttpRequestException)
@@ -89,11 +92,16 @@ internal sealed class SandboxRouter : IAsyncDisposable
 
         _log.Record(new ObservedRequest(
             arrivedAt,
-            toCandidate ? SandboxSliSource.CanaryPopulation : SandboxSliSource.BaselinePopulation,
+            toCandidate || ranCandidateCode ? SandboxSliSource.CanaryPopulation : SandboxSliSource.BaselinePopulation,
             status >= 500,
             _time.GetElapsedTime(started).TotalMilliseconds));
         context.Response.StatusCode = status;
         context.Response.Headers["X-Sandbox-Version"] = backend.Version;
+        if (ranCandidateCode)
+        {
+            context.Response.Headers[SandboxServiceVersion.CodePathHeader] = SandboxTarget.CandidateSlot;
+        }
+
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }

@@ -7,21 +7,32 @@ namespace ReleaseFunctions.Integrations.Sandbox;
 /// exactly the share of requests its behaviour asks for (spread evenly, so short runs show the rate) and adds latency.
 /// <c>PUT /behaviour</c> with <c>{"errorRate": 0..1, "addedLatencyMs": 0..30000}</c> changes that at run time, so a
 /// demonstration can make a release go bad from outside the process.
+/// With a <see cref="FlaggedCodePath"/> (the stable version's), the share of requests its feature flag rolls out runs the
+/// candidate's code instead (the candidate's behaviour, counted with the candidate's requests) and says so in
+/// <see cref="CodePathHeader"/>, so the SLIs see a flag rollout as they see a traffic split.
 /// </summary>
 internal sealed class SandboxServiceVersion : IAsyncDisposable
 {
+    /// <summary>Set to "candidate" on an answer whose request ran the candidate's code behind the feature flag.</summary>
+    public const string CodePathHeader = "X-Sandbox-Code-Path";
+
     private readonly TimeProvider _time;
+    private readonly FlaggedCodePath? _flagged;
     private readonly object _gate = new();
     private LocalHttpServer? _server;
     private CandidateBehaviour _behaviour = CandidateBehaviour.Healthy;
     private long _served;
     private long _failed;
+    private double _flagPercentage = -1;
+    private long _flagSeen;
+    private long _flagOn;
 
-    private SandboxServiceVersion(string slot, string version, TimeProvider time)
+    private SandboxServiceVersion(string slot, string version, TimeProvider time, FlaggedCodePath? flagged)
     {
         Slot = slot;
         Version = version;
         _time = time;
+        _flagged = flagged;
     }
 
     public string Slot { get; }
@@ -44,9 +55,9 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
         }
     }
 
-    public static async Task<SandboxServiceVersion> StartAsync(string slot, string version, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<SandboxServiceVersion> StartAsync(string slot, string version, TimeProvider time, CancellationToken cancellationToken, FlaggedCodePath? flagged = null)
     {
-        var service = new SandboxServiceVersion(slot, version, time);
+        var service = new SandboxServiceVersion(slot, version, time, flagged);
         service._server = await LocalHttpServer.StartAsync(service.HandleAsync, cancellationToken).ConfigureAwait(false);
         return service;
     }
@@ -68,18 +79,11 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
                 return;
         }
 
-        bool fail;
-        CandidateBehaviour behaviour;
-        lock (_gate)
+        var code = RunsCandidateCode() ? _flagged!.Candidate : this;
+        var (fail, behaviour) = code.NextOutcome();
+        if (code != this)
         {
-            behaviour = _behaviour;
-            _served++;
-            // Fail whenever the running count of failures falls behind the asked share: exact and evenly spread.
-            fail = _failed < Math.Floor(_served * behaviour.ErrorRate);
-            if (fail)
-            {
-                _failed++;
-            }
+            context.Response.Headers[CodePathHeader] = SandboxTarget.CandidateSlot;
         }
 
         if (behaviour.AddedLatency > TimeSpan.Zero)
@@ -89,6 +93,51 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
 
         context.Response.StatusCode = fail ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK;
         await context.Response.WriteAsJsonAsync(new VersionAnswer(Version, Slot), SandboxJsonContext.Default.VersionAnswer).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether this request fails, under this version's behaviour (which it returns).</summary>
+    private (bool Fail, CandidateBehaviour Behaviour) NextOutcome()
+    {
+        lock (_gate)
+        {
+            var behaviour = _behaviour;
+            _served++;
+            // Fail whenever the running count of failures falls behind the asked share: exact and evenly spread.
+            var fail = _failed < Math.Floor(_served * behaviour.ErrorRate);
+            if (fail)
+            {
+                _failed++;
+            }
+
+            return (fail, behaviour);
+        }
+    }
+
+    /// <summary>Whether the feature flag gives this request the candidate's code: exactly its share, evenly spread, as for failures.</summary>
+    private bool RunsCandidateCode()
+    {
+        if (_flagged?.Rollout() is not { Enabled: true, Percentage: > 0 } rollout)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (rollout.Percentage != _flagPercentage)
+            {
+                // The share counts from the change on, so a new percentage does not make up for the past in a burst.
+                (_flagPercentage, _flagSeen, _flagOn) = (rollout.Percentage, 0, 0);
+            }
+
+            _flagSeen++;
+            var on = _flagOn < Math.Floor(_flagSeen * rollout.Percentage / 100);
+            if (on)
+            {
+                _flagOn++;
+            }
+
+            return on;
+        }
     }
 
     private async Task ChangeBehaviourAsync(HttpContext context)
@@ -116,3 +165,6 @@ internal sealed class SandboxServiceVersion : IAsyncDisposable
         }
     }
 }
+
+/// <summary>The candidate's code inside the stable version, behind a feature flag: the candidate it runs as, and the flag's rollout now.</summary>
+internal sealed record FlaggedCodePath(SandboxServiceVersion Candidate, Func<FeatureFlagRollout?> Rollout);

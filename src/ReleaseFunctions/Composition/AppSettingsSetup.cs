@@ -128,27 +128,48 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
             }
         }
 
-        var hookUrl = Text("HttpHook", "Url");
-        var hookSecret = Text("HttpHook", "Secret");
-        if (hookUrl is not null || hookSecret is not null)
+        (options.HttpHookUrl, options.HttpHookSecret) = ReadSignedHook("HttpHook", "deployment hook", problems);
+        (options.MigrationHookUrl, options.MigrationHookSecret) = ReadSignedHook("Migrations", "database migration hook", problems);
+        if (Text("AppConfiguration", "ConnectionString") is { } appConfiguration)
         {
-            if (hookUrl is null || !Uri.TryCreate(hookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps))
+            try
             {
-                problems.Add($"{SettingKeys.Of("HttpHook", "Url")} is '{hookUrl}'; expected the deployment hook's absolute http(s) URL, since {SettingKeys.Of("HttpHook", "Secret")} is set.");
+                options.AppConfigurationAccessKey = Integrations.Deployment.AppConfigurationAccessKey.Parse(appConfiguration);
             }
-            else if (hookSecret is not { Length: >= 16 })
+            catch (FormatException ex)
             {
-                // The secret itself is not repeated.
-                problems.Add($"{SettingKeys.Of("HttpHook", "Secret")} has {hookSecret?.Length ?? 0} characters; expected a random secret of at least 16 to sign calls to {hookUrl}.");
-            }
-            else
-            {
-                options.HttpHookUrl = hook;
-                options.HttpHookSecret = hookSecret;
+                // The value is not repeated: it holds the access key.
+                problems.Add($"{SettingKeys.Of("AppConfiguration", "ConnectionString")} is not an App Configuration connection string: {ex.Message} Copy it from the store's Access settings (a read-write key).");
             }
         }
 
         return problems;
+    }
+
+    /// <summary>A signed hook's <c>Url</c> and <c>Secret</c> under <paramref name="section"/>: both or neither, an absolute http(s) URL and at least 16 characters.</summary>
+    private (Uri? Url, string? Secret) ReadSignedHook(string section, string what, List<string> problems)
+    {
+        var hookUrl = Text(section, "Url");
+        var hookSecret = Text(section, "Secret");
+        if (hookUrl is null && hookSecret is null)
+        {
+            return (null, null);
+        }
+
+        if (hookUrl is null || !Uri.TryCreate(hookUrl, UriKind.Absolute, out var hook) || (hook.Scheme != Uri.UriSchemeHttp && hook.Scheme != Uri.UriSchemeHttps))
+        {
+            problems.Add($"{SettingKeys.Of(section, "Url")} is '{hookUrl}'; expected the {what}'s absolute http(s) URL, since {SettingKeys.Of(section, "Secret")} is set.");
+            return (null, null);
+        }
+
+        if (hookSecret is not { Length: >= 16 })
+        {
+            // The secret itself is not repeated.
+            problems.Add($"{SettingKeys.Of(section, "Secret")} has {hookSecret?.Length ?? 0} characters; expected a random secret of at least 16 to sign calls to {hookUrl}.");
+            return (null, null);
+        }
+
+        return (hook, hookSecret);
     }
 
     private List<string> Read(ReleaseLedgerOptions options)

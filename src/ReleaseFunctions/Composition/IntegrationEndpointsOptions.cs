@@ -5,7 +5,10 @@ namespace ReleaseFunctions.Composition;
 /// <c>http://prometheus:9090/</c>), <c>ReleaseFunctions__Alertmanager__BaseUrl</c> (e.g. <c>http://alertmanager:9093/</c>,
 /// for gates that watch fired alerts), <c>ReleaseFunctions__AzureMonitor__WorkspaceId</c> (the Log Analytics workspace id),
 /// and the signed deployment hook, <c>ReleaseFunctions__HttpHook__Url</c> with <c>ReleaseFunctions__HttpHook__Secret</c>
-/// (at least 16 characters). Each adapter is registered only when its settings are present. Default: none.
+/// (at least 16 characters), and the database migration hook, <c>ReleaseFunctions__Migrations__Url</c> with
+/// <c>ReleaseFunctions__Migrations__Secret</c>, and an App Configuration store's access key for the feature-flag target,
+/// <c>ReleaseFunctions__AppConfiguration__ConnectionString</c> (<c>Endpoint=https://{store}.azconfig.io;Id=...;Secret=...</c>;
+/// without it the target uses the app's Entra identity). Each adapter is registered only when its settings are present. Default: none.
 /// </summary>
 public sealed class IntegrationEndpointsOptions
 {
@@ -18,4 +21,10 @@ public sealed class IntegrationEndpointsOptions
     public Uri? HttpHookUrl { get; set; }
 
     public string? HttpHookSecret { get; set; }
+
+    public Integrations.Deployment.AppConfigurationAccessKey? AppConfigurationAccessKey { get; set; }
+
+    public Uri? MigrationHookUrl { get; set; }
+
+    public string? MigrationHookSecret { get; set; }
 }

@@ -11,7 +11,8 @@ namespace ReleaseFunctions.Composition;
 
 /// <summary>
 /// The deployment targets and SLI sources the workflow can use besides the sandbox: Azure App Service slots and
-/// Container Apps revisions (ARM, with the app's Azure identity), a signed HTTP hook when configured, Azure Monitor metrics and, when configured, Log
+/// Container Apps revisions (ARM, with the app's Azure identity), App Configuration feature flags (the store's access key
+/// from settings, else the app's Azure identity; the sandbox's store with the sandbox), a signed HTTP hook when configured, Azure Monitor metrics and, when configured, Log
 /// Analytics and Prometheus. A policy picks one by its provider name.
 /// </summary>
 internal static class ReleaseIntegrations
@@ -22,6 +23,12 @@ internal static class ReleaseIntegrations
         AddAzureIdentity(services);
         services.AddSingleton<IDeploymentTarget>(sp => new AppServiceSlotTarget(Http(), new AzureTargetOptions(), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IDeploymentTarget>(sp => new ContainerAppsRevisionTarget(Http(), new AzureTargetOptions(), sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDeploymentTarget>(sp => new AppConfigurationFeatureFlagTarget(Http(), new AppConfigurationTargetOptions
+        {
+            AccessKeys = endpoints.AppConfigurationAccessKey is { } key ? [key] : [],
+            // Endpoint "sandbox": the running sandbox's store, whose port and key change at every start.
+            Sandbox = sp.GetService<SandboxRuntime>() is { } sandbox ? () => sandbox.Environment.FeatureFlagStoreKey : null,
+        }, sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<TimeProvider>()));
         if (endpoints is { HttpHookUrl: { } hook, HttpHookSecret: { } secret })
         {
             services.AddSingleton<IDeploymentTarget>(sp => new HttpHookTarget(Http(), new HttpHookOptions(hook, secret), sp.GetRequiredService<TimeProvider>()));
@@ -58,7 +65,7 @@ internal static class ReleaseIntegrations
     public static IReadOnlyList<string> ConfiguredTargets(IntegrationEndpointsOptions endpoints, bool sandboxEnabled)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var targets = new List<string> { AppServiceSlotTarget.ProviderName, ContainerAppsRevisionTarget.ProviderName };
+        var targets = new List<string> { AppServiceSlotTarget.ProviderName, ContainerAppsRevisionTarget.ProviderName, AppConfigurationFeatureFlagTarget.ProviderName };
         if (endpoints is { HttpHookUrl: not null, HttpHookSecret: not null })
         {
             targets.Add(HttpHookTarget.ProviderName);

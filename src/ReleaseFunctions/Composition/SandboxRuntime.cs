@@ -11,8 +11,9 @@ namespace ReleaseFunctions.Composition;
 /// started with the app, stopped with it. Its deployment target and SLI source (both provider "sandbox") are the
 /// app's while it runs.
 /// </summary>
-/// <remarks>The router's split is kept in <c>sandbox-router.json</c> beside the release ledger, so a restart of the app
-/// finds traffic where the release left it.</remarks>
+/// <remarks>The router's split is kept in <c>sandbox-router.json</c> beside the release ledger, and the sandbox's App
+/// Configuration store's feature flag in <c>sandbox-flags.json</c>, so a restart of the app finds traffic (and the flag)
+/// where the release left it.</remarks>
 internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<ReleaseLedgerOptions> ledger, ILogger<SandboxRuntime> logger) : IHostedService, IAsyncDisposable
 {
     private SandboxEnvironment? _environment;
@@ -23,10 +24,12 @@ internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<Release
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var stateFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ledger.Value.Path))!, "sandbox-router.json");
-        var environment = await SandboxEnvironment.StartAsync(new SandboxOptions { StateFile = stateFile }, time, cancellationToken);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(ledger.Value.Path))!;
+        var options = new SandboxOptions { StateFile = Path.Combine(folder, "sandbox-router.json"), FeatureFlagStateFile = Path.Combine(folder, "sandbox-flags.json") };
+        var environment = await SandboxEnvironment.StartAsync(options, time, cancellationToken);
         Volatile.Write(ref _environment, environment);
         Log.Started(logger, environment.RouterAddress, environment.StableAddress, environment.CandidateAddress);
+        Log.FlagStore(logger, environment.FeatureFlagStoreAddress, options.FeatureFlagName, environment.FeatureFlagPercentage);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
@@ -43,6 +46,9 @@ internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<Release
     {
         [LoggerMessage(EventId = 7401, Level = LogLevel.Information, Message = "Sandbox running: router {Router}, stable {Stable}, candidate {Candidate}")]
         public static partial void Started(ILogger logger, Uri router, Uri stable, Uri candidate);
+
+        [LoggerMessage(EventId = 7402, Level = LogLevel.Information, Message = "Sandbox App Configuration store at {Store} (endpoint 'sandbox' in a policy): feature flag {Flag} at {Percentage}%")]
+        public static partial void FlagStore(ILogger logger, Uri store, string flag, double percentage);
     }
 }
 

@@ -36,7 +36,7 @@ public sealed class ProviderValidationTests
 
     [Fact]
     public void An_unknown_target_provider_is_a_problem_at_its_line_and_column() =>
-        Assert.Equal(["line 4, column 25: stages[0].target.provider: unknown deployment provider 'nope'; expected one of app-service, container-apps, http-hook, sandbox"],
+        Assert.Equal(["line 4, column 25: stages[0].target.provider: unknown deployment provider 'nope'; expected one of app-service, container-apps, app-configuration-flag, http-hook, sandbox"],
             Problems(WithTarget("{ provider: nope }")));
 
     [Fact]

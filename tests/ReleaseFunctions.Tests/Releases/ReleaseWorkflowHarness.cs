@@ -45,7 +45,9 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public DurableTaskClient Client { get; }
 
     /// <param name="decorateActivity">Wraps every activity the worker creates (e.g. with injected faults).</param>
-    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null, Func<string, ITaskActivity, ITaskActivity>? decorateActivity = null)
+    /// <param name="addServices">Adds services the activities need beyond the fakes (e.g. notification channels).</param>
+    public static async Task<ReleaseWorkflowHarness> StartAsync(string policyYaml, DateTimeOffset? start = null, Func<string, ITaskActivity, ITaskActivity>? decorateActivity = null,
+        Action<IServiceCollection>? addServices = null)
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("rf-release-").FullName;
         var clock = new FakeTimeProvider(start ?? Start);
@@ -68,6 +70,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddSingleton<IApproverDirectory>(directory);
         services.AddSingleton<IReleaseLedger>(ledger);
         services.AddSingleton<IReleaseNotifier>(notifier);
+        addServices?.Invoke(services);
         services.AddReleaseEngineOnSqlite(Path.Combine(folder, "engine.db"), decorateActivity);
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
         {

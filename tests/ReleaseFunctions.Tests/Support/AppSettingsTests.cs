@@ -44,7 +44,7 @@ public sealed class AppSettingsTests
         Assert.Equal("storefront", routing.ServiceOf("Octo/Web"));
         Assert.Equal("api", routing.ServiceOf("octo/api"));
         Assert.Equal(["azure-monitor-metrics", "prometheus", "sandbox"], app.Services.GetServices<ISliSource>().Select(s => s.Provider).Order());
-        Assert.Equal(["app-service", "container-apps", "http-hook", "sandbox"], app.Services.GetServices<IDeploymentTarget>().Select(t => t.Provider).Order());
+        Assert.Equal(["app-configuration-flag", "app-service", "container-apps", "http-hook", "sandbox"], app.Services.GetServices<IDeploymentTarget>().Select(t => t.Provider).Order());
     }
 
     [Fact]
