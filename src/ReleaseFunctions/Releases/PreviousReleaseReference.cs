@@ -24,7 +24,11 @@ internal sealed class PreviousReleaseReference(IReleaseLedger ledger)
         string service, string currentInstanceId, string stage, GateScope scope, IReadOnlyCollection<string> objectives, CancellationToken cancellationToken)
     {
         var page = await ledger.ListReleasesAsync(new ReleaseFilter(Service: service, Statuses: [ReleaseStatus.Promoted], PageSize: Candidates), cancellationToken);
-        var previous = page.Releases.FirstOrDefault(r => r.InstanceId != currentInstanceId);
+        // The filter is the ledger's to apply; checked again here so a ledger that lists more cannot pick another service's release.
+        var previous = page.Releases
+            .Where(r => r.Status == ReleaseStatus.Promoted && string.Equals(r.Service, service, StringComparison.Ordinal) && r.InstanceId != currentInstanceId)
+            .OrderByDescending(r => r.StartedAt)
+            .FirstOrDefault();
         if (previous is null)
         {
             return (new Dictionary<string, SliSeries>(), null);

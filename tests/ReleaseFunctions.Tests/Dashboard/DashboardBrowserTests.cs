@@ -117,7 +117,7 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
         Assert.Equal("threshold: p99 <= 300; relative: p99 <= 209 (baseline 190 +10%); Mann–Whitney U two-sided vs baseline: p=1 >= α 0.05 (shift +0)",
             latest.FindElement(By.CssSelector("dd[data-fact='test']")).Text);
         Assert.Equal(["<= 300 300 ✔ held", "<= +10% 209 ✔ held"], latest.FindElements(By.CssSelector("dd[data-fact='checks'] tbody tr")).Select(r => r.Text));
-        Assert.Equal(measurements, latency.FindElements(By.CssSelector(".measurements li")).Count);
+        Assert.Equal(measurements, latency.FindElements(By.CssSelector(".measurements > ol > li")).Count);
         // The timeline says the same of each measurement, without JSON.
         var entry = chromium.All("#timeline > li[data-kind='gate-measurement']")[^1];
         Assert.Contains("test: threshold: mean < 0.01", entry.FindElement(By.CssSelector("li[data-objective='error_rate']")).Text, StringComparison.Ordinal);

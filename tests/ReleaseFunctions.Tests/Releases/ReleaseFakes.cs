@@ -230,7 +230,16 @@ internal sealed class InMemoryLedger : IReleaseLedger, IReleaseReviews
     {
         lock (_gate)
         {
-            return Task.FromResult(new ReleasePage(_releases.Values.ToList(), null));
+            // As the real ledgers: the filter applied, newest first (one page: tests hold few releases).
+            var listed = _releases.Values
+                .Where(r => (filter.Repository is null || string.Equals(r.Repository, filter.Repository, StringComparison.OrdinalIgnoreCase))
+                            && (filter.Service is null || r.Service == filter.Service)
+                            && (filter.Statuses is null || filter.Statuses.Contains(r.Status))
+                            && (filter.StartedFrom is null || r.StartedAt >= filter.StartedFrom)
+                            && (filter.StartedTo is null || r.StartedAt < filter.StartedTo))
+                .OrderByDescending(r => r.StartedAt)
+                .ToList();
+            return Task.FromResult(new ReleasePage(listed, null));
         }
     }
 
