@@ -3,8 +3,11 @@ using ReleaseFunctions.Core.Approvals;
 using ReleaseFunctions.Core.ErrorBudget;
 using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Migrations;
+using ReleaseFunctions.Core.Notifications;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Preflight;
+using ReleaseFunctions.Core.ReleaseNotes;
 
 namespace ReleaseFunctions.Core.Policy;
 
@@ -137,8 +140,17 @@ public sealed record ReleasePolicy
     /// <summary>One release per service and stage is in flight; a newer one queues behind or supersedes. Default: queue.</summary>
     public ConcurrencyMode Concurrency { get; }
 
+    /// <summary>The expand step run before any traffic moves and the contract step run after a clean review; null when the policy has none.</summary>
+    public MigrationPolicy? Migrations { get; init; }
+
     /// <summary>The pre-flight gate judged on the merge commit before any traffic moves; null when the policy has none.</summary>
     public PreflightPolicy? Preflight { get; init; }
+
+    /// <summary>Which release events go to which chat channels and webhooks; null when the policy names none.</summary>
+    public NotificationPolicy? Notifications { get; init; }
+
+    /// <summary>The version, release notes, tag and GitHub release a promotion leaves behind; null when the policy asks for none.</summary>
+    public ReleaseNotesPolicy? ReleaseNotes { get; init; }
 
     /// <summary>
     /// The policy for a repository without a policy file: one stage "production" on the configured target, a canary

@@ -4,8 +4,11 @@ using ReleaseFunctions.Core.Approvals;
 using ReleaseFunctions.Core.ErrorBudget;
 using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Migrations;
+using ReleaseFunctions.Core.Notifications;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Preflight;
+using ReleaseFunctions.Core.ReleaseNotes;
 using ReleaseFunctions.Core.Sli;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -76,6 +79,9 @@ namespace ReleaseFunctions.Core.Policy;
 ///   code_scanning: high               # open code scanning alerts at or above: low | medium | high | critical (default: not checked)
 ///   dependabot: critical              # open Dependabot alerts at or above (default: not checked)
 ///   on_security_alerts: override      # override: wait for the approvals quorum (default) | fail
+/// migrations:                         # optional: database changes in two steps, run by the migration hook of the settings
+///   expand: { migration: 2026-12-orders-add-currency, timeout: 15m }    # before any traffic moves; must read back applied
+///   contract: { migration: 2026-12-orders-drop-legacy, timeout: 15m }   # after promotion and a review without regression
 /// freeze:                             # optional; checked before the first stage, every stage and every traffic increase
 ///   time_zone: Europe/Berlin          # default of the windows (default UTC)
 ///   during_rollout: hold              # a window opening mid-rollout: hold at the current weight (default) | rollback
@@ -94,6 +100,27 @@ namespace ReleaseFunctions.Core.Policy;
 ///   min_remaining: 0%                 # default 0%
 /// rollback: { on_failed_gate: true, on_approval_timeout: true, on_inconclusive: await_decision }  # defaults; or rollback
 /// review: { delay: 24h }              # default 24h
+/// notifications:                      # optional: which release events go to which chat channels and webhooks
+///   channels:                         # at least one; each channel's address is an app setting, never the policy's (it is a secret)
+///     - name: sre-teams               # required, unique: lower-case letters, digits and '-'
+///       type: teams                   # required: teams (a Workflows webhook) | slack (an incoming webhook) | webhook (signed JSON)
+///       events: [started, waiting_for_approval, gate_failed, rolled_back, rollback_failed, promoted, review_posted]   # required, at least one
+///       setting: SRE_TEAMS            # the app settings ReleaseFunctions__Notifications__Channels__SRE_TEAMS__Url (and __Secret for
+///                                     # type webhook); letters, digits, '_' (default: the name with '-' written '_', here sre_teams)
+/// release:                            # optional: on promotion, a semantic version, release notes, a tag and a GitHub release
+///   version:                          # or `version: 2.3.0`, short for { from: policy, value: 2.3.0 }
+///     from: labels                    # labels: the previous version bumped by the merged PRs' labels (default) | policy: 'value'
+///     value: 2.3.0                    # from: policy: the version to release; refused unless newer than the previous one
+///     initial: 0.1.0                  # from: labels: the first version, when none was released before (default 0.1.0)
+///     prefix: v                       # a version's tag is prefix + version, e.g. v1.2.3 (default v; "" for none)
+///     major_labels: [major, breaking] # from: labels: any of these on a merged PR bumps major (default major, breaking)
+///     minor_labels: [minor, feature]  # else any of these bumps minor (default minor, feature); else patch
+///   notes: true                       # release notes from the PRs merged since the previous version (default true)
+///   groups:                           # the notes' headings in order; a PR goes under the first with one of its labels, else
+///     - { title: Features, labels: [feature, minor] }   # under "Other changes" (default: Breaking changes [major, breaking],
+///     - { title: Fixes, labels: [bug, fix] }            # Features [minor, feature], Fixes [bug, fix])
+///   tag: true                         # tag the merge commit (default true; an existing tag elsewhere is never moved)
+///   github_release: true              # a GitHub release on the tag, with the notes (default: as tag; needs tag)
 /// </code>
 /// <para>Criteria: <c>&lt; 1%</c> and <c>&lt;= 300</c> are absolute; a signed percentage such as <c>&lt;= +10%</c> is the change allowed
 /// against the reference population. Quote criteria: a plain YAML value cannot start with '&gt;'.</para>
@@ -200,7 +227,7 @@ public static partial class ReleasePolicyParser
 
         public ReleasePolicy? Policy(YamlNode root)
         {
-            var map = r.Mapping(root, string.Empty, "version", "stages", "preflight", "freeze", "error_budget", "rollback", "review", "concurrency");
+            var map = r.Mapping(root, string.Empty, "version", "stages", "preflight", "migrations", "freeze", "error_budget", "rollback", "review", "concurrency", "notifications", "release");
             if (map is null)
             {
                 return null;
@@ -231,6 +258,8 @@ public static partial class ReleasePolicyParser
             var budget = PolicyReader.Get(map, "error_budget") is { } budgetNode ? ErrorBudget(budgetNode, "error_budget") : null;
             var preflightNode = PolicyReader.Get(map, "preflight");
             var preflight = preflightNode is null ? null : Preflight(preflightNode, "preflight");
+            var migrationsNode = PolicyReader.Get(map, "migrations");
+            var migrations = migrationsNode is null ? null : Migrations(migrationsNode, "migrations");
             var rollback = Rollback(PolicyReader.Get(map, "rollback"), "rollback");
             var reviewDelay = ReleasePolicy.DefaultReviewDelay as TimeSpan?;
             if (PolicyReader.Get(map, "review") is { } reviewNode && r.Mapping(reviewNode, "review", "delay") is { } review)
@@ -239,12 +268,17 @@ public static partial class ReleasePolicyParser
             }
 
             var concurrency = r.Choice(PolicyReader.Get(map, "concurrency"), "concurrency", ConcurrencyModes, ConcurrencyMode.Queue);
-            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || concurrency is null || stages.Any(s => s is null) || (preflightNode is not null && preflight is null))
+            var notificationsNode = PolicyReader.Get(map, "notifications");
+            var notifications = notificationsNode is null ? null : NotificationRouting(notificationsNode, "notifications");
+            var releaseNode = PolicyReader.Get(map, "release");
+            var releaseNotes = releaseNode is null ? null : ReleaseSection(releaseNode, "release");
+            if (r.ProblemCount > 0 || freeze is null || rollback is null || reviewDelay is null || concurrency is null || stages.Any(s => s is null) || (preflightNode is not null && preflight is null) || (migrationsNode is not null && migrations is null)
+                || (notificationsNode is not null && notifications is null) || (releaseNode is not null && releaseNotes is null))
             {
                 return null;
             }
 
-            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value, concurrency.Value) { Preflight = preflight });
+            return r.Build(root, string.Empty, () => new ReleasePolicy(stages.Select(s => s!).ToArray(), freeze, budget, rollback, reviewDelay.Value, concurrency.Value) { Preflight = preflight, Migrations = migrations, Notifications = notifications, ReleaseNotes = releaseNotes });
         }
 
         private static readonly Dictionary<string, SecuritySeverity> Severities = new(StringComparer.OrdinalIgnoreCase)
@@ -285,6 +319,43 @@ public static partial class ReleasePolicyParser
             return r.ProblemCount > before || checks is null || pendingTimeout is null || pollInterval is null || action is null
                 ? null
                 : new PreflightPolicy(checks, pendingTimeout, pollInterval, codeScanning, dependabot, action.Value);
+        }
+
+        /// <summary><c>migrations: { expand: { migration: NAME, timeout: 15m }, contract: { migration: NAME, timeout: 15m } }</c>, at least one of the two.</summary>
+        private MigrationPolicy? Migrations(YamlNode node, string path)
+        {
+            if (r.Mapping(node, path, "expand", "contract") is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var expand = PolicyReader.Get(map, "expand") is { } expandNode ? ReadMigrationStep(expandNode, PolicyReader.Join(path, "expand"), MigrationPhase.Expand) : null;
+            var contract = PolicyReader.Get(map, "contract") is { } contractNode ? ReadMigrationStep(contractNode, PolicyReader.Join(path, "contract"), MigrationPhase.Contract) : null;
+            if (PolicyReader.Get(map, "expand") is null && PolicyReader.Get(map, "contract") is null)
+            {
+                r.Add(node, path, "expected an 'expand' step, a 'contract' step, or both, such as expand: { migration: 2026-12-orders-add-currency }");
+            }
+
+            return r.ProblemCount > before ? null : new MigrationPolicy(expand, contract);
+        }
+
+        private MigrationStep? ReadMigrationStep(YamlNode node, string path, MigrationPhase phase)
+        {
+            if (r.Mapping(node, path, "migration", "timeout") is not { } map)
+            {
+                return null;
+            }
+
+            var migration = r.RequiredString(map, path, "migration", "the migration's name as the migration hook knows it, e.g. 2026-12-orders-add-currency");
+            if (migration is not null && !MigrationStep.NamePattern().IsMatch(migration))
+            {
+                r.Add(PolicyReader.Get(map, "migration")!, PolicyReader.Join(path, "migration"), $"expected letters, digits, '.', '_' and '-' (at most 128), starting with a letter or digit, got '{migration}'");
+                migration = null;
+            }
+
+            var timeout = r.Duration(PolicyReader.Get(map, "timeout"), PolicyReader.Join(path, "timeout"), MigrationStep.DefaultTimeout);
+            return migration is null || timeout is null ? null : new MigrationStep(phase, migration, timeout);
         }
 
         /// <summary>Reports each scalar of a list that repeats an earlier one.</summary>
@@ -1298,6 +1369,306 @@ public static partial class ReleasePolicyParser
                    m < 60 && (h < 24 || (h == 24 && m == 0))
                 ? new TimeSpan(h, m, 0)
                 : null;
+        }
+
+        private static readonly Dictionary<string, NotificationChannelKind> ChannelKinds = new(StringComparer.Ordinal)
+        {
+            ["teams"] = NotificationChannelKind.Teams,
+            ["slack"] = NotificationChannelKind.Slack,
+            ["webhook"] = NotificationChannelKind.Webhook,
+        };
+
+        /// <summary>Keys that would put a channel's address or secret in the policy, which anyone who reads the repository reads.</summary>
+        private static readonly string[] ChannelSecretKeys = ["url", "webhook", "webhook_url", "secret", "token"];
+
+        /// <summary><c>notifications: { channels: [ { name, type, events, setting } ] }</c>.</summary>
+        private NotificationPolicy? NotificationRouting(YamlNode node, string path)
+        {
+            if (r.Mapping(node, path, "channels") is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var channelsPath = PolicyReader.Join(path, "channels");
+            var channels = new List<NotificationChannel?>();
+            if (r.Required(map, path, "channels", "a list of channels { name, type, events }") is { } channelsNode &&
+                r.Sequence(channelsNode, channelsPath, "channels { name, type, events }") is { } items)
+            {
+                if (items.Count == 0)
+                {
+                    r.Add(channelsNode, channelsPath, "expected at least one channel");
+                }
+
+                for (var i = 0; i < items.Count; i++)
+                {
+                    channels.Add(Channel(items[i], $"{channelsPath}[{i}]"));
+                }
+
+                UniqueNames(items, channelsPath, "channel", StringComparer.Ordinal);
+            }
+
+            return r.ProblemCount > before || channels.Count == 0 || channels.Any(c => c is null)
+                ? null
+                : r.Build(node, path, () => new NotificationPolicy(channels.Select(c => c!).ToArray()));
+        }
+
+        private NotificationChannel? Channel(YamlNode node, string path)
+        {
+            // An address or secret written here gets a problem of its own saying where it goes, not "unknown key".
+            var secretKeys = node is YamlMappingNode given
+                ? given.Children.Keys.OfType<YamlScalarNode>().Where(k => k.Value is { } key && ChannelSecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase)).ToArray()
+                : [];
+            if (r.Mapping(node, path, ["name", "type", "events", "setting", .. secretKeys.Select(k => k.Value!)]) is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var name = r.RequiredString(map, path, "name", "a channel name");
+            if (name is not null && !NotificationChannel.NamePattern().IsMatch(name))
+            {
+                r.Add(PolicyReader.Get(map, "name")!, PolicyReader.Join(path, "name"), $"expected lower-case letters, digits and '-', starting with a letter, got '{name}'");
+            }
+
+            var kind = r.Required(map, path, "type", "teams, slack or webhook") is { } typeNode
+                ? r.Choice(typeNode, PolicyReader.Join(path, "type"), ChannelKinds, default(NotificationChannelKind?))
+                : null;
+            var setting = name is null ? null : NotificationChannel.DefaultSetting(name);
+            if (PolicyReader.Get(map, "setting") is { } settingNode && r.String(settingNode, PolicyReader.Join(path, "setting"), "the name of the channel's app setting group") is { } named)
+            {
+                setting = named;
+                if (named.Contains("://", StringComparison.Ordinal))
+                {
+                    r.Add(settingNode, PolicyReader.Join(path, "setting"),
+                        $"expected the name of an app setting group such as {NotificationChannel.DefaultSetting(name ?? "sre-teams").ToUpperInvariant()}, not a URL: a webhook URL is a secret and belongs in the app setting {NotificationChannel.SettingKey("<setting>", "Url")}");
+                    setting = null;
+                }
+                else if (!NotificationChannel.SettingPattern().IsMatch(named))
+                {
+                    r.Add(settingNode, PolicyReader.Join(path, "setting"), $"expected letters, digits and '_' (the setting names app settings), got '{named}'");
+                    setting = null;
+                }
+            }
+
+            foreach (var key in secretKeys)
+            {
+                var where = setting ?? "<setting>";
+                var secret = kind == NotificationChannelKind.Webhook ? $", and its signing secret in {NotificationChannel.SettingKey(where, "Secret")}" : string.Empty;
+                r.Add(key, PolicyReader.Join(path, key.Value!),
+                    $"'{key.Value}' does not belong in the policy: it is in the repository for anyone to read, and a channel's address is a secret; put the URL in the app setting {NotificationChannel.SettingKey(where, "Url")}{secret} (name the group with 'setting')");
+            }
+
+            var events = new List<NotificationEvent>();
+            var eventsPath = PolicyReader.Join(path, "events");
+            var expectedEvents = string.Join(", ", NotificationEvents.Names);
+            if (r.Required(map, path, "events", $"a list of events: {expectedEvents}") is { } eventsNode &&
+                r.Strings(eventsNode, eventsPath, $"events ({expectedEvents})") is { } names)
+            {
+                var eventItems = eventsNode is YamlSequenceNode sequence ? sequence.Children.ToArray() : [eventsNode];
+                if (names.Count == 0)
+                {
+                    r.Add(eventsNode, eventsPath, $"expected at least one event: {expectedEvents}");
+                }
+
+                for (var i = 0; i < names.Count; i++)
+                {
+                    if (NotificationEvents.ByPolicyName.TryGetValue(names[i], out var notificationEvent))
+                    {
+                        events.Add(notificationEvent);
+                    }
+                    else
+                    {
+                        r.Add(eventItems[i], eventsNode is YamlSequenceNode ? $"{eventsPath}[{i}]" : eventsPath, $"unknown event '{names[i]}'; expected one of: {expectedEvents}");
+                    }
+                }
+
+                if (eventsNode is YamlSequenceNode items)
+                {
+                    UniqueValues(items, eventsPath, "event", StringComparer.Ordinal);
+                }
+            }
+
+            return r.ProblemCount > before || name is null || kind is null || setting is null
+                ? null
+                : r.Build(node, path, () => new NotificationChannel(name, kind.Value, events, setting));
+        }
+
+        private static readonly Dictionary<string, VersionSource> VersionSources = new(StringComparer.Ordinal)
+        {
+            ["labels"] = VersionSource.Labels,
+            ["policy"] = VersionSource.Policy,
+        };
+
+        /// <summary>
+        /// <c>release: { version: { from, value, initial, prefix, major_labels, minor_labels } | 2.3.0, notes, groups, tag, github_release }</c>;
+        /// <c>release: {}</c> is every default.
+        /// </summary>
+        private ReleaseNotesPolicy? ReleaseSection(YamlNode node, string path)
+        {
+            if (r.Mapping(node, path, "version", "notes", "groups", "tag", "github_release") is not { } map)
+            {
+                return null;
+            }
+
+            var before = r.ProblemCount;
+            var versionPath = PolicyReader.Join(path, "version");
+            var from = VersionSource.Labels;
+            SemanticVersion? value = null, initial = null;
+            var prefix = ReleaseNotesPolicy.DefaultTagPrefix;
+            IReadOnlyList<string>? major = null, minor = null;
+            if (PolicyReader.Get(map, "version") is YamlScalarNode fixedNode)
+            {
+                // `version: 2.3.0` is short for { from: policy, value: 2.3.0 }.
+                from = VersionSource.Policy;
+                value = ReleaseVersion(fixedNode, versionPath);
+            }
+            else if (PolicyReader.Get(map, "version") is { } versionNode
+                     && r.Mapping(versionNode, versionPath, "from", "value", "initial", "prefix", "major_labels", "minor_labels") is { } version)
+            {
+                var valueNode = PolicyReader.Get(version, "value");
+                from = r.Choice(PolicyReader.Get(version, "from"), PolicyReader.Join(versionPath, "from"), VersionSources, valueNode is null ? VersionSource.Labels : VersionSource.Policy) ?? from;
+                if (from == VersionSource.Policy)
+                {
+                    value = r.Required(version, versionPath, "value", "the version to release with from: policy, such as 2.3.0") is { } given
+                        ? ReleaseVersion(given, PolicyReader.Join(versionPath, "value"))
+                        : null;
+                    foreach (var key in new[] { "initial", "major_labels", "minor_labels" })
+                    {
+                        if (version.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => k.Value == key) is { } unused)
+                        {
+                            r.Add(unused, PolicyReader.Join(versionPath, key), $"'{key}' is read only with from: labels; with from: policy the version is 'value' (remove '{key}', or set from: labels)");
+                        }
+                    }
+                }
+                else if (valueNode is not null)
+                {
+                    r.Add(valueNode, PolicyReader.Join(versionPath, "value"),
+                        "'value' is the version of from: policy; with from: labels the version is the previous one bumped by the merged pull requests' labels (remove 'value', or set from: policy)");
+                }
+
+                initial = PolicyReader.Get(version, "initial") is { } initialNode ? ReleaseVersion(initialNode, PolicyReader.Join(versionPath, "initial")) : null;
+                if (version.Children.TryGetValue(new YamlScalarNode("prefix"), out var prefixNode))
+                {
+                    var prefixPath = PolicyReader.Join(versionPath, "prefix");
+                    // A quoted "" is no prefix: tags are the bare version.
+                    if (prefixNode is YamlScalarNode { Value: { } text } && (text.Length > 0 || prefixNode is YamlScalarNode { Style: not (ScalarStyle.Plain or ScalarStyle.Any) }) && ReleaseNotesPolicy.IsTagPrefix(text))
+                    {
+                        prefix = text;
+                    }
+                    else
+                    {
+                        r.Add(prefixNode, prefixPath,
+                            $"expected a tag prefix such as v or checkout/v (up to 64 letters, digits, '_' and '-', single '.' or '/' between them, not starting with '-'; \"\" for none), got {PolicyReader.Describe(prefixNode)}");
+                    }
+                }
+
+                major = ReleaseLabels(version, versionPath, "major_labels");
+                minor = ReleaseLabels(version, versionPath, "minor_labels");
+                var both = (major ?? ReleaseNotesPolicy.DefaultMajorLabels).Intersect(minor ?? ReleaseNotesPolicy.DefaultMinorLabels, StringComparer.OrdinalIgnoreCase).FirstOrDefault();
+                if (both is not null)
+                {
+                    var at = PolicyReader.Get(version, "minor_labels") ?? PolicyReader.Get(version, "major_labels")!;
+                    r.Add(at, PolicyReader.Join(versionPath, PolicyReader.Get(version, "minor_labels") is null ? "major_labels" : "minor_labels"),
+                        $"label '{both}' cannot mean both a major and a minor version; name it in one of major_labels and minor_labels");
+                }
+            }
+
+            var notes = r.Bool(PolicyReader.Get(map, "notes"), PolicyReader.Join(path, "notes"), true);
+            var tag = r.Bool(PolicyReader.Get(map, "tag"), PolicyReader.Join(path, "tag"), true);
+            // Without a tag there is no GitHub release by default; asking for one is a problem below.
+            var gitHubRelease = r.Bool(PolicyReader.Get(map, "github_release"), PolicyReader.Join(path, "github_release"), tag ?? true);
+            if (tag == false && gitHubRelease == true)
+            {
+                r.Add(PolicyReader.Get(map, "github_release")!, PolicyReader.Join(path, "github_release"), "a GitHub release is made on the release's tag: github_release: true needs tag: true (or leave github_release out)");
+            }
+
+            var groups = ReleaseGroups(map, path);
+            return r.ProblemCount > before || notes is null || tag is null || gitHubRelease is null || (from == VersionSource.Policy && value is null)
+                ? null
+                : r.Build(node, path, () => new ReleaseNotesPolicy(from, value, initial, prefix, major, minor, groups, notes.Value, tag.Value, gitHubRelease.Value));
+        }
+
+        /// <summary>A semantic version written in the policy ("2.3.0", "v2.3.0"); null with a problem otherwise.</summary>
+        private SemanticVersion? ReleaseVersion(YamlNode node, string path)
+        {
+            var text = (node as YamlScalarNode)?.Value;
+            try
+            {
+                return text is null ? throw new FormatException() : SemanticVersion.Parse(text);
+            }
+            catch (FormatException)
+            {
+                r.Add(node, path, text is null ? $"expected a semantic version such as 2.3.0, got {PolicyReader.Describe(node)}" : SemanticVersion.Problem(text));
+                return null;
+            }
+        }
+
+        /// <summary>A list of label names under <paramref name="key"/>: at least one, each once (GitHub compares labels case-insensitively); null when absent or wrong.</summary>
+        private IReadOnlyList<string>? ReleaseLabels(YamlMappingNode map, string path, string key)
+        {
+            if (PolicyReader.Get(map, key) is not { } node)
+            {
+                return null;
+            }
+
+            var labelsPath = PolicyReader.Join(path, key);
+            var labels = r.Strings(node, labelsPath, "label names");
+            if (labels is { Count: 0 })
+            {
+                r.Add(node, labelsPath, "expected at least one label name");
+            }
+
+            if (node is YamlSequenceNode items)
+            {
+                UniqueValues(items, labelsPath, "label", StringComparer.OrdinalIgnoreCase);
+            }
+
+            return labels is { Count: > 0 } ? labels : null;
+        }
+
+        /// <summary><c>groups: [ { title, labels } ]</c>, the headings of the notes in order; null (the defaults) when absent.</summary>
+        private IReadOnlyList<NoteGroup>? ReleaseGroups(YamlMappingNode map, string path)
+        {
+            var groupsPath = PolicyReader.Join(path, "groups");
+            if (PolicyReader.Get(map, "groups") is not { } groupsNode || r.Sequence(groupsNode, groupsPath, "groups { title, labels }") is not { } items)
+            {
+                return null;
+            }
+
+            if (items.Count == 0)
+            {
+                r.Add(groupsNode, groupsPath, "expected at least one group { title, labels }; leave groups out for the defaults (Breaking changes, Features, Fixes)");
+            }
+
+            var groups = new List<NoteGroup>();
+            var titles = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var itemPath = $"{groupsPath}[{i}]";
+                if (r.Mapping(items[i], itemPath, "title", "labels") is not { } group)
+                {
+                    continue;
+                }
+
+                var title = r.RequiredString(group, itemPath, "title", "the group's heading, such as Features");
+                if (title is not null && string.Equals(title, ReleaseNotesPolicy.OtherChanges, StringComparison.OrdinalIgnoreCase))
+                {
+                    r.Add(PolicyReader.Get(group, "title")!, PolicyReader.Join(itemPath, "title"), $"'{ReleaseNotesPolicy.OtherChanges}' is the heading of pull requests no group takes; give this group another title");
+                }
+                else if (title is not null && !titles.TryAdd(title, i))
+                {
+                    r.Add(PolicyReader.Get(group, "title")!, PolicyReader.Join(itemPath, "title"), $"expected a unique group title; '{title}' is already groups[{titles[title]}]");
+                }
+
+                var labels = r.Required(group, itemPath, "labels", "the labels that put a pull request under this heading") is not null ? ReleaseLabels(group, itemPath, "labels") : null;
+                if (title is not null && labels is not null)
+                {
+                    groups.Add(new NoteGroup(title, labels));
+                }
+            }
+
+            return groups;
         }
     }
 

@@ -15,6 +15,7 @@ using ReleaseFunctions.Integrations.GitHub.Client;
 using ReleaseFunctions.Integrations.GitHub.Webhooks;
 using ReleaseFunctions.Ledger;
 using ReleaseFunctions.Ledger.Tables;
+using ReleaseFunctions.Notifications;
 using Azure.Core;
 using Azure.Identity;
 using ReleaseFunctions.Policy;
@@ -92,6 +93,7 @@ public static class ReleaseFunctionsComposition
             ? new GitHubApproverDirectory(github)
             : new SettingsApproverDirectory(sp.GetRequiredService<IOptions<ApproverTeamsOptions>>().Value));
         services.AddSingleton<IPreflightSource>(sp => new GitHubPreflightSource(sp.GetRequiredService<GitHubAccess>()));
+        services.AddSingleton<IReleasePublisher>(sp => new GitHubReleasePublisher(sp.GetRequiredService<GitHubAccess>()));
         services.AddSingleton<IReleaseNotifier, LoggingReleaseNotifier>();
         if (HasGitHubCredentials(settings.GitHub))
         {
@@ -99,6 +101,7 @@ public static class ReleaseFunctionsComposition
         }
 
         AddTimers(services, settings);
+        services.AddReleaseNotifications();
 
         if (settings.Sandbox.Enabled)
         {
@@ -136,6 +139,7 @@ public static class ReleaseFunctionsComposition
     private static void AddTimers(IServiceCollection services, ReleaseFunctionsOptions settings)
     {
         services.AddSingleton<ReleaseReviewer>();
+        services.AddSingleton<MigrationContract>();
         services.AddSingleton<IReviewPublisher, LoggingReviewPublisher>();
         if (HasGitHubCredentials(settings.GitHub))
         {

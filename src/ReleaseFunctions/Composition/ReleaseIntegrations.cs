@@ -5,6 +5,7 @@ using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.AzureMonitor;
 using ReleaseFunctions.Integrations.Deployment;
 using ReleaseFunctions.Integrations.Alertmanager;
+using ReleaseFunctions.Integrations.Migrations;
 using ReleaseFunctions.Integrations.Prometheus;
 
 namespace ReleaseFunctions.Composition;
@@ -33,6 +34,12 @@ internal static class ReleaseIntegrations
         {
             services.AddSingleton<IDeploymentTarget>(sp => new HttpHookTarget(Http(), new HttpHookOptions(hook, secret), sp.GetRequiredService<TimeProvider>()));
         }
+
+        if (endpoints is { MigrationHookUrl: { } migrations, MigrationHookSecret: { } migrationSecret })
+        {
+            services.AddSingleton<IMigrationRunner>(sp => new MigrationHook(Http(), new HttpHookOptions(migrations, migrationSecret), sp.GetRequiredService<TimeProvider>()));
+        }
+
         return services;
     }
 

@@ -19,6 +19,8 @@ internal sealed class ReleaseEndings(ReleaseRun run, ReleaseTrail trail, Release
         run.Summary = $"promoted: {run.Request.Version} is live in {string.Join(", ", stages)}";
         await trail.RecordAsync("promoted", Workflow, run.Summary, new { stages, gates = run.Gates });
         await trail.PublishAsync("a post-release review runs after " + run.Policy.ReviewDelay);
+        // The version, notes, tag and GitHub release the policy asks for: recorded, and never a change to the outcome.
+        await ReleaseVersionStep.RecordAsync(run, trail);
         return new ReleaseOutcome(ReleaseStatus.Promoted, run.Summary);
     }
 

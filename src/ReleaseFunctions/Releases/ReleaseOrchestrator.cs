@@ -85,7 +85,8 @@ internal sealed partial class ReleaseOrchestrator : TaskOrchestrator<ReleaseRequ
         await trail.RecordAsync("release-received", ReleaseRun.Workflow, $"merge of #{request.PullRequest} by {request.Author} received; policy from {document.Location}",
             new { request.Repository, request.PullRequest, request.MergeCommitSha, request.Service, request.Version, request.Labels, policy = document.Location, document.IsDefault, stages = policy.Stages.Select(s => s.Name) });
 
-        var hold = await windows.WaitOutFreezeAsync(null, "before the release starts") ?? await windows.PassErrorBudgetAsync() ?? await windows.PassPreflightAsync();
+        var hold = await windows.WaitOutFreezeAsync(null, "before the release starts") ?? await windows.PassErrorBudgetAsync() ?? await windows.PassPreflightAsync()
+                   ?? await new ReleaseMigrations(run, trail, parts.Commands).ExpandAsync();
         if (hold is not null)
         {
             return await endings.FinishInterruptedAsync(hold);

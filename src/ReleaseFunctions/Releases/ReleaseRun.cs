@@ -37,6 +37,10 @@ internal sealed class ReleaseRun
     public DateTimeOffset Now => new(Context.CurrentUtcDateTime, TimeSpan.Zero);
 
     public ReleasePolicy Policy => _policy ?? throw new InvalidOperationException("The release policy is not resolved yet.");
+
+    /// <summary>The policy once resolved; null before (a release that fails to read its policy has none to notify by).</summary>
+    public ReleasePolicy? AdoptedPolicy => _policy;
+
     public string PolicyYaml { get; private set; } = string.Empty;
 
     public Release Release { get; set; }

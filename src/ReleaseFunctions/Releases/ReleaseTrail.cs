@@ -40,6 +40,8 @@ internal sealed class ReleaseTrail(ReleaseRun run)
         var key = $"{run.InstanceId}/audit/{(++_entries).ToString(CultureInfo.InvariantCulture)}";
         _unrecorded.Add(new ReleaseEventRecord(Snapshot(), entry, key));
         await FlushAsync();
+        // After the entry: channels hear only what the trail holds, and never hold the release up.
+        await ReleaseChannelNotices.SendAsync(run, this, entry);
     }
 
     /// <summary>Writes the waiting entries in order; false when the ledger still does not answer (they keep waiting).</summary>
@@ -125,7 +127,8 @@ internal sealed class ReleaseTrail(ReleaseRun run)
         return new ReleaseRecord(
             request.Id.InstanceId, request.Repository, request.PullRequest, request.MergeCommitSha, request.Service, request.Version,
             request.Title, request.Author, request.MergedAt, run.StartedAt, release.Status, release.Stage, release.Step, run.Weight, run.Summary,
-            run.Now, release.IsFinal ? run.Now : null, release.Status == ReleaseStatus.RolledBack, request.InstallationId);
+            // Completed when the release became final: entries after it (notifications) do not move the time.
+            run.Now, release.IsFinal ? release.LastTransition?.At ?? run.Now : null, release.Status == ReleaseStatus.RolledBack, request.InstallationId);
     }
 
     private ReleaseProgress Progress(string next, string? stage = null, int? step = null) =>

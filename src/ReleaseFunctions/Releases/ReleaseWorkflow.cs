@@ -28,9 +28,13 @@ public static class ReleaseWorkflow
         (nameof(WatchSoak), typeof(WatchSoak)),
         (nameof(ReadErrorBudget), typeof(ReadErrorBudget)),
         (nameof(ReadPreflight), typeof(ReadPreflight)),
+        (nameof(StartMigration), typeof(StartMigration)),
+        (nameof(ReadMigration), typeof(ReadMigration)),
         (nameof(ResolveApproverTeams), typeof(ResolveApproverTeams)),
         (nameof(RecordReleaseEvent), typeof(RecordReleaseEvent)),
         (nameof(PublishReleaseStatus), typeof(PublishReleaseStatus)),
+        (nameof(PublishReleaseVersion), typeof(PublishReleaseVersion)),
+        (nameof(NotifyChannels), typeof(NotifyChannels)),
     ];
 
     /// <summary>

@@ -12,6 +12,7 @@ namespace ReleaseFunctions.Reviews;
 internal sealed partial class PostReleaseReviewFunction(
     IReleaseReviews reviews,
     ReleaseReviewer reviewer,
+    MigrationContract contract,
     IEnumerable<IReviewPublisher> publishers,
     TimeProvider time,
     ILogger<PostReleaseReviewFunction> logger) : ITimerFunction
@@ -60,6 +61,12 @@ internal sealed partial class PostReleaseReviewFunction(
         }
 
         if (review.PublishedAt is not null)
+        {
+            return;
+        }
+
+        // The review is published once the contract step is decided, so it is published once; until then the next run reads the step again.
+        if (!await contract.RunAsync(release, review, cancellationToken))
         {
             return;
         }

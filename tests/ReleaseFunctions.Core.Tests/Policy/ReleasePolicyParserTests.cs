@@ -1,6 +1,7 @@
 using ReleaseFunctions.Core.Approvals;
 using ReleaseFunctions.Core.Freeze;
 using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Notifications;
 using ReleaseFunctions.Core.Policy;
 
 namespace ReleaseFunctions.Core.Tests.Policy;
@@ -195,7 +196,7 @@ public class ReleasePolicyParserTests
             "line 7, column 7: stages[0].strategy.rolling: unknown key 'rolling'; expected one of: canary, blue_green, direct",
             "line 7, column 7: stages[0].strategy: expected exactly one of: canary, blue_green, direct",
             "line 8, column 5: stages[0].gaet: unknown key 'gaet'; expected one of: name, target, strategy, gate, approvals",
-            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, preflight, freeze, error_budget, rollback, review, concurrency",
+            "line 9, column 1: reveiw: unknown key 'reveiw'; expected one of: version, stages, preflight, migrations, freeze, error_budget, rollback, review, concurrency, notifications, release",
         ], problems);
     }
 
@@ -267,6 +268,52 @@ public class ReleasePolicyParserTests
             "line 20, column 78: stages[1].gate.alerts.severities[1]: expected one of Sev0, Sev1, Sev2, Sev3, Sev4, got 'Critical'",
             "line 28, column 27: stages[2].gate.alerts.provider: expected the alert provider 'alertmanager' or 'azuremonitor', got 'pagerduty'",
         ], problems.Order());
+    }
+
+    [Fact]
+    public void A_policy_can_name_its_expand_and_contract_migrations()
+    {
+        var policy = ParseValid("""
+            version: 1
+            migrations:
+              expand: { migration: 2026-12-orders-add-currency, timeout: 5m }
+              contract: { migration: 2026-12-orders-drop-legacy }
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+            """);
+
+        var migrations = policy.Migrations!;
+        Assert.Equal(("2026-12-orders-add-currency", TimeSpan.FromMinutes(5), Core.Migrations.MigrationPhase.Expand), (migrations.Expand!.Migration, migrations.Expand.Timeout, migrations.Expand.Phase));
+        Assert.Equal(("2026-12-orders-drop-legacy", Core.Migrations.MigrationStep.DefaultTimeout, Core.Migrations.MigrationPhase.Contract), (migrations.Contract!.Migration, migrations.Contract.Timeout, migrations.Contract.Phase));
+    }
+
+    [Fact]
+    public void Migration_problems_name_line_and_column()
+    {
+        var problems = Problems("""
+            version: 1
+            migrations:
+              expand: { migration: "drop table; --", timeout: 0s }
+              contract: { name: x }
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+              - name: eu
+                target: { provider: sandbox }
+                strategy: { direct: {} }
+            """);
+
+        Assert.Equal([
+            "line 3, column 24: migrations.expand.migration: expected letters, digits, '.', '_' and '-' (at most 128), starting with a letter or digit, got 'drop table; --'",
+            "line 3, column 51: migrations.expand.timeout: expected a positive duration such as 10m, 1h30m, 24h or PT5M, got '0s'",
+            "line 4, column 13: migrations.contract.migration: missing required value; expected the migration's name as the migration hook knows it, e.g. 2026-12-orders-add-currency",
+            "line 4, column 15: migrations.contract.name: unknown key 'name'; expected one of: migration, timeout",
+        ], problems.Order());
+        Assert.Contains("expected an 'expand' step", string.Join("\n", Problems("""
+            version: 1
+            migrations: { }
+            stages:
+              - { name: production, target: { provider: sandbox }, strategy: { direct: {} } }
+            """)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -654,6 +701,69 @@ public class ReleasePolicyParserTests
         Assert.Contains("Canary weights must increase", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DefaultPolicyOptions("sandbox", new Dictionary<string, string>(), "sandbox", "q", maxErrorRatePercent: 0));
     }
+
+    /// <summary>A one-stage policy whose <c>notifications.channels</c> list (from line 8) is <paramref name="channels"/>.</summary>
+    private static string WithChannels(string channels)
+        => "version: 1\nstages:\n  - name: production\n    target: { provider: sandbox }\n    strategy: { direct: {} }\nnotifications:\n  channels:\n" + channels;
+
+    [Fact]
+    public void Notifications_route_events_to_channels_whose_addresses_are_app_settings()
+    {
+        var policy = ParseValid(WithChannels("""
+                - name: sre-teams
+                  type: teams
+                  events: [started, waiting_for_approval, gate_failed, rolled_back, rollback_failed, promoted, review_posted]
+                - name: ops-slack
+                  type: slack
+                  events: rollback_failed
+                  setting: OPS_SLACK
+                - { name: audit-hook, type: webhook, events: [promoted, review_posted] }
+            """));
+
+        var channels = policy.Notifications!.Channels;
+        Assert.Equal([("sre-teams", NotificationChannelKind.Teams, "sre_teams"), ("ops-slack", NotificationChannelKind.Slack, "OPS_SLACK"), ("audit-hook", NotificationChannelKind.Webhook, "audit_hook")],
+            channels.Select(c => (c.Name, c.Kind, c.Setting)));
+        Assert.Equal(Enum.GetValues<NotificationEvent>(), channels[0].Events);
+        Assert.Equal([NotificationEvent.RollbackFailed], channels[1].Events);
+        Assert.Equal(["sre-teams", "audit-hook"], policy.Notifications.ChannelsFor(NotificationEvent.Promoted).Select(c => c.Name));
+        Assert.Null(ParseValid(WithChannels("    - { name: x, type: slack, events: [started] }\n").Replace("notifications:\n  channels:\n    - { name: x, type: slack, events: [started] }\n", "")).Notifications);
+    }
+
+    [Theory]
+    [InlineData("    - { name: sre-teams, type: teams, events: [started, deployed] }\n",
+        "line 8, column 57: notifications.channels[0].events[1]: unknown event 'deployed'; expected one of: started, waiting_for_approval, gate_failed, rolled_back, rollback_failed, promoted, review_posted")]
+    [InlineData("    - { name: sre-teams, type: teams, events: [started, started] }\n",
+        "line 8, column 57: notifications.channels[0].events[1]: expected each event once; 'started' is already events[0]")]
+    [InlineData("    - { name: sre-teams, type: email, events: [started] }\n",
+        "line 8, column 32: notifications.channels[0].type: expected one of: teams, slack, webhook, got 'email'")]
+    [InlineData("    - { name: SRE_Teams, type: teams, events: [started] }\n",
+        "line 8, column 15: notifications.channels[0].name: expected lower-case letters, digits and '-', starting with a letter, got 'SRE_Teams'")]
+    [InlineData("    - { name: sre-teams, type: teams }\n",
+        "line 8, column 7: notifications.channels[0].events: missing required value; expected a list of events: started, waiting_for_approval, gate_failed, rolled_back, rollback_failed, promoted, review_posted")]
+    [InlineData("    - { name: sre-teams, type: teams, events: [] }\n",
+        "line 8, column 47: notifications.channels[0].events: expected at least one event: started,")]
+    [InlineData("    - { name: sre, type: teams, events: [started] }\n    - { name: sre, type: slack, events: [promoted] }\n",
+        "line 9, column 15: notifications.channels[1].name: expected a unique channel name; 'sre' is already channels[0]")]
+    [InlineData("    - { name: sre-teams, type: teams, events: [started], channel: sre }\n",
+        "line 8, column 58: notifications.channels[0].channel: unknown key 'channel'; expected one of: name, type, events, setting")]
+    [InlineData("    - name: sre-teams\n      type: teams\n      events: [started]\n      url: https://contoso.webhook.office.com/workflows/abc\n",
+        "line 11, column 7: notifications.channels[0].url: 'url' does not belong in the policy: it is in the repository for anyone to read, and a channel's address is a secret; put the URL in the app setting ReleaseFunctions__Notifications__Channels__sre_teams__Url (name the group with 'setting')")]
+    [InlineData("    - { name: audit, type: webhook, events: [promoted], setting: AUDIT, secret: hunter2hunter2hunter2 }\n",
+        "line 8, column 73: notifications.channels[0].secret: 'secret' does not belong in the policy: it is in the repository for anyone to read, and a channel's address is a secret; put the URL in the app setting ReleaseFunctions__Notifications__Channels__AUDIT__Url, and its signing secret in ReleaseFunctions__Notifications__Channels__AUDIT__Secret")]
+    [InlineData("    - { name: ops-slack, type: slack, events: [promoted], setting: \"https://hooks.slack.com/services/T0/B0/x\" }\n",
+        "line 8, column 68: notifications.channels[0].setting: expected the name of an app setting group such as OPS_SLACK, not a URL: a webhook URL is a secret and belongs in the app setting ReleaseFunctions__Notifications__Channels__<setting>__Url")]
+    [InlineData("    - { name: ops-slack, type: slack, events: [promoted], setting: ops-slack }\n",
+        "line 8, column 68: notifications.channels[0].setting: expected letters, digits and '_' (the setting names app settings), got 'ops-slack'")]
+    public void Notification_mistakes_are_reported_with_line_column_and_what_was_expected(string channels, string expected)
+    {
+        var problem = Assert.Single(Problems(WithChannels(channels)));
+        Assert.StartsWith(expected, problem);
+    }
+
+    [Fact]
+    public void Notifications_need_at_least_one_channel()
+        => Assert.Equal(["line 7, column 13: notifications.channels: expected at least one channel"],
+            Problems(WithChannels("").Replace("  channels:\n", "  channels: []\n")));
 }
 
 public class ReleasePolicyParserRobustnessTests
@@ -688,4 +798,168 @@ public class ReleasePolicyParserRobustnessTests
             Assert.All(result.Problems, p => Assert.True(p.Line >= 1 && p.Column >= 1 && p.Message.Length > 0, p.ToString()));
         }
     }
+}
+
+public class ReleaseSectionParserTests
+{
+    private const string Stages = """
+        version: 1
+        stages:
+          - name: production
+            target: { provider: sandbox }
+            strategy: { direct: {} }
+
+        """;
+
+    private static Core.ReleaseNotes.ReleaseNotesPolicy Parse(string release)
+    {
+        var result = ReleasePolicyParser.Parse(Stages + release);
+        Assert.True(result.IsValid, result.Describe());
+        return result.Policy!.ReleaseNotes!;
+    }
+
+    private static IReadOnlyList<string> Problems(string release)
+    {
+        var result = ReleasePolicyParser.Parse(Stages + release);
+        Assert.False(result.IsValid);
+        return result.Problems.Select(p => p.ToString()).ToArray();
+    }
+
+    [Fact]
+    public void Without_a_release_section_a_promotion_records_no_version()
+        => Assert.Null(ReleasePolicyParser.Parse(Stages).Policy!.ReleaseNotes);
+
+    [Fact]
+    public void The_sample_policy_names_its_versions_and_note_groups()
+    {
+        var sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Policy", "samples", "release-policy.yml"));
+        var release = ReleasePolicyParser.Parse(sample).Policy!.ReleaseNotes!;
+
+        Assert.Equal(("1.0.0", "v"), (release.Initial.ToString(), release.TagPrefix));
+        Assert.Equal(["Features", "Fixes"], release.Groups.Select(g => g.Title));
+    }
+
+    [Fact]
+    public void An_empty_section_is_every_default()
+    {
+        var release = Parse("release: {}");
+
+        Assert.Equal(Core.ReleaseNotes.VersionSource.Labels, release.From);
+        Assert.Equal(("0.1.0", "v"), (release.Initial.ToString(), release.TagPrefix));
+        Assert.Equal(["major", "breaking"], release.MajorLabels);
+        Assert.Equal(["minor", "feature"], release.MinorLabels);
+        Assert.Equal(["Breaking changes", "Features", "Fixes"], release.Groups.Select(g => g.Title));
+        Assert.True(release.Notes && release.Tag && release.GitHubRelease);
+    }
+
+    [Fact]
+    public void Every_setting_is_read()
+    {
+        var release = Parse("""
+            release:
+              version:
+                from: labels
+                initial: 1.0.0
+                prefix: checkout/v
+                major_labels: [semver-major]
+                minor_labels: [semver-minor, enhancement]
+              notes: false
+              groups:
+                - { title: Features, labels: [enhancement, semver-minor] }
+                - title: Fixes
+                  labels: bug
+              tag: true
+              github_release: false
+            """);
+
+        Assert.Equal(("1.0.0", "checkout/v"), (release.Initial.ToString(), release.TagPrefix));
+        Assert.Equal(["semver-major"], release.MajorLabels);
+        Assert.Equal(["semver-minor", "enhancement"], release.MinorLabels);
+        Assert.Equal([("Features", "enhancement,semver-minor"), ("Fixes", "bug")], release.Groups.Select(g => (g.Title, string.Join(',', g.Labels))));
+        Assert.Equal((false, true, false), (release.Notes, release.Tag, release.GitHubRelease));
+    }
+
+    [Theory]
+    [InlineData("release: { version: 2.3.0 }")]
+    [InlineData("release: { version: v2.3.0 }")]
+    [InlineData("release: { version: { value: 2.3.0 } }")]
+    [InlineData("release: { version: { from: policy, value: 2.3.0, prefix: \"\" } }")]
+    public void A_fixed_version_comes_from_the_policy(string yaml)
+    {
+        var release = Parse(yaml);
+
+        Assert.Equal(Core.ReleaseNotes.VersionSource.Policy, release.From);
+        Assert.Equal("2.3.0", release.FixedVersion!.ToString());
+    }
+
+    [Fact]
+    public void No_tag_means_no_GitHub_release_unless_asked_which_is_refused()
+    {
+        var release = Parse("release: { tag: false }");
+        Assert.False(release.Tag || release.GitHubRelease);
+
+        Assert.Equal(["line 6, column 40: release.github_release: a GitHub release is made on the release's tag: github_release: true needs tag: true (or leave github_release out)"],
+            Problems("release: { tag: false, github_release: true }"));
+    }
+
+    [Fact]
+    public void Every_problem_of_the_section_is_named_with_its_line_and_column()
+    {
+        var problems = Problems("""
+            release:
+              version:
+                from: commits
+                initial: 1.0
+                prefix: "v 1"
+                major_labels: [major, Major]
+                minor_labels: []
+              notes: sometimes
+              groups:
+                - { title: Features, labels: [feature] }
+                - { title: features, labels: [enhancement] }
+                - { title: Other changes, labels: [chore] }
+                - { title: Docs }
+                - { labels: [docs], colour: blue }
+              publish: true
+            """);
+
+        Assert.Equal([
+            "line 8, column 11: release.version.from: expected one of: labels, policy, got 'commits'",
+            "line 9, column 14: release.version.initial: expected a semantic version such as 2.3.0 or 2.3.0-rc.1 (major.minor.patch, no leading zeros), got '1.0'",
+            "line 10, column 13: release.version.prefix: expected a tag prefix such as v or checkout/v (up to 64 letters, digits, '_' and '-', single '.' or '/' between them, not starting with '-'; \"\" for none), got 'v 1'",
+            "line 11, column 27: release.version.major_labels[1]: expected each label once; 'Major' is already major_labels[0]",
+            "line 12, column 19: release.version.minor_labels: expected at least one label name",
+            "line 13, column 10: release.notes: expected true or false, got 'sometimes'",
+            "line 16, column 16: release.groups[1].title: expected a unique group title; 'features' is already groups[0]",
+            "line 17, column 16: release.groups[2].title: 'Other changes' is the heading of pull requests no group takes; give this group another title",
+            "line 18, column 7: release.groups[3].labels: missing required value; expected the labels that put a pull request under this heading",
+            "line 19, column 7: release.groups[4].title: missing required value; expected the group's heading, such as Features",
+            "line 19, column 25: release.groups[4].colour: unknown key 'colour'; expected one of: title, labels",
+            "line 20, column 3: release.publish: unknown key 'publish'; expected one of: version, notes, groups, tag, github_release",
+        ], problems);
+    }
+
+    [Fact]
+    public void A_fixed_version_needs_a_value_and_takes_no_label_settings()
+    {
+        Assert.Equal([
+            "line 8, column 5: release.version.value: missing required value; expected the version to release with from: policy, such as 2.3.0",
+            "line 9, column 5: release.version.minor_labels: 'minor_labels' is read only with from: labels; with from: policy the version is 'value' (remove 'minor_labels', or set from: labels)",
+        ], Problems("""
+            release:
+              version:
+                from: policy
+                minor_labels: [minor]
+            """));
+
+        Assert.Equal(["line 6, column 44: release.version.value: 'value' is the version of from: policy; with from: labels the version is the previous one bumped by the merged pull requests' labels (remove 'value', or set from: policy)"],
+            Problems("release: { version: { from: labels, value: 2.3.0 } }"));
+        Assert.Equal(["line 6, column 21: release.version: expected a semantic version without build metadata such as 2.3.0 or 2.3.0-rc.1 (metadata after '+' does not order releases), got '2.3.0+build.1'"],
+            Problems("release: { version: 2.3.0+build.1 }"));
+    }
+
+    [Fact]
+    public void A_label_cannot_bump_both_major_and_minor()
+        => Assert.Equal(["line 6, column 58: release.version.minor_labels: label 'big' cannot mean both a major and a minor version; name it in one of major_labels and minor_labels"],
+            Problems("release: { version: { major_labels: [big], minor_labels: [Big, minor] } }"));
 }

@@ -84,6 +84,9 @@ internal sealed class FakeSliSource : ISliSource
     /// <summary>Values for the canary population by query text and weight; null means no data.</summary>
     public Func<string, int, double?> Canary { get; set; } = (_, _) => 0.001;
 
+    /// <summary>When set, the canary's value for the whole query (its window too), in place of <see cref="Canary"/>.</summary>
+    public Func<SliQuery, double?>? CanaryOf { get; set; }
+
     public Func<string, long> Count { get; set; } = _ => 0;
 
     /// <summary>When set, the stable version's (baseline) value for a query and its window, apart from the canary's; null means no baseline data.</summary>
@@ -113,7 +116,7 @@ internal sealed class FakeSliSource : ISliSource
         }
 
         var weight = int.Parse(query.Parameters["weight"], System.Globalization.CultureInfo.InvariantCulture);
-        var value = Canary(query.Query, weight);
+        var value = CanaryOf is { } of ? of(query) : Canary(query.Query, weight);
         if (value is null)
         {
             return Task.FromResult(SliReading.NoData(query.Query, query.Window, "the fake source has no data"));
@@ -311,5 +314,69 @@ internal sealed class RecordingNotifier : IReleaseNotifier
 
         Updates.Enqueue(update);
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A code host for release notes and versions, in memory: the pull requests a test says were merged between two commits,
+/// and tags and releases kept as GitHub keeps them (one release per tag, a tag never moved). Counts what it made.
+/// </summary>
+internal sealed class FakeReleasePublisher : IReleasePublisher
+{
+    private readonly object _gate = new();
+
+    /// <summary>Why it cannot publish (as without GitHub credentials); null when it can.</summary>
+    public string? Unavailable { get; set; }
+
+    /// <summary>The pull requests merged between a base and a head commit, as the code host would list them.</summary>
+    public Func<string, string, IReadOnlyList<Core.ReleaseNotes.MergedPullRequest>> Merged { get; set; } = (_, _) => [];
+
+    /// <summary>Tag name → the commit it is on.</summary>
+    public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tag → the release published on it.</summary>
+    public Dictionary<string, ReleasePublication> Releases { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every call, in order: "compare BASE...HEAD", "latest v", "tag v0.1.0 Created", "release v0.1.0 created".</summary>
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public Task<IReadOnlyList<Core.ReleaseNotes.MergedPullRequest>> MergedBetweenAsync(string repository, string baseSha, string headSha, long? installationId, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"compare {baseSha}...{headSha}");
+        return Task.FromResult(Merged(baseSha, headSha));
+    }
+
+    public Task<Core.ReleaseNotes.PreviousVersion?> LatestVersionAsync(string repository, string tagPrefix, string excludingCommitSha, long? installationId, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"latest {tagPrefix}");
+        lock (_gate)
+        {
+            var latest = Tags.Where(t => t.Value != excludingCommitSha)
+                .Select(t => (Tag: t.Key, Commit: t.Value, Version: Core.ReleaseNotes.SemanticVersion.FromTag(t.Key, tagPrefix)))
+                .Where(t => t.Version is not null).OrderByDescending(t => t.Version).FirstOrDefault();
+            return Task.FromResult(latest.Version is null ? null : new Core.ReleaseNotes.PreviousVersion(latest.Version, latest.Commit, $"tag {latest.Tag}"));
+        }
+    }
+
+    public Task<TagOutcome> TagAsync(string repository, string tag, string commitSha, long? installationId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var outcome = Tags.TryGetValue(tag, out var existing)
+                ? new TagOutcome(tag, existing, existing == commitSha ? TagState.Existed : TagState.OnAnotherCommit)
+                : new TagOutcome(tag, Tags[tag] = commitSha, TagState.Created);
+            Calls.Enqueue($"tag {tag} {outcome.State}");
+            return Task.FromResult(outcome);
+        }
+    }
+
+    public Task<PublishedRelease> PublishAsync(string repository, ReleasePublication publication, string idempotencyKey, long? installationId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var created = Releases.TryAdd(publication.Tag, publication);
+            Calls.Enqueue($"release {publication.Tag} {(created ? "created" : "existed")}");
+            return Task.FromResult(new PublishedRelease(publication.Tag, Releases.Keys.ToList().IndexOf(publication.Tag) + 1, $"https://github.com/{repository}/releases/tag/{publication.Tag}", created));
+        }
     }
 }

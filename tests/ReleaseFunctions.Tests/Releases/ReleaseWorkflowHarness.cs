@@ -38,6 +38,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
     public FakeSliSource Sli { get; private init; } = null!;
     public FakeAlertSource Alerts { get; private init; } = null!;
     public FakePreflightSource Preflight { get; private init; } = null!;
+    public FakeReleasePublisher Publisher { get; private init; } = null!;
     public FakePolicySource Policy { get; private init; } = null!;
     public FakeApproverDirectory Directory { get; private init; } = null!;
     public InMemoryLedger Ledger { get; private init; } = null!;
@@ -55,6 +56,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         var sli = new FakeSliSource();
         var alerts = new FakeAlertSource();
         var preflight = new FakePreflightSource();
+        var publisher = new FakeReleasePublisher();
         var directory = new FakeApproverDirectory();
         var ledger = new InMemoryLedger();
         var notifier = new RecordingNotifier();
@@ -67,6 +69,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddSingleton<ISliSource>(sli);
         services.AddSingleton<IAlertSource>(alerts);
         services.AddSingleton<IPreflightSource>(preflight);
+        services.AddSingleton<IReleasePublisher>(publisher);
         services.AddSingleton<IApproverDirectory>(directory);
         services.AddSingleton<IReleaseLedger>(ledger);
         services.AddSingleton<IReleaseNotifier>(notifier);
@@ -74,7 +77,7 @@ internal sealed class ReleaseWorkflowHarness : IAsyncDisposable
         services.AddReleaseEngineOnSqlite(Path.Combine(folder, "engine.db"), decorateActivity);
         var harness = new ReleaseWorkflowHarness(services.BuildServiceProvider(), folder)
         {
-            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Preflight = preflight, Policy = policy, Directory = directory, Ledger = ledger, Notifier = notifier,
+            Clock = clock, Target = target, Sli = sli, Alerts = alerts, Preflight = preflight, Publisher = publisher, Policy = policy, Directory = directory, Ledger = ledger, Notifier = notifier,
         };
         foreach (var hosted in harness._hosted)
         {

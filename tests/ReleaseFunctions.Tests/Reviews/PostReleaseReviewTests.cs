@@ -44,8 +44,9 @@ public sealed class PostReleaseReviewTests
         ledger.Put(Release(5, ReleaseStatus.Running, null, "production step 2"));
         var sli = new FakeSliSource();
         var publisher = new RecordingPublisher();
-        var reviewer = new ReleaseReviewer(new FakePolicySource(Policies.Canary()), [sli]);
-        var timer = new PostReleaseReviewFunction(ledger, reviewer, [publisher], clock, NullLogger<PostReleaseReviewFunction>.Instance);
+        var policies = new FakePolicySource(Policies.Canary());
+        var reviewer = new ReleaseReviewer(policies, [sli]);
+        var timer = new PostReleaseReviewFunction(ledger, reviewer, new MigrationContract(policies, ledger, [], clock), [publisher], clock, NullLogger<PostReleaseReviewFunction>.Instance);
         return (timer, ledger, publisher, clock, sli);
     }
 
@@ -123,7 +124,8 @@ public sealed class PostReleaseReviewTests
         var flaky = new FlakyPublisher(publisher, failing);
         using var logs = new RecordingLoggerProvider();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
-        var timer = new PostReleaseReviewFunction(ledger, new ReleaseReviewer(new FakePolicySource(Policies.Canary()), [new FakeSliSource()]), [flaky], clock,
+        var policies = new FakePolicySource(Policies.Canary());
+        var timer = new PostReleaseReviewFunction(ledger, new ReleaseReviewer(policies, [new FakeSliSource()]), new MigrationContract(policies, ledger, [], clock), [flaky], clock,
             loggerFactory.CreateLogger<PostReleaseReviewFunction>());
         clock.Advance(TimeSpan.FromHours(24));
 

@@ -17,7 +17,7 @@ namespace ReleaseFunctions.Integrations.GitHub.Client;
 /// Each call takes the installation id from the webhook (ignored with token authentication). Failures after retries
 /// throw <see cref="IntegrationException"/> with <see cref="IntegrationException.System"/> "GitHub".
 /// </summary>
-public sealed class GitHubClient : IDisposable
+public sealed partial class GitHubClient : IDisposable
 {
     /// <summary>Where a repository keeps its release policy.</summary>
     public const string PolicyFilePath = ".github/release-policy.yml";
