@@ -316,7 +316,7 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
         var problems = new List<string>();
         if (Text("Policies", "Folder") is { } folder)
         {
-            var full = folder.IndexOfAny(Path.GetInvalidPathChars()) >= 0 ? null : Path.GetFullPath(folder, environment.ContentRootPath);
+            var full = folder.IndexOfAny(Path.GetInvalidPathChars()) >= 0 ? null : PolicyFolder(folder);
             if (full is null || !Directory.Exists(full))
             {
                 problems.Add($"{SettingKeys.Of("Policies", "Folder")} is '{folder}'{(full is null ? "" : $" ({full})")}, which is not an existing folder; expected a folder of policy files named 'owner/repo.yml', such as the app's '{PolicyFolderOptions.DefaultFolder}' folder.");
@@ -327,8 +327,25 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
             return problems;
         }
 
-        options.Folder = Path.GetFullPath(PolicyFolderOptions.DefaultFolder, environment.ContentRootPath);
+        options.Folder = PolicyFolder(PolicyFolderOptions.DefaultFolder);
         return problems;
+    }
+
+    /// <summary>
+    /// A relative policy folder is looked for under the content root (the folder the app runs in), then beside the app's
+    /// own files, where the build copies the shipped policies: <c>dotnet run --project</c> from the repository's root
+    /// runs in the root, which has no policies folder of its own.
+    /// </summary>
+    private string PolicyFolder(string folder)
+    {
+        var underContentRoot = Path.GetFullPath(folder, environment.ContentRootPath);
+        if (Path.IsPathRooted(folder) || Directory.Exists(underContentRoot))
+        {
+            return underContentRoot;
+        }
+
+        var besideApp = Path.GetFullPath(folder, AppContext.BaseDirectory);
+        return Directory.Exists(besideApp) ? besideApp : underContentRoot;
     }
 
     private List<string> Read(DefaultReleasePolicyOptions options)

@@ -61,6 +61,20 @@ public sealed class PolicyFolderAppTests
             Flatten(error), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_relative_policy_folder_missing_under_the_content_root_is_the_one_shipped_beside_the_app()
+    {
+        // As `dotnet run --project src/ReleaseFunctions` from the repository's root: the content root has no policies folder.
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?> { ["ReleaseFunctions:Policies:Folder"] = "policies" });
+        Assert.False(Directory.Exists(Path.Combine(app.ContentRoot, "policies")));
+
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
+        var folder = app.Services.GetRequiredService<IOptions<ReleaseFunctions.Policy.PolicyFolderOptions>>().Value.Folder;
+
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "policies"), folder);
+        Assert.True(File.Exists(Path.Combine(folder, "contoso", "checkout-api.yml")));
+    }
+
     private static string Flatten(Exception exception) => exception switch
     {
         OptionsValidationException validation => string.Join("\n", validation.Failures),
