@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.Http;
@@ -43,27 +41,24 @@ public sealed record HttpHookOptions
 public sealed class HttpHookTarget : IDeploymentTarget
 {
     public const string ProviderName = "http-hook";
-    public const string SignatureHeader = "X-ReleaseFunctions-Signature-256";
+    public const string SignatureHeader = SignedHook.SignatureHeader;
     private const string SystemName = "HTTP hook";
 
-    private readonly HttpHookOptions _options;
-    private readonly ResilientHttpClient _http;
+    private readonly SignedHook _hook;
     private readonly TimeProvider _time;
 
     public HttpHookTarget(HttpClient http, HttpHookOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        _options = options;
         _time = time;
-        _http = new ResilientHttpClient(http, options.Resilience, time, SystemName);
+        _hook = new SignedHook(http, options, time, SystemName);
     }
 
     public string Provider => ProviderName;
 
     /// <summary>The signature header value for a body: <c>sha256=</c> and the lower-case hex HMAC-SHA256 under the secret.</summary>
-    public static string Sign(string secret, byte[] body)
-        => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+    public static string Sign(string secret, byte[] body) => SignedHook.Sign(secret, body);
 
     public async Task<TrafficState> ApplyAsync(TrafficShift shift, CancellationToken cancellationToken)
     {
@@ -94,24 +89,11 @@ public sealed class HttpHookTarget : IDeploymentTarget
     private async Task<ReportedState> PostAsync(HookRequest request, string operation, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, DeploymentJsonContext.Default.HookRequest);
-        var signature = Sign(_options.Secret, body);
-        var call = new IntegrationCall(operation, _options.Url.AbsoluteUri, "the hook's secret to match (check the shared secret on both sides)");
-        using var response = await _http.SendAsync(
-            _ =>
-            {
-                var message = new HttpRequestMessage(HttpMethod.Post, _options.Url) { Content = new ByteArrayContent(body) };
-                message.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-                message.Headers.Add(SignatureHeader, signature);
-                message.Headers.Add("Idempotency-Key", request.IdempotencyKey);
-                return ValueTask.FromResult(message);
-            },
-            call,
-            cancellationToken).ConfigureAwait(false);
-
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var call = _hook.Call(operation);
+        var (status, text) = await _hook.PostAsync(body, request.IdempotencyKey, call, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw _http.Malformed(call, $"the hook answered {(int)response.StatusCode} with an empty body; it must answer {Expected}, the state it has now, so the change can be verified", text);
+            throw _hook.Malformed(call, $"the hook answered {(int)status} with an empty body; it must answer {Expected}, the state it has now, so the change can be verified", text);
         }
 
         HookResponse? answer;
@@ -121,17 +103,17 @@ public sealed class HttpHookTarget : IDeploymentTarget
         }
         catch (JsonException ex)
         {
-            throw _http.Malformed(call, $"the answer is not JSON; expected {Expected}", text, ex);
+            throw _hook.Malformed(call, $"the answer is not JSON; expected {Expected}", text, ex);
         }
 
         if (answer?.Weight is not { } weight)
         {
-            throw _http.Malformed(call, $"the answer reports no weight; expected {Expected}", text);
+            throw _hook.Malformed(call, $"the answer reports no weight; expected {Expected}", text);
         }
 
         return weight is >= 0 and <= 100
             ? new ReportedState(weight, answer.LiveSlot)
-            : throw _http.Malformed(call, $"weight {weight} is not a percentage; expected {Expected}", text);
+            : throw _hook.Malformed(call, $"weight {weight} is not a percentage; expected {Expected}", text);
     }
 
     private const string Expected = "{\"weight\": 0..100, \"liveSlot\": ...}";

@@ -19,17 +19,15 @@ public sealed class MigrationHook : IMigrationRunner
     private const string SystemName = "migration hook";
     private const string Expected = "{\"state\": \"running\" | \"applied\" | \"failed\", \"detail\": \"...\"}";
 
-    private readonly HttpHookOptions _options;
-    private readonly ResilientHttpClient _http;
+    private readonly SignedHook _hook;
     private readonly TimeProvider _time;
 
     public MigrationHook(HttpClient http, HttpHookOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        _options = options;
         _time = time;
-        _http = new ResilientHttpClient(http, options.Resilience, time, SystemName);
+        _hook = new SignedHook(http, options, time, SystemName);
     }
 
     public Task<MigrationReport> StartAsync(MigrationRequest request, CancellationToken cancellationToken)
@@ -44,30 +42,17 @@ public sealed class MigrationHook : IMigrationRunner
         var phase = request.Phase == MigrationPhase.Expand ? "expand" : "contract";
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new MigrationHookRequest(request.ReleaseId, request.Service, request.Version, phase, request.Migration, action, key), MigrationJsonContext.Default.MigrationHookRequest);
-        var signature = HttpHookTarget.Sign(_options.Secret, body);
-        var call = new IntegrationCall($"{action} the {phase} migration {request.Migration} of {request.Service}", _options.Url.AbsoluteUri, "the hook's secret to match (check the shared secret on both sides)");
-        using var response = await _http.SendAsync(
-            _ =>
-            {
-                var message = new HttpRequestMessage(HttpMethod.Post, _options.Url) { Content = new ByteArrayContent(body) };
-                message.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
-                message.Headers.Add(HttpHookTarget.SignatureHeader, signature);
-                message.Headers.Add("Idempotency-Key", key);
-                return ValueTask.FromResult(message);
-            },
-            call,
-            cancellationToken).ConfigureAwait(false);
-
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var call = _hook.Call($"{action} the {phase} migration {request.Migration} of {request.Service}");
+        var (status, text) = await _hook.PostAsync(body, key, call, cancellationToken).ConfigureAwait(false);
         var answer = string.IsNullOrWhiteSpace(text)
-            ? throw _http.Malformed(call, $"the hook answered {(int)response.StatusCode} with an empty body; it must answer {Expected}, so the step can be read back", text)
-            : _http.ParseJson(text, call, MigrationJsonContext.Default.MigrationHookResponse);
+            ? throw _hook.Malformed(call, $"the hook answered {(int)status} with an empty body; it must answer {Expected}, so the step can be read back", text)
+            : _hook.ParseJson(text, call, MigrationJsonContext.Default.MigrationHookResponse);
         var state = answer.State?.Trim().ToLowerInvariant() switch
         {
             "running" => MigrationState.Running,
             "applied" => MigrationState.Applied,
             "failed" => MigrationState.Failed,
-            _ => throw _http.Malformed(call, $"the answer reports state '{answer.State}'; expected {Expected}", text),
+            _ => throw _hook.Malformed(call, $"the answer reports state '{answer.State}'; expected {Expected}", text),
         };
         return new MigrationReport(state, string.IsNullOrWhiteSpace(answer.Detail) ? $"the hook reports {state.ToString().ToLowerInvariant()}" : answer.Detail.Trim(), _time.GetUtcNow());
     }
