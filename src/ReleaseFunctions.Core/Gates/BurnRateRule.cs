@@ -1,5 +1,6 @@
 using System.Globalization;
 using ReleaseFunctions.Core.Sli;
+using ReleaseFunctions.Core.Policy;
 
 namespace ReleaseFunctions.Core.Gates;
 
@@ -31,7 +32,7 @@ public sealed record BurnRateWindows
     public TimeSpan Long { get; }
     public double Factor { get; }
 
-    public override string ToString() => $"{BurnRateRule.Format(Factor)}x over {Durations.Describe(Short)} and {Durations.Describe(Long)}";
+    public override string ToString() => $"{BurnRateRule.Format(Factor)}x over {PolicyValues.FormatDuration(Short)} and {PolicyValues.FormatDuration(Long)}";
 }
 
 /// <summary>
@@ -111,13 +112,13 @@ public sealed record BurnRateRule
         string reason;
         if (trippedPair is not null)
         {
-            reason = $"burn rate {Format(trippedPair.ShortBurnRate!.Value)}x over {Durations.Describe(trippedPair.Short)} and {Format(trippedPair.LongBurnRate!.Value)}x over {Durations.Describe(trippedPair.Long)}, at or above {Format(trippedPair.Factor)}x ({Objective} {Format(trippedPair.ShortErrorRatio!.Value * 100)}% / {Format(trippedPair.LongErrorRatio!.Value * 100)}%; {budget})";
+            reason = $"burn rate {Format(trippedPair.ShortBurnRate!.Value)}x over {PolicyValues.FormatDuration(trippedPair.Short)} and {Format(trippedPair.LongBurnRate!.Value)}x over {PolicyValues.FormatDuration(trippedPair.Long)}, at or above {Format(trippedPair.Factor)}x ({Objective} {Format(trippedPair.ShortErrorRatio!.Value * 100)}% / {Format(trippedPair.LongErrorRatio!.Value * 100)}%; {budget})";
         }
         else
         {
             var parts = pairs.Select(p => p.ShortBurnRate is null || p.LongBurnRate is null
-                ? $"{Durations.Describe(p.Short)}/{Durations.Describe(p.Long)}: no data"
-                : $"{Format(p.ShortBurnRate.Value)}x/{Format(p.LongBurnRate.Value)}x over {Durations.Describe(p.Short)}/{Durations.Describe(p.Long)} (limit {Format(p.Factor)}x)");
+                ? $"{PolicyValues.FormatDuration(p.Short)}/{PolicyValues.FormatDuration(p.Long)}: no data"
+                : $"{Format(p.ShortBurnRate.Value)}x/{Format(p.LongBurnRate.Value)}x over {PolicyValues.FormatDuration(p.Short)}/{PolicyValues.FormatDuration(p.Long)} (limit {Format(p.Factor)}x)");
             reason = $"burn rate within limits: {string.Join("; ", parts)} ({budget})";
         }
 
@@ -146,20 +147,3 @@ public sealed record BurnRatePair(
 
 /// <summary>What the burn-rate rule found: whether a pair tripped, every pair's numbers, the query and a one-line reason.</summary>
 public sealed record BurnRateVerdict(bool Tripped, double SloTargetPercent, string Query, IReadOnlyList<BurnRatePair> Windows, string Reason);
-
-/// <summary>Durations the way a policy writes them (5m, 1h, 1h30m).</summary>
-public static class Durations
-{
-    public static string Describe(TimeSpan duration)
-    {
-        if (duration.TotalDays >= 1 && duration.Ticks % TimeSpan.TicksPerDay == 0)
-        {
-            return $"{(long)duration.TotalDays}d";
-        }
-
-        var text = (duration.Hours + duration.Days * 24 > 0 ? $"{duration.Hours + duration.Days * 24}h" : "")
-                   + (duration.Minutes > 0 ? $"{duration.Minutes}m" : "")
-                   + (duration.Seconds > 0 ? $"{duration.Seconds}s" : "");
-        return text.Length > 0 ? text : $"{duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms";
-    }
-}

@@ -7,6 +7,25 @@ namespace ReleaseFunctions.Core.Policy;
 public static partial class PolicyValues
 {
     /// <summary>
+    /// A duration as a policy writes it, the form <see cref="ParseDuration"/> reads: <c>d h m s</c>, largest first, zero
+    /// units left out (<c>1h30m</c>, <c>2m</c>, <c>45s</c>, <c>0s</c>); below a second, milliseconds (<c>500ms</c>, for messages only).
+    /// </summary>
+    public static string FormatDuration(TimeSpan value)
+    {
+        if (value > TimeSpan.Zero && value < TimeSpan.FromSeconds(1))
+        {
+            return $"{value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)}ms";
+        }
+
+        var text = string.Concat(
+            value.Days > 0 ? $"{value.Days}d" : "",
+            value.Hours > 0 ? $"{value.Hours}h" : "",
+            value.Minutes > 0 ? $"{value.Minutes}m" : "",
+            value.Seconds > 0 ? $"{value.Seconds}s" : "");
+        return text.Length > 0 ? text : "0s";
+    }
+
+    /// <summary>
     /// Parses a duration: units <c>d h m s</c> in that order (<c>10m</c>, <c>1h30m</c>, <c>24h</c>, <c>28d</c>,
     /// <c>90s</c>) or ISO 8601 without years and months (<c>PT5M</c>, <c>P1DT2H</c>). Returns null for anything else.
     /// </summary>

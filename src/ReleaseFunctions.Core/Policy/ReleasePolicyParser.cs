@@ -731,7 +731,7 @@ public static partial class ReleasePolicyParser
 
                     if (longWindow <= shortWindow)
                     {
-                        r.Add(PolicyReader.Get(pair, "long")!, PolicyReader.Join(itemPath, "long"), $"expected a long window longer than the short one ({Durations.Describe(shortWindow.Value)}), got {Durations.Describe(longWindow.Value)}");
+                        r.Add(PolicyReader.Get(pair, "long")!, PolicyReader.Join(itemPath, "long"), $"expected a long window longer than the short one ({PolicyValues.FormatDuration(shortWindow.Value)}), got {PolicyValues.FormatDuration(longWindow.Value)}");
                         continue;
                     }
 

@@ -1,4 +1,5 @@
 using ReleaseFunctions.Core.Gates;
+using ReleaseFunctions.Core.Policy;
 
 namespace ReleaseFunctions.Core.Preflight;
 
@@ -110,8 +111,8 @@ public sealed record PreflightPolicy
                 missing.Length > 0 ? $"not reported: {string.Join(", ", missing)}" : null,
             }.Where(part => part is not null));
             return timedOut
-                ? Verdict(PreflightOutcome.Fail, $"required check(s) still not passed after {Durations.Describe(PendingTimeout)}: {waiting}")
-                : Verdict(PreflightOutcome.Pending, $"waiting for required check(s), {Durations.Describe(waited)} of {Durations.Describe(PendingTimeout)}: {waiting}");
+                ? Verdict(PreflightOutcome.Fail, $"required check(s) still not passed after {PolicyValues.FormatDuration(PendingTimeout)}: {waiting}")
+                : Verdict(PreflightOutcome.Pending, $"waiting for required check(s), {PolicyValues.FormatDuration(waited)} of {PolicyValues.FormatDuration(PendingTimeout)}: {waiting}");
         }
 
         if (blocking.Length > 0)

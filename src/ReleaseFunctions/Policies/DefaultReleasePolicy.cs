@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ReleaseFunctions.Core.Policy;
 
 namespace ReleaseFunctions.Policy;
 
@@ -61,31 +62,7 @@ internal static class DefaultReleasePolicy
     }
 
     /// <summary>A duration in the policy's short form, e.g. <c>1h30m</c>, <c>2m</c>, <c>45s</c>.</summary>
-    internal static string Duration(TimeSpan value)
-    {
-        var text = new StringBuilder();
-        if (value.Days > 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{value.Days}d");
-        }
-
-        if (value.Hours > 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{value.Hours}h");
-        }
-
-        if (value.Minutes > 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{value.Minutes}m");
-        }
-
-        if (value.Seconds > 0 || text.Length == 0)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{value.Seconds}s");
-        }
-
-        return text.ToString();
-    }
+    internal static string Duration(TimeSpan value) => PolicyValues.FormatDuration(value);
 
     // A double-quoted YAML scalar, so a provider name is never read as another type.
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\"";

@@ -3,6 +3,7 @@ using ReleaseFunctions.Core.Gates;
 using ReleaseFunctions.Core.Migrations;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
+using ReleaseFunctions.Core.Policy;
 
 namespace ReleaseFunctions.Releases;
 
@@ -50,7 +51,7 @@ internal sealed class ReleaseMigrations(ReleaseRun run, ReleaseTrail trail, Rele
             {
                 if (run.Now >= deadline)
                 {
-                    return await FailAsync($"the {what} was not read back applied within {Durations.Describe(expand.Timeout)}; last read: {report.State.ToString().ToLowerInvariant()}, {report.Detail}", new { phase = "expand", expand.Migration, report });
+                    return await FailAsync($"the {what} was not read back applied within {PolicyValues.FormatDuration(expand.Timeout)}; last read: {report.State.ToString().ToLowerInvariant()}, {report.Detail}", new { phase = "expand", expand.Migration, report });
                 }
 
                 await trail.PublishAsync($"running the {what} before any traffic moves");

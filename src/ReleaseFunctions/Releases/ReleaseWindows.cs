@@ -174,7 +174,7 @@ internal sealed class ReleaseWindows(ReleaseRun run, ReleaseTrail trail, Release
                     if (waitingFor != lastPending)
                     {
                         await trail.RecordAsync("preflight-pending", ReleaseRun.Workflow, reason, verdict);
-                        await trail.PublishAsync($"waiting for required checks (up to {Durations.Describe(preflight.PendingTimeout)}); /abort stops");
+                        await trail.PublishAsync($"waiting for required checks (up to {PolicyValues.FormatDuration(preflight.PendingTimeout)}); /abort stops");
                         lastPending = waitingFor;
                     }
 

@@ -90,7 +90,7 @@ internal sealed class MigrationContract(IPolicySource policies, IReleaseLedger l
                     return false;
                 }
 
-                await RecordAsync(release, "migration-contract-failed", $"contract migration {contract.Migration} was not read back applied within {Durations.Describe(contract.Timeout)}: {read.Detail}",
+                await RecordAsync(release, "migration-contract-failed", $"contract migration {contract.Migration} was not read back applied within {PolicyValues.FormatDuration(contract.Timeout)}: {read.Detail}",
                     new { phase = "contract", contract.Migration, read }, cancellationToken);
                 return true;
         }

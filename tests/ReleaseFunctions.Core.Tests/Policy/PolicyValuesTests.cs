@@ -5,6 +5,24 @@ namespace ReleaseFunctions.Core.Tests.Policy;
 public class PolicyValuesTests
 {
     [Theory]
+    [InlineData(0, "0s")]
+    [InlineData(45, "45s")]
+    [InlineData(120, "2m")]
+    [InlineData(5400, "1h30m")]
+    [InlineData(93_784, "1d2h3m4s")]
+    [InlineData(2_419_200, "28d")]
+    public void A_duration_is_written_as_a_policy_writes_it_and_reads_back_the_same(int seconds, string expected)
+    {
+        var duration = TimeSpan.FromSeconds(seconds);
+
+        Assert.Equal(expected, PolicyValues.FormatDuration(duration));
+        Assert.Equal(duration, PolicyValues.ParseDuration(expected));
+    }
+
+    [Fact]
+    public void Below_a_second_a_duration_is_written_in_milliseconds() => Assert.Equal("500ms", PolicyValues.FormatDuration(TimeSpan.FromMilliseconds(500)));
+
+    [Theory]
     [InlineData("10m", 0, 10, 0)]
     [InlineData("1h30m", 1, 30, 0)]
     [InlineData("24h", 24, 0, 0)]
