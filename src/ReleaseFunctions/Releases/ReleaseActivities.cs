@@ -99,7 +99,7 @@ internal sealed class MeasureGate(IEnumerable<ISliSource> sources, IEnumerable<I
         var errors = new List<string>();
         foreach (var objective in gate.Objectives)
         {
-            var source = sources.FirstOrDefault(s => string.Equals(s.Provider, objective.Provider, StringComparison.OrdinalIgnoreCase));
+            var source = sources.For(objective.Provider);
             if (source is null)
             {
                 errors.Add($"{objective.Name}: no SLI source '{objective.Provider}' is configured");
@@ -246,7 +246,7 @@ internal sealed class ReadErrorBudget(IEnumerable<ISliSource> sources) : TaskAct
     {
         var budget = ReleasePolicyParser.Parse(input.PolicyYaml).Policy?.ErrorBudget
                      ?? throw new InvalidOperationException("The release policy has no error budget.");
-        var source = sources.FirstOrDefault(s => string.Equals(s.Provider, budget.Provider, StringComparison.OrdinalIgnoreCase))
+        var source = sources.For(budget.Provider)
                      ?? throw new InvalidOperationException($"No SLI source '{budget.Provider}' is configured for the error budget.");
         var window = new SliWindow(input.At - budget.Window, input.At);
         var good = await CountAsync(source, budget.GoodEventsQuery, window, input.Parameters, ActivityCancellation.None);
@@ -367,6 +367,18 @@ internal static class ActivityCancellation
     /// (at least once). The ports' calls are bounded by their own timeouts.
     /// </summary>
     public static CancellationToken None => CancellationToken.None;
+}
+
+/// <summary>The configured SLI and alert sources, by the provider a policy names (case-insensitive).</summary>
+internal static class ProviderSources
+{
+    /// <summary>The SLI source of <paramref name="provider"/>, or null when none is configured.</summary>
+    public static ISliSource? For(this IEnumerable<ISliSource> sources, string provider)
+        => sources.FirstOrDefault(s => string.Equals(s.Provider, provider, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The alert source of the watch's provider, or null when none is configured.</summary>
+    public static IAlertSource? For(this IEnumerable<IAlertSource> alertSources, AlertWatch watch)
+        => alertSources.FirstOrDefault(s => string.Equals(s.Provider, watch.Provider, StringComparison.OrdinalIgnoreCase));
 }
 
 internal static class DeploymentTargets

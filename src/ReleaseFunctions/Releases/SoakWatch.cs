@@ -71,7 +71,7 @@ internal sealed class WatchSoak(IEnumerable<ISliSource> sources, IEnumerable<IAl
         BurnRateVerdict? burnRate = null;
         if (gate is { BurnRate: { } rule, BurnRateObjective: { } objective })
         {
-            if (sources.FirstOrDefault(s => string.Equals(s.Provider, objective.Provider, StringComparison.OrdinalIgnoreCase)) is not { } source)
+            if (sources.For(objective.Provider) is not { } source)
             {
                 errors.Add($"burn rate: no SLI source '{objective.Provider}' is configured for objective {objective.Name}");
             }
@@ -119,10 +119,6 @@ internal static class StageGates
         var gate = scope == GateScope.IdleSlot ? (stage.Strategy as BlueGreenStrategy)?.IdleChecks : stage.Gate;
         return gate ?? throw new InvalidOperationException($"Stage '{stageName}' has no {scope} gate.");
     }
-
-    /// <summary>The configured source of the watch's provider, or null.</summary>
-    public static IAlertSource? For(this IEnumerable<IAlertSource> alertSources, AlertWatch watch)
-        => alertSources.FirstOrDefault(s => string.Equals(s.Provider, watch.Provider, StringComparison.OrdinalIgnoreCase));
 
     public static string NoAlertSource(AlertWatch watch)
         => $"alerts: no alert source '{watch.Provider}' is configured (for alertmanager set ReleaseFunctions__Alertmanager__BaseUrl)";

@@ -4,6 +4,7 @@ using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
 using ReleaseFunctions.Core.Sli;
+using ReleaseFunctions.Releases;
 
 namespace ReleaseFunctions.Reviews;
 
@@ -51,7 +52,7 @@ internal sealed class ReleaseReviewer(IPolicySource policies, IEnumerable<ISliSo
         var slis = new List<SliComparison>();
         foreach (var objective in policy?.Stages[^1].Gate?.Objectives ?? [])
         {
-            var source = sources.FirstOrDefault(s => string.Equals(s.Provider, objective.Provider, StringComparison.OrdinalIgnoreCase));
+            var source = sources.For(objective.Provider);
             if (source is null)
             {
                 notes.Add($"{objective.Name}: no SLI source '{objective.Provider}' is configured");
@@ -73,7 +74,7 @@ internal sealed class ReleaseReviewer(IPolicySource policies, IEnumerable<ISliSo
         ErrorBudgetBurn? burn = null;
         if (policy?.ErrorBudget is { } budget)
         {
-            var source = sources.FirstOrDefault(s => string.Equals(s.Provider, budget.Provider, StringComparison.OrdinalIgnoreCase));
+            var source = sources.For(budget.Provider);
             try
             {
                 if (source is null)
