@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using ReleaseFunctions.Core.Notifications;
+using ReleaseFunctions.Integrations.Http;
 
 namespace ReleaseFunctions.Integrations.Notifications;
 
@@ -172,7 +172,7 @@ internal sealed class SlackWebhookMessage : IChannelMessage
 /// </summary>
 internal sealed class SignedWebhookMessage : IChannelMessage
 {
-    public const string SignatureHeader = "X-ReleaseFunctions-Signature-256";
+    public const string SignatureHeader = SignedHook.SignatureHeader;
     public const string TimestampHeader = "X-ReleaseFunctions-Timestamp";
     public const string DeliveryHeader = "X-ReleaseFunctions-Delivery";
     public const string EventHeader = "X-ReleaseFunctions-Event";
@@ -199,7 +199,7 @@ internal sealed class SignedWebhookMessage : IChannelMessage
 
     /// <summary><c>sha256=</c> and the lower-case hex HMAC-SHA256 under the secret of the timestamp, '.', and the body (UTF-8).</summary>
     public static string Sign(string secret, string timestamp, string body)
-        => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
+        => SignedHook.Sign(secret, Encoding.UTF8.GetBytes($"{timestamp}.{body}"));
 
     public static JsonObject Body(ReleaseNotification n, NotificationLinks links) => new()
     {

@@ -32,12 +32,7 @@ public sealed class HttpHookTargetTests : IAsyncLifetime
         => new(Spec, "release-7", "checkout", "2.0.0", "production", 2, weight, action, "instance-1:task-4");
 
     /// <summary>What a receiver does: recompute the HMAC of the raw body and compare in constant time.</summary>
-    private static bool Verifies(RecordedRequest request)
-    {
-        var expected = Encoding.ASCII.GetBytes("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(request.Body))));
-        var actual = Encoding.ASCII.GetBytes(request.Header("X-ReleaseFunctions-Signature-256") ?? "");
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
+    private static bool Verifies(RecordedRequest request) => ReceivedSignature.Verifies(request, Secret, request.Body);
 
     [Fact]
     public async Task A_shift_is_posted_signed_with_an_idempotency_key_and_the_reported_state_returned()

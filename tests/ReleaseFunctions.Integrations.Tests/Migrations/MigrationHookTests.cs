@@ -30,11 +30,7 @@ public sealed class MigrationHookTests : IAsyncLifetime
         new HttpHookOptions(new Uri(_server.BaseAddress, "migrations"), Secret) { Resilience = new HttpResilienceOptions { UseJitter = false } },
         new TestTimeProvider(Now) { AutoAdvanceUpTo = TimeSpan.FromSeconds(10) });
 
-    private static bool Verifies(RecordedRequest request)
-    {
-        var expected = Encoding.ASCII.GetBytes("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes(request.Body))));
-        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(request.Header("X-ReleaseFunctions-Signature-256") ?? ""));
-    }
+    private static bool Verifies(RecordedRequest request) => ReceivedSignature.Verifies(request, Secret, request.Body);
 
     [Fact]
     public async Task A_step_is_started_signed_once_per_key_and_read_back_with_another_key()

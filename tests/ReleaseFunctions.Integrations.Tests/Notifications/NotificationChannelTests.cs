@@ -52,12 +52,7 @@ public sealed class NotificationChannelTests : IAsyncLifetime
 
     /// <summary>What a receiver does: recompute the HMAC of "{timestamp}.{body}" and compare in constant time.</summary>
     private static bool Verifies(RecordedRequest request, string secret = Secret)
-    {
-        var timestamp = request.Header("X-ReleaseFunctions-Timestamp") ?? "";
-        var expected = Encoding.ASCII.GetBytes("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{request.Body}"))));
-        var actual = Encoding.ASCII.GetBytes(request.Header("X-ReleaseFunctions-Signature-256") ?? "");
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
-    }
+        => ReceivedSignature.Verifies(request, secret, $"{request.Header("X-ReleaseFunctions-Timestamp") ?? ""}.{request.Body}");
 
     [Fact]
     public async Task Teams_gets_an_adaptive_card_with_the_reason_the_facts_and_links_to_the_pull_request_and_the_release_page()
