@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Core.Audit;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Core.Releases;
@@ -28,6 +29,8 @@ public sealed class ReleaseFaultMatrixTests
             gate:
               provider: prometheus
               analysis: { interval: 1m, count: 2, failure_limit: 0, inconclusive_limit: 0, consecutive_error_limit: 1 }
+              alerts: { provider: alertmanager, matchers: ['service="{service}"'] }
+              burn_rate: { objective: error_rate, slo: 90% }
               objectives:
                 - name: error_rate
                   query: error_rate
@@ -42,6 +45,10 @@ public sealed class ReleaseFaultMatrixTests
                 before_step: 2
                 timeout: 1h
                 on_timeout: reject
+        preflight: {}
+        migrations:
+          expand: { migration: 2026-12-orders-add-currency }
+        release: {}
         error_budget:
           slo: 99.9%
           window: 28d
@@ -58,11 +65,17 @@ public sealed class ReleaseFaultMatrixTests
     /// <summary>
     /// Every activity the release orchestrator calls, with the points after which it is still called (a fault
     /// armed later never fires). ReadTraffic runs only when the rollback calls fail, so it fails with ShiftTraffic.
+    /// NotifyChannels needs channel settings the policy here does not name; a channel that fails is in NotificationTests.
     /// </summary>
     private static readonly (string[] Activities, string[] Points)[] Faults =
     [
         ([nameof(ResolveReleasePolicy)], [BeforeFirstShift]),
         ([nameof(ReadErrorBudget)], [BeforeFirstShift]),
+        ([nameof(ReadPreflight)], [BeforeFirstShift]),
+        ([nameof(StartMigration), nameof(ReadMigration)], [BeforeFirstShift]),
+        ([nameof(ReadMigration)], [BeforeFirstShift]),
+        ([nameof(WatchSoak)], [BeforeFirstShift, MidSoak, DuringGate, DuringApprovalWait]),
+        ([nameof(PublishReleaseVersion)], [DuringPromotion]),
         ([RequestLaneActivity.Name], EveryPoint),
         ([nameof(ShiftTraffic)], EveryPoint),
         ([nameof(ShiftTraffic), nameof(ReadTraffic)], EveryPoint),
@@ -102,7 +115,9 @@ public sealed class ReleaseFaultMatrixTests
     public async Task A_permanent_fault_never_strands_traffic_on_the_candidate(string activity, string point)
     {
         var faults = new FaultPlan(activity.Split('+'), Points[point]);
-        await using var h = await ReleaseWorkflowHarness.StartAsync(Policy, decorateActivity: (name, inner) => new FaultyActivity(name, inner, faults));
+        var migrations = new FakeMigrationRunner();
+        await using var h = await ReleaseWorkflowHarness.StartAsync(Policy, decorateActivity: (name, inner) => new FaultyActivity(name, inner, faults),
+            addServices: services => services.AddSingleton<IMigrationRunner>(sp => { migrations.Clock = sp.GetRequiredService<TimeProvider>(); return migrations; }));
         h.Sli.Count = q => q == "good" ? 999_990 : 1_000_000;
         // The rollback points need a gate that fails at 50%; the promotion point a candidate that stays healthy.
         h.Sli.Canary = (_, weight) => point != DuringPromotion && weight >= 50 ? 0.2 : 0.001;
@@ -140,7 +155,7 @@ public sealed class ReleaseFaultMatrixTests
         Assert.True(AuditChain.Verify(audit, InMemoryLedger.ChainKey).IsIntact);
         Assert.Null(outcome.Unrecorded);
         Assert.Equal(outcome.Status, (await h.Ledger.GetReleaseAsync(id, default))!.Status);
-        Assert.Contains(audit[^1].Kind, new[] { "promoted", "rolled-back", "rollback-failed", "failed", "aborted", "notification-failed", "lane-leave-failed" });
+        Assert.Contains(audit[^1].Kind, new[] { "promoted", "rolled-back", "rollback-failed", "failed", "aborted", "notification-failed", "lane-leave-failed", "release-version", "release-notes-failed" });
         Assert.Equal(0, (await h.ProgressAsync(id))!.Unrecorded);
     }
 
