@@ -1,5 +1,6 @@
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.Deployment;
+using ReleaseFunctions.Integrations.Migrations;
 
 namespace ReleaseFunctions.Integrations.Sandbox;
 
@@ -8,7 +9,8 @@ namespace ReleaseFunctions.Integrations.Sandbox;
 /// 127.0.0.1), the weighted router in front of them, a steady load generator, and the SLI source and deployment target
 /// that the release workflow uses (both provider "sandbox"); and an App Configuration store (HMAC-signed REST, on
 /// 127.0.0.1) with one feature flag, which the stable version reads to run that share of requests on the candidate's code,
-/// for provider "app-configuration-flag" with endpoint "sandbox". Dispose to stop everything.
+/// for provider "app-configuration-flag" with endpoint "sandbox"; and a database behind a signed migration hook (on
+/// 127.0.0.1), for the migration setting "sandbox". Dispose to stop everything.
 /// </summary>
 public sealed class SandboxEnvironment : IAsyncDisposable
 {
@@ -19,11 +21,15 @@ public sealed class SandboxEnvironment : IAsyncDisposable
     private readonly HttpClient _client;
     private readonly SandboxLoadGenerator? _load;
     private readonly SandboxAppConfigurationStore _flags;
+    private readonly SandboxMigrationDatabase _database;
 
     private SandboxEnvironment(SandboxOptions options, SandboxServiceVersion stable, SandboxServiceVersion candidate, SandboxRouter router,
-        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time, SandboxAppConfigurationStore flags)
+        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time, SandboxAppConfigurationStore flags, SandboxMigrationDatabase database)
     {
         _flags = flags;
+        _database = database;
+        // The same client and signed protocol as a migration hook on Azure; only its URL and secret are the sandbox's.
+        Migrations = new MigrationHook(client, new HttpHookOptions(database.HookUrl, database.Secret), time);
         Options = options;
         _stable = stable;
         _candidate = candidate;
@@ -51,6 +57,22 @@ public sealed class SandboxEnvironment : IAsyncDisposable
 
     /// <summary>The feature flag's default rollout percentage now, 0 when it is disabled or missing.</summary>
     public double FeatureFlagPercentage => _flags.Rollout(Options.FeatureFlagName) is { Enabled: true } rollout ? rollout.Percentage : 0;
+
+    /// <summary>The migration runner for the migration setting "sandbox": the signed hook, calling the sandbox's database.</summary>
+    public IMigrationRunner Migrations { get; }
+
+    /// <summary>The sandbox database's migration hook (<c>POST {MigrationHookUrl}</c>, signed with its secret, random per start).</summary>
+    public Uri MigrationHookUrl => _database.HookUrl;
+
+    /// <summary>How migrations started from now on run (default: 20 seconds, then applied).</summary>
+    public SandboxMigrationBehaviour MigrationBehaviour
+    {
+        get => _database.Behaviour;
+        set => _database.Behaviour = value;
+    }
+
+    /// <summary>The sandbox database's migration history, the latest started first.</summary>
+    public IReadOnlyList<SandboxMigration> MigrationHistory() => _database.History();
 
     /// <summary>The deployment target for provider "sandbox".</summary>
     public IDeploymentTarget Target { get; }
@@ -80,6 +102,8 @@ public sealed class SandboxEnvironment : IAsyncDisposable
         {
             var flags = await SandboxAppConfigurationStore.StartAsync(options.FeatureFlagName, options.FeatureFlagStateFile, time, cancellationToken).ConfigureAwait(false);
             started.Add(flags);
+            var database = await SandboxMigrationDatabase.StartAsync(options.MigrationStateFile, time, cancellationToken).ConfigureAwait(false);
+            started.Add(database);
             var candidate = await SandboxServiceVersion.StartAsync(SandboxTarget.CandidateSlot, options.CandidateVersion, time, cancellationToken).ConfigureAwait(false);
             started.Add(candidate);
             // The stable version runs the candidate's code for the share of requests the flag rolls out.
@@ -93,7 +117,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
             var load = options.LoadRatePerSecond > 0
                 ? new SandboxLoadGenerator(client, router.Address, options.LoadRatePerSecond, options.MaxRequestsInFlight, time)
                 : null;
-            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time, flags);
+            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time, flags, database);
         }
         catch
         {
@@ -118,6 +142,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
         await _candidate.DisposeAsync().ConfigureAwait(false);
         await _stable.DisposeAsync().ConfigureAwait(false);
         await _flags.DisposeAsync().ConfigureAwait(false);
+        await _database.DisposeAsync().ConfigureAwait(false);
         _client.Dispose();
     }
 }

@@ -3,7 +3,7 @@ namespace ReleaseFunctions.Integrations.Sandbox;
 /// <summary>
 /// How the sandbox runs. Defaults: service "sandbox-service", stable "1.0.0", candidate "1.1.0", 20 requests a second
 /// of steady load, SLIs bucketed per 10 s, an hour of traffic kept, candidate weight 0, an unseeded router, the feature
-/// flag "new-checkout" at 0%.
+/// flag "new-checkout" at 0%, an empty migration history.
 /// </summary>
 public sealed record SandboxOptions
 {
@@ -66,6 +66,9 @@ public sealed record SandboxOptions
 
     /// <summary>Where the sandbox's App Configuration store keeps its key-values across restarts (null: in memory only).</summary>
     public string? FeatureFlagStateFile { get; init; }
+
+    /// <summary>Where the sandbox's database keeps its migration history across restarts (null: in memory only).</summary>
+    public string? MigrationStateFile { get; init; }
 
     private static string NonBlank(string value, string name)
         => string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{name} must not be blank.", name) : value;

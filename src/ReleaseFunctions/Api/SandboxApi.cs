@@ -9,17 +9,30 @@ using ReleaseFunctions.Integrations.Sandbox;
 namespace ReleaseFunctions.Api;
 
 /// <summary>
-/// <c>PUT /api/sandbox/candidate</c> with <c>{"errorRate": 0.3, "addedLatencyMs": 250}</c>: makes the sandbox's candidate
-/// version misbehave (or behave again, with zeros) from now on, to watch a gate fail and a release roll back. For
-/// operators (Release.Operate), with the sandbox running.
+/// The local sandbox's controls, with the sandbox running:
+/// <list type="bullet">
+/// <item><c>PUT /api/sandbox/candidate</c> with <c>{"errorRate": 0.3, "addedLatencyMs": 250}</c>: makes the candidate version
+/// misbehave (or behave again, with zeros) from now on, to watch a gate fail and a release roll back (Release.Operate);</item>
+/// <item><c>GET /api/sandbox/migrations</c>: the sandbox database's migration history and how it runs new ones (Release.Read);
+/// <c>PUT</c> with <c>{"durationSeconds": 20, "fail": false}</c> sets that for migrations started from now on (Release.Operate).</item>
+/// </list>
 /// </summary>
 internal static class SandboxApi
 {
     public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPut("/api/sandbox/candidate", SetCandidateBehaviourAsync).WithTags("Sandbox").WithName("SetSandboxCandidateBehaviour")
+        var sandbox = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox").RequireAuthorization(ReleaseRoles.Read);
+        sandbox.MapPut("/candidate", SetCandidateBehaviourAsync).WithName("SetSandboxCandidateBehaviour")
             .WithSummary("Makes the sandbox's candidate version fail a share of requests and answer slower, from now on.")
             .Accepts<CandidateBehaviourRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireAuthorization(ReleaseRoles.Operate).DisableAntiforgery();
+        sandbox.MapGet("/migrations", GetMigrations).WithName("GetSandboxMigrations")
+            .WithSummary("The sandbox database's migration history, the latest started first, and how it runs new migrations.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        sandbox.MapPut("/migrations", SetMigrationBehaviourAsync).WithName("SetSandboxMigrationBehaviour")
+            .WithSummary("Sets how long the sandbox database's migrations started from now on take, and whether they fail.")
+            .Accepts<MigrationBehaviourRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireAuthorization(ReleaseRoles.Operate).DisableAntiforgery();
         return endpoints;
@@ -66,12 +79,71 @@ internal static class SandboxApi
         return TypedResults.Ok(body);
     }
 
+    internal static Results<Ok<SandboxMigrationsResponse>, ProblemHttpResult> GetMigrations(SandboxRuntime sandbox)
+    {
+        try
+        {
+            var environment = sandbox.Environment;
+            return TypedResults.Ok(new SandboxMigrationsResponse(Behaviour(environment.MigrationBehaviour), environment.MigrationHistory()));
+        }
+        catch (IntegrationException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
+        }
+    }
+
+    internal static async Task<Results<Ok<MigrationBehaviourRequest>, ProblemHttpResult>> SetMigrationBehaviourAsync(
+        HttpRequest request, SandboxRuntime sandbox, CancellationToken cancellationToken)
+    {
+        const string Expected = "expected {\"durationSeconds\": 0 to 3600, \"fail\": true | false}";
+        MigrationBehaviourRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Body, SandboxApiJsonContext.Default.MigrationBehaviourRequest, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is not valid JSON ({ex.Message}); {Expected}");
+        }
+
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is empty or null; {Expected}");
+        }
+
+        if (!double.IsFinite(body.DurationSeconds) || body.DurationSeconds is < 0 or > 3600)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"durationSeconds is {body.DurationSeconds}; {Expected}");
+        }
+
+        try
+        {
+            sandbox.Environment.MigrationBehaviour = new SandboxMigrationBehaviour(TimeSpan.FromSeconds(body.DurationSeconds), body.Fail);
+        }
+        catch (IntegrationException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
+        }
+
+        return TypedResults.Ok(body);
+    }
+
+    private static MigrationBehaviourRequest Behaviour(SandboxMigrationBehaviour behaviour) => new(behaviour.Duration.TotalSeconds, behaviour.Fail);
+
     private static ProblemHttpResult Problem(int status, string title, string detail) => TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }
 
 /// <summary>How the sandbox's candidate should misbehave: a share of requests answered 500, and latency added to each.</summary>
 public sealed record CandidateBehaviourRequest(double ErrorRate, double AddedLatencyMs);
 
+/// <summary>How the sandbox database runs migrations started from now on: how long each takes, and whether it ends failed.</summary>
+public sealed record MigrationBehaviourRequest(double DurationSeconds, bool Fail);
+
+/// <summary>The sandbox database: how it runs new migrations, and its history, the latest started first.</summary>
+public sealed record SandboxMigrationsResponse(MigrationBehaviourRequest Behaviour, IReadOnlyList<SandboxMigration> Migrations);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CandidateBehaviourRequest))]
+[JsonSerializable(typeof(MigrationBehaviourRequest))]
+[JsonSerializable(typeof(SandboxMigrationsResponse))]
 internal sealed partial class SandboxApiJsonContext : JsonSerializerContext;

@@ -129,7 +129,25 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
         }
 
         (options.HttpHookUrl, options.HttpHookSecret) = ReadSignedHook("HttpHook", "deployment hook", problems);
-        (options.MigrationHookUrl, options.MigrationHookSecret) = ReadSignedHook("Migrations", "database migration hook", problems);
+        if (string.Equals(Text("Migrations", "Url"), SandboxSetting, StringComparison.OrdinalIgnoreCase))
+        {
+            // The sandbox's hook has its own address and secret, new at every start.
+            options.MigrationHookOnSandbox = true;
+            if (Text("Migrations", "Secret") is not null)
+            {
+                problems.Add($"{SettingKeys.Of("Migrations", "Secret")} is set but {SettingKeys.Of("Migrations", "Url")} is '{SandboxSetting}', whose hook signs with its own secret; expected the secret empty, or the URL of your migration hook.");
+            }
+
+            if (!SandboxEnabled)
+            {
+                problems.Add($"{SettingKeys.Of("Migrations", "Url")} is '{SandboxSetting}' but {SettingKeys.Of("Sandbox", "Enabled")} is false; expected the URL of your migration hook, or the sandbox enabled.");
+            }
+        }
+        else
+        {
+            (options.MigrationHookUrl, options.MigrationHookSecret) = ReadSignedHook("Migrations", "database migration hook", problems);
+        }
+
         if (Text("AppConfiguration", "ConnectionString") is { } appConfiguration)
         {
             try
@@ -469,6 +487,12 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
         problems.Add($"{SettingKeys.Of(section, "BaseUrl")} is '{url}'; expected an absolute http(s) URL such as '{example}'.");
         return null;
     }
+
+    /// <summary>The value that points a setting at the local sandbox's peer instead of a URL.</summary>
+    internal const string SandboxSetting = "sandbox";
+
+    /// <summary>Whether the sandbox runs (<c>ReleaseFunctions__Sandbox__Enabled</c>, default true); a value that is not a boolean fails the start elsewhere.</summary>
+    private bool SandboxEnabled => !bool.TryParse(Text("Sandbox", "Enabled"), out var enabled) || enabled;
 
     private string? Text(string section, string name)
     {

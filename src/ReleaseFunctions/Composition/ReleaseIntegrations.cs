@@ -13,7 +13,8 @@ namespace ReleaseFunctions.Composition;
 /// <summary>
 /// The deployment targets and SLI sources the workflow can use besides the sandbox: Azure App Service slots and
 /// Container Apps revisions (ARM, with the app's Azure identity), App Configuration feature flags (the store's access key
-/// from settings, else the app's Azure identity; the sandbox's store with the sandbox), a signed HTTP hook when configured, Azure Monitor metrics and, when configured, Log
+/// from settings, else the app's Azure identity; the sandbox's store with the sandbox), a signed HTTP hook and the migration hook when
+/// configured (the sandbox's database for the migration URL "sandbox"), Azure Monitor metrics and, when configured, Log
 /// Analytics and Prometheus. A policy picks one by its provider name.
 /// </summary>
 internal static class ReleaseIntegrations
@@ -38,6 +39,11 @@ internal static class ReleaseIntegrations
         if (endpoints is { MigrationHookUrl: { } migrations, MigrationHookSecret: { } migrationSecret })
         {
             services.AddSingleton<IMigrationRunner>(sp => new MigrationHook(Http(), new HttpHookOptions(migrations, migrationSecret), sp.GetRequiredService<TimeProvider>()));
+        }
+        else if (endpoints.MigrationHookOnSandbox)
+        {
+            // With the sandbox off this is a start-up problem (AppSettingsSetup); the runner still resolves, to say so.
+            services.AddSingleton<IMigrationRunner>(sp => new SandboxMigrationRunner(sp.GetService<SandboxRuntime>()));
         }
 
         return services;

@@ -12,7 +12,8 @@ namespace ReleaseFunctions.Composition;
 /// app's while it runs.
 /// </summary>
 /// <remarks>The router's split is kept in <c>sandbox-router.json</c> beside the release ledger, and the sandbox's App
-/// Configuration store's feature flag in <c>sandbox-flags.json</c>, so a restart of the app finds traffic (and the flag)
+/// Configuration store's feature flag in <c>sandbox-flags.json</c>, and its database's migration history in
+/// <c>sandbox-migrations.json</c>, so a restart of the app finds traffic (and the flag)
 /// where the release left it.</remarks>
 internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<ReleaseLedgerOptions> ledger, ILogger<SandboxRuntime> logger) : IHostedService, IAsyncDisposable
 {
@@ -25,11 +26,17 @@ internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<Release
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(ledger.Value.Path))!;
-        var options = new SandboxOptions { StateFile = Path.Combine(folder, "sandbox-router.json"), FeatureFlagStateFile = Path.Combine(folder, "sandbox-flags.json") };
+        var options = new SandboxOptions
+        {
+            StateFile = Path.Combine(folder, "sandbox-router.json"),
+            FeatureFlagStateFile = Path.Combine(folder, "sandbox-flags.json"),
+            MigrationStateFile = Path.Combine(folder, "sandbox-migrations.json"),
+        };
         var environment = await SandboxEnvironment.StartAsync(options, time, cancellationToken);
         Volatile.Write(ref _environment, environment);
         Log.Started(logger, environment.RouterAddress, environment.StableAddress, environment.CandidateAddress);
         Log.FlagStore(logger, environment.FeatureFlagStoreAddress, options.FeatureFlagName, environment.FeatureFlagPercentage);
+        Log.MigrationHook(logger, environment.MigrationHookUrl);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
@@ -49,6 +56,9 @@ internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<Release
 
         [LoggerMessage(EventId = 7402, Level = LogLevel.Information, Message = "Sandbox App Configuration store at {Store} (endpoint 'sandbox' in a policy): feature flag {Flag} at {Percentage}%")]
         public static partial void FlagStore(ILogger logger, Uri store, string flag, double percentage);
+
+        [LoggerMessage(EventId = 7403, Level = LogLevel.Information, Message = "Sandbox database's migration hook at {Hook} (ReleaseFunctions__Migrations__Url 'sandbox')")]
+        public static partial void MigrationHook(ILogger logger, Uri hook);
     }
 }
 
@@ -68,4 +78,15 @@ internal sealed class SandboxSlis(SandboxRuntime sandbox) : ISliSource
     public string Provider => "sandbox";
 
     public Task<SliReading> QueryAsync(SliQuery query, CancellationToken cancellationToken) => sandbox.Environment.SliSource.QueryAsync(query, cancellationToken);
+}
+
+/// <summary>The sandbox database's migrations (setting <c>ReleaseFunctions__Migrations__Url</c> = <c>sandbox</c>), once the sandbox runs.</summary>
+internal sealed class SandboxMigrationRunner(SandboxRuntime? sandbox) : IMigrationRunner
+{
+    public Task<MigrationReport> StartAsync(MigrationRequest request, CancellationToken cancellationToken) => Database.StartAsync(request, cancellationToken);
+
+    public Task<MigrationReport> ReadAsync(MigrationRequest request, CancellationToken cancellationToken) => Database.ReadAsync(request, cancellationToken);
+
+    private IMigrationRunner Database => (sandbox ?? throw new IntegrationException("Sandbox", IntegrationFailureKind.Unavailable,
+        "ReleaseFunctions__Migrations__Url is 'sandbox' but the sandbox is off (ReleaseFunctions__Sandbox__Enabled is false)")).Environment.Migrations;
 }

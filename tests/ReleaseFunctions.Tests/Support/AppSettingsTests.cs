@@ -81,6 +81,25 @@ public sealed class AppSettingsTests
     }
 
     [Theory]
+    [InlineData("sandbox", "a-secret-of-at-least-sixteen", "true",
+        "ReleaseFunctions__Migrations__Secret is set but ReleaseFunctions__Migrations__Url is 'sandbox', whose hook signs with its own secret; expected the secret empty, or the URL of your migration hook.")]
+    [InlineData("Sandbox", null, "false",
+        "ReleaseFunctions__Migrations__Url is 'sandbox' but ReleaseFunctions__Sandbox__Enabled is false; expected the URL of your migration hook, or the sandbox enabled.")]
+    public void The_migration_url_sandbox_needs_the_sandbox_and_no_secret(string url, string? secret, string sandboxEnabled, string expected)
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Migrations:Url"] = url,
+            ["ReleaseFunctions:Migrations:Secret"] = secret,
+            ["ReleaseFunctions:Sandbox:Enabled"] = sandboxEnabled,
+        });
+
+        var error = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(expected, Messages(error));
+    }
+
+    [Theory]
     [InlineData("Provider=Blob", "ReleaseFunctions__Ledger__Provider is 'Blob'; expected Sqlite or Tables.")]
     [InlineData("Provider=Tables|TableServiceUri=myaccount.table.core.windows.net|Audit=0123456789abcdef0123456789abcdef",
         "ReleaseFunctions__Ledger__TableServiceUri is 'myaccount.table.core.windows.net'; expected the storage account's table endpoint, such as 'https://myaccount.table.core.windows.net/' (no SAS: the app's identity is used).")]
