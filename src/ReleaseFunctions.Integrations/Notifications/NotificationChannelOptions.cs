@@ -53,6 +53,15 @@ public sealed class NotificationChannelOptions
 
     public IReadOnlyDictionary<string, NotificationEndpoint> Endpoints { get; }
 
+    /// <summary>The setting groups whose URL is <c>sandbox</c>: reached at the local sandbox's inbox (<see cref="Sandbox"/>), not at <see cref="Endpoints"/>. Default: none.</summary>
+    public IReadOnlySet<string> SandboxChannels { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// The running sandbox inbox's endpoint for a setting group, whose address and secret change at every start (so
+    /// asked per message); null when the sandbox does not run. Default: null.
+    /// </summary>
+    public Func<string, NotificationEndpoint>? Sandbox { get; init; }
+
     /// <summary>The dashboard's public address; a release's page is <c>{ReleasePagesUrl}#/releases/{id}</c>.</summary>
     public Uri? ReleasePagesUrl { get; }
 

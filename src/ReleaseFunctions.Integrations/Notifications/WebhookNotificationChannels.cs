@@ -6,7 +6,7 @@ namespace ReleaseFunctions.Integrations.Notifications;
 
 /// <summary>
 /// Sends release events to Teams Workflows webhooks, Slack incoming webhooks and signed webhooks, each reached at the
-/// address its setting group holds (<see cref="NotificationChannelOptions.Endpoints"/>). Each channel is retried on its
+/// address its setting group holds (<see cref="NotificationChannelOptions.Endpoints"/>, or the sandbox's inbox). Each channel is retried on its
 /// own through <see cref="ResilientHttpClient"/> (429, 5xx, connection failures and timeouts, with exponential back-off
 /// on the injected clock, honouring Retry-After), all channels at once, so one that is down delays no other. Whatever
 /// a channel does, its result says so; nothing is thrown for it.
@@ -38,7 +38,20 @@ public sealed class WebhookNotificationChannels : INotificationChannels
 
     private async Task<ChannelDelivery> SendAsync(NotificationChannel channel, ReleaseNotification notification, NotificationLinks links, CancellationToken cancellationToken)
     {
-        if (!_options.Endpoints.TryGetValue(channel.Setting, out var endpoint))
+        NotificationEndpoint? endpoint;
+        if (_options.SandboxChannels.Contains(channel.Setting))
+        {
+            try
+            {
+                endpoint = (_options.Sandbox ?? throw new IntegrationException("Sandbox", IntegrationFailureKind.Unavailable, "the sandbox does not run in this app"))(channel.Setting);
+            }
+            catch (IntegrationException ex)
+            {
+                return ChannelDelivery.Failed(channel, notification, 0, null,
+                    $"channel {channel.Name} is the sandbox's inbox ({NotificationChannel.SettingKey(channel.Setting, "Url")} is 'sandbox'), not reachable now: {ex.Message}");
+            }
+        }
+        else if (!_options.Endpoints.TryGetValue(channel.Setting, out endpoint))
         {
             return ChannelDelivery.Failed(channel, notification, 0, null,
                 $"channel {channel.Name} is not configured: set the app setting {NotificationChannel.SettingKey(channel.Setting, "Url")} to its {Describe(channel.Kind)} URL");

@@ -1,6 +1,7 @@
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Integrations.Deployment;
 using ReleaseFunctions.Integrations.Migrations;
+using ReleaseFunctions.Integrations.Notifications;
 
 namespace ReleaseFunctions.Integrations.Sandbox;
 
@@ -10,7 +11,8 @@ namespace ReleaseFunctions.Integrations.Sandbox;
 /// that the release workflow uses (both provider "sandbox"); and an App Configuration store (HMAC-signed REST, on
 /// 127.0.0.1) with one feature flag, which the stable version reads to run that share of requests on the candidate's code,
 /// for provider "app-configuration-flag" with endpoint "sandbox"; and a database behind a signed migration hook (on
-/// 127.0.0.1), for the migration setting "sandbox". Dispose to stop everything.
+/// 127.0.0.1), for the migration setting "sandbox"; and an inbox that takes Teams, Slack and signed-webhook messages (on
+/// 127.0.0.1), for the notification channels whose URL setting is "sandbox". Dispose to stop everything.
 /// </summary>
 public sealed class SandboxEnvironment : IAsyncDisposable
 {
@@ -22,10 +24,13 @@ public sealed class SandboxEnvironment : IAsyncDisposable
     private readonly SandboxLoadGenerator? _load;
     private readonly SandboxAppConfigurationStore _flags;
     private readonly SandboxMigrationDatabase _database;
+    private readonly SandboxNotificationInbox _inbox;
 
     private SandboxEnvironment(SandboxOptions options, SandboxServiceVersion stable, SandboxServiceVersion candidate, SandboxRouter router,
-        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time, SandboxAppConfigurationStore flags, SandboxMigrationDatabase database)
+        SandboxTrafficLog log, HttpClient client, SandboxLoadGenerator? load, TimeProvider time, SandboxAppConfigurationStore flags, SandboxMigrationDatabase database,
+        SandboxNotificationInbox inbox)
     {
+        _inbox = inbox;
         _flags = flags;
         _database = database;
         // The same client and signed protocol as a migration hook on Azure; only its URL and secret are the sandbox's.
@@ -74,6 +79,15 @@ public sealed class SandboxEnvironment : IAsyncDisposable
     /// <summary>The sandbox database's migration history, the latest started first.</summary>
     public IReadOnlyList<SandboxMigration> MigrationHistory() => _database.History();
 
+    /// <summary>The sandbox inbox's address (<c>POST {NotificationInboxAddress}channels/{setting}</c>).</summary>
+    public Uri NotificationInboxAddress => _inbox.Address;
+
+    /// <summary>Where the notification channel of one setting group posts on the sandbox's inbox, and the secret a signed webhook signs with.</summary>
+    public NotificationEndpoint NotificationEndpointFor(string setting) => _inbox.EndpointFor(setting);
+
+    /// <summary>The messages the sandbox's inbox received, newest first; of one setting group or of all.</summary>
+    public IReadOnlyList<SandboxNotification> ReceivedNotifications(string? channel = null) => _inbox.Received(channel);
+
     /// <summary>The deployment target for provider "sandbox".</summary>
     public IDeploymentTarget Target { get; }
 
@@ -104,6 +118,8 @@ public sealed class SandboxEnvironment : IAsyncDisposable
             started.Add(flags);
             var database = await SandboxMigrationDatabase.StartAsync(options.MigrationStateFile, time, cancellationToken).ConfigureAwait(false);
             started.Add(database);
+            var inbox = await SandboxNotificationInbox.StartAsync(time, cancellationToken).ConfigureAwait(false);
+            started.Add(inbox);
             var candidate = await SandboxServiceVersion.StartAsync(SandboxTarget.CandidateSlot, options.CandidateVersion, time, cancellationToken).ConfigureAwait(false);
             started.Add(candidate);
             // The stable version runs the candidate's code for the share of requests the flag rolls out.
@@ -117,7 +133,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
             var load = options.LoadRatePerSecond > 0
                 ? new SandboxLoadGenerator(client, router.Address, options.LoadRatePerSecond, options.MaxRequestsInFlight, time)
                 : null;
-            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time, flags, database);
+            return new SandboxEnvironment(options, stable, candidate, router, log, client, load, time, flags, database, inbox);
         }
         catch
         {
@@ -143,6 +159,7 @@ public sealed class SandboxEnvironment : IAsyncDisposable
         await _stable.DisposeAsync().ConfigureAwait(false);
         await _flags.DisposeAsync().ConfigureAwait(false);
         await _database.DisposeAsync().ConfigureAwait(false);
+        await _inbox.DisposeAsync().ConfigureAwait(false);
         _client.Dispose();
     }
 }

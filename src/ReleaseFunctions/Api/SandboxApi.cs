@@ -14,7 +14,9 @@ namespace ReleaseFunctions.Api;
 /// <item><c>PUT /api/sandbox/candidate</c> with <c>{"errorRate": 0.3, "addedLatencyMs": 250}</c>: makes the candidate version
 /// misbehave (or behave again, with zeros) from now on, to watch a gate fail and a release roll back (Release.Operate);</item>
 /// <item><c>GET /api/sandbox/migrations</c>: the sandbox database's migration history and how it runs new ones (Release.Read);
-/// <c>PUT</c> with <c>{"durationSeconds": 20, "fail": false}</c> sets that for migrations started from now on (Release.Operate).</item>
+/// <c>PUT</c> with <c>{"durationSeconds": 20, "fail": false}</c> sets that for migrations started from now on (Release.Operate);</item>
+/// <item><c>GET /api/sandbox/notifications?channel=sre_teams</c>: what the sandbox's inbox received on the channels whose URL
+/// setting is <c>sandbox</c>, newest first (Release.Read).</item>
 /// </list>
 /// </summary>
 internal static class SandboxApi
@@ -35,7 +37,22 @@ internal static class SandboxApi
             .Accepts<MigrationBehaviourRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireAuthorization(ReleaseRoles.Operate).DisableAntiforgery();
+        sandbox.MapGet("/notifications", GetNotifications).WithName("GetSandboxNotifications")
+            .WithSummary("The messages the sandbox's inbox received, newest first, on one channel's setting or on all.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
+    }
+
+    internal static Results<Ok<IReadOnlyList<SandboxNotification>>, ProblemHttpResult> GetNotifications(SandboxRuntime sandbox, string? channel = null)
+    {
+        try
+        {
+            return TypedResults.Ok(sandbox.Environment.ReceivedNotifications(string.IsNullOrWhiteSpace(channel) ? null : channel.Trim()));
+        }
+        catch (IntegrationException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
+        }
     }
 
     internal static async Task<Results<Ok<CandidateBehaviourRequest>, ProblemHttpResult>> SetCandidateBehaviourAsync(
@@ -146,4 +163,5 @@ public sealed record SandboxMigrationsResponse(MigrationBehaviourRequest Behavio
 [JsonSerializable(typeof(CandidateBehaviourRequest))]
 [JsonSerializable(typeof(MigrationBehaviourRequest))]
 [JsonSerializable(typeof(SandboxMigrationsResponse))]
+[JsonSerializable(typeof(IReadOnlyList<SandboxNotification>))]
 internal sealed partial class SandboxApiJsonContext : JsonSerializerContext;

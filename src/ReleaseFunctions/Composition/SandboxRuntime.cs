@@ -13,7 +13,7 @@ namespace ReleaseFunctions.Composition;
 /// </summary>
 /// <remarks>The router's split is kept in <c>sandbox-router.json</c> beside the release ledger, and the sandbox's App
 /// Configuration store's feature flag in <c>sandbox-flags.json</c>, and its database's migration history in
-/// <c>sandbox-migrations.json</c>, so a restart of the app finds traffic (and the flag)
+/// <c>sandbox-migrations.json</c> (its notification inbox is kept in memory only), so a restart of the app finds traffic (and the flag)
 /// where the release left it.</remarks>
 internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<ReleaseLedgerOptions> ledger, ILogger<SandboxRuntime> logger) : IHostedService, IAsyncDisposable
 {
@@ -37,6 +37,7 @@ internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<Release
         Log.Started(logger, environment.RouterAddress, environment.StableAddress, environment.CandidateAddress);
         Log.FlagStore(logger, environment.FeatureFlagStoreAddress, options.FeatureFlagName, environment.FeatureFlagPercentage);
         Log.MigrationHook(logger, environment.MigrationHookUrl);
+        Log.NotificationInbox(logger, environment.NotificationInboxAddress);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
@@ -59,6 +60,9 @@ internal sealed partial class SandboxRuntime(TimeProvider time, IOptions<Release
 
         [LoggerMessage(EventId = 7403, Level = LogLevel.Information, Message = "Sandbox database's migration hook at {Hook} (ReleaseFunctions__Migrations__Url 'sandbox')")]
         public static partial void MigrationHook(ILogger logger, Uri hook);
+
+        [LoggerMessage(EventId = 7404, Level = LogLevel.Information, Message = "Sandbox notification inbox at {Inbox} (a channel's ReleaseFunctions__Notifications__Channels__{{setting}}__Url 'sandbox'; GET /api/sandbox/notifications)")]
+        public static partial void NotificationInbox(ILogger logger, Uri inbox);
     }
 }
 

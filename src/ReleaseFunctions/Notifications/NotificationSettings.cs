@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ReleaseFunctions.Composition;
 using ReleaseFunctions.Core.Notifications;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Hosting.Settings;
@@ -12,7 +13,8 @@ namespace ReleaseFunctions.Notifications;
 /// (<see cref="NotificationChannel.Setting"/>), and its address is here, because the policy is in the repository for
 /// anyone to read and a webhook URL lets anyone who has it post.
 /// <list type="bullet">
-/// <item><c>ReleaseFunctions__Notifications__Channels__{setting}__Url</c>: the channel's webhook URL (Teams Workflows, Slack incoming webhook, or the receiver's);</item>
+/// <item><c>ReleaseFunctions__Notifications__Channels__{setting}__Url</c>: the channel's webhook URL (Teams Workflows, Slack incoming webhook, or the receiver's),
+/// or <c>sandbox</c> (no secret): the local sandbox's inbox, which answers as the channel's kind does and keeps what it got;</item>
 /// <item><c>ReleaseFunctions__Notifications__Channels__{setting}__Secret</c>: a signed webhook's shared secret, at least 16 characters;</item>
 /// <item><c>ReleaseFunctions__Dashboard__PublicUrl</c>: the dashboard's public address, so messages link to the release's page (<c>#/releases/{id}</c>); none: no such link;</item>
 /// <item>the pull request links go to GitHub's web address, taken from <c>ReleaseFunctions__GitHub__ApiBaseUrl</c>.</item>
@@ -23,6 +25,9 @@ namespace ReleaseFunctions.Notifications;
 internal sealed class ReleaseNotificationOptions
 {
     public Dictionary<string, NotificationEndpoint> Channels { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The setting groups whose URL is <c>sandbox</c>: the local sandbox's inbox receives their messages.</summary>
+    public HashSet<string> SandboxChannels { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public Uri? DashboardUrl { get; set; }
 
@@ -44,9 +49,10 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
     {
         var problems = new List<string>();
         var root = configuration.GetSection(ReleaseFunctionsOptions.SectionName);
+        var sandboxEnabled = !bool.TryParse(root.GetSection("Sandbox").GetSection("Enabled").Value, out var enabled) || enabled;
         foreach (var group in root.GetSection("Notifications").GetSection("Channels").GetChildren())
         {
-            ReadChannel(group, options, problems);
+            ReadChannel(group, options, sandboxEnabled, problems);
         }
 
         if (Text(root.GetSection("Dashboard"), "PublicUrl") is { } page)
@@ -65,7 +71,7 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
         return problems;
     }
 
-    private static void ReadChannel(IConfigurationSection group, ReleaseNotificationOptions options, List<string> problems)
+    private static void ReadChannel(IConfigurationSection group, ReleaseNotificationOptions options, bool sandboxEnabled, List<string> problems)
     {
         var urlKey = SettingKeys.Of("Notifications", "Channels", group.Key, "Url");
         var secretKey = SettingKeys.Of("Notifications", "Channels", group.Key, "Secret");
@@ -90,6 +96,25 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
         if (!SettingGroupPattern().IsMatch(group.Key))
         {
             problems.Add($"{SettingKeys.Of("Notifications", "Channels", group.Key)} cannot be named by a policy: a channel's setting is letters, digits and '_' (write '-' as '_').");
+            return;
+        }
+
+        if (string.Equals(url, SandboxUrl, StringComparison.OrdinalIgnoreCase))
+        {
+            // The sandbox's inbox has its own address and secret, new at every start.
+            if (secret is not null)
+            {
+                problems.Add($"{secretKey} is set but {urlKey} is '{SandboxUrl}', whose inbox signs with its own secret; expected the secret empty, or the channel's webhook URL.");
+            }
+            else if (!sandboxEnabled)
+            {
+                problems.Add($"{urlKey} is '{SandboxUrl}' but {SettingKeys.Of("Sandbox", "Enabled")} is false; expected the channel's webhook URL, or the sandbox enabled.");
+            }
+            else
+            {
+                options.SandboxChannels.Add(group.Key);
+            }
+
             return;
         }
 
@@ -136,6 +161,8 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
+    private const string SandboxUrl = "sandbox";
+
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex SettingGroupPattern();
 }
@@ -158,7 +185,13 @@ internal static class NotificationComposition
             var settings = sp.GetRequiredService<IOptions<ReleaseNotificationOptions>>().Value;
             // Its own client, recycling pooled connections so DNS changes are picked up.
             var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-            return new WebhookNotificationChannels(http, new NotificationChannelOptions(settings.Channels, settings.DashboardUrl, settings.GitHubWebUrl), sp.GetRequiredService<TimeProvider>());
+            var sandbox = sp.GetService<SandboxRuntime>();
+            var options = new NotificationChannelOptions(settings.Channels, settings.DashboardUrl, settings.GitHubWebUrl)
+            {
+                SandboxChannels = settings.SandboxChannels,
+                Sandbox = sandbox is null ? null : setting => sandbox.Environment.NotificationEndpointFor(setting),
+            };
+            return new WebhookNotificationChannels(http, options, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<IReviewPublisher, ChannelReviewPublisher>();
         return services;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseFunctions.Core.Migrations;
+using ReleaseFunctions.Core.Notifications;
 using ReleaseFunctions.Core.Ports;
 using ReleaseFunctions.Tests.Support;
 
@@ -54,6 +55,32 @@ public sealed class SandboxApiTests
         Assert.StartsWith("durationSeconds is 7200; expected {\"durationSeconds\": 0 to 3600", JsonNode.Parse(await outOfRange.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_channel_whose_url_is_sandbox_is_delivered_to_the_sandbox_s_inbox_and_shown()
+    {
+        using var app = new ReleaseAppFactory(new Dictionary<string, string?>
+        {
+            ["ReleaseFunctions:Notifications:Channels:sre_teams:Url"] = "sandbox",
+            ["ReleaseFunctions:Notifications:Channels:audit_hook:Url"] = "Sandbox",
+            ["ReleaseFunctions:Dashboard:PublicUrl"] = "http://127.0.0.1:5000/",
+        }, useSandbox: true);
+        var client = app.CreateOperatorClient();
+        var channels = app.Services.GetRequiredService<INotificationChannels>();
+        var notification = new ReleaseNotification(NotificationEvent.RolledBack, "release-7", "contoso/orders-api", 7, "Orders in any currency", "orders-api", "0.1.0",
+            "RolledBack", "production", 0, "gate failed at 10%: error_rate 30% is not < 1% (critical); traffic read back at 0%", "workflow", app.Time.GetUtcNow(), "release-7/notify/3");
+
+        var deliveries = await channels.SendAsync([new NotificationChannel("sre-teams", NotificationChannelKind.Teams, [NotificationEvent.RolledBack]),
+            new NotificationChannel("audit-hook", NotificationChannelKind.Webhook, [NotificationEvent.RolledBack])], notification, CancellationToken.None);
+        var all = JsonNode.Parse(await client.GetStringAsync("/api/sandbox/notifications"))!.AsArray();
+        var teams = JsonNode.Parse(await client.GetStringAsync("/api/sandbox/notifications?channel=sre_teams"))!.AsArray();
+
+        Assert.All(deliveries, d => Assert.True(d.Delivered, d.Error));
+        Assert.Equal(2, all.Count);
+        var message = Assert.Single(teams)!;
+        Assert.Equal(("teams", "Rolled back: orders-api 0.1.0"), (message["kind"]!.GetValue<string>(), message["headline"]!.GetValue<string>()));
+        Assert.Contains("http://127.0.0.1:5000/#/releases/release-7", message["links"]!.AsArray().Select(l => l!.GetValue<string>()));
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

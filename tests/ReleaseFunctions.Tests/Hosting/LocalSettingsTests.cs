@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ReleaseFunctions.Core.Policy;
 using ReleaseFunctions.Hosting.Settings;
+using ReleaseFunctions.Tests.Support;
 
 namespace ReleaseFunctions.Tests.Hosting;
 
@@ -136,6 +138,25 @@ public sealed class LocalSettingsTests
             "Ledger:Provider", "Ledger:TableServiceUri", "Ledger:TableConnectionString", "Ledger:TableName",
         ];
         Assert.All(everySetting, setting => Assert.True(sampleFile.Values.ContainsKey($"ReleaseFunctions:{setting}"), $"local.settings.sample.json lacks ReleaseFunctions__{setting.Replace(":", "__", StringComparison.Ordinal)}"));
+    }
+
+    [Fact]
+    public void The_sample_settings_pass_every_start_up_check_and_every_shipped_policy_is_valid()
+    {
+        var repositoryRoot = FindRepositoryRoot();
+        var sample = LocalSettingsFile.Load(CopyAsLocalSettings(Path.Combine(repositoryRoot, "local.settings.sample.json")));
+        // The ledger and store paths are the factory's own, in its temporary content root.
+        using var app = new ReleaseAppFactory(sample.Values.Where(v => !v.Key.StartsWith("ReleaseFunctions:Store:", StringComparison.Ordinal)).ToDictionary(), useSandbox: true);
+
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
+
+        var policies = Directory.GetFiles(Path.Combine(repositoryRoot, "src", "ReleaseFunctions", "policies"), "*.yml", SearchOption.AllDirectories);
+        Assert.Contains(policies, p => p.EndsWith(Path.Combine("contoso", "orders-api.yml"), StringComparison.Ordinal));
+        Assert.All(policies, path =>
+        {
+            var parsed = ReleasePolicyParser.Parse(File.ReadAllText(path));
+            Assert.True(parsed.IsValid, $"{path}: {parsed.Describe()}");
+        });
     }
 
     private static string CopyAsLocalSettings(string samplePath)

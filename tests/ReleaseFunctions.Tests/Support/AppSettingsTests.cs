@@ -85,12 +85,17 @@ public sealed class AppSettingsTests
         "ReleaseFunctions__Migrations__Secret is set but ReleaseFunctions__Migrations__Url is 'sandbox', whose hook signs with its own secret; expected the secret empty, or the URL of your migration hook.")]
     [InlineData("Sandbox", null, "false",
         "ReleaseFunctions__Migrations__Url is 'sandbox' but ReleaseFunctions__Sandbox__Enabled is false; expected the URL of your migration hook, or the sandbox enabled.")]
-    public void The_migration_url_sandbox_needs_the_sandbox_and_no_secret(string url, string? secret, string sandboxEnabled, string expected)
+    [InlineData("channel:sandbox", "a-secret-of-at-least-sixteen", "true",
+        "ReleaseFunctions__Notifications__Channels__audit_hook__Secret is set but ReleaseFunctions__Notifications__Channels__audit_hook__Url is 'sandbox', whose inbox signs with its own secret; expected the secret empty, or the channel's webhook URL.")]
+    [InlineData("channel:sandbox", null, "false",
+        "ReleaseFunctions__Notifications__Channels__audit_hook__Url is 'sandbox' but ReleaseFunctions__Sandbox__Enabled is false; expected the channel's webhook URL, or the sandbox enabled.")]
+    public void The_url_sandbox_needs_the_sandbox_and_no_secret(string url, string? secret, string sandboxEnabled, string expected)
     {
+        var section = url.StartsWith("channel:", StringComparison.Ordinal) ? "Notifications:Channels:audit_hook" : "Migrations";
         using var app = new ReleaseAppFactory(new Dictionary<string, string?>
         {
-            ["ReleaseFunctions:Migrations:Url"] = url,
-            ["ReleaseFunctions:Migrations:Secret"] = secret,
+            [$"ReleaseFunctions:{section}:Url"] = url.Replace("channel:", "", StringComparison.Ordinal),
+            [$"ReleaseFunctions:{section}:Secret"] = secret,
             ["ReleaseFunctions:Sandbox:Enabled"] = sandboxEnabled,
         });
 
