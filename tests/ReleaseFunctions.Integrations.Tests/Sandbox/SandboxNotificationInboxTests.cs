@@ -257,4 +257,18 @@ public sealed class SandboxNotificationInboxTests
         Assert.Equal(["audit_hook", "sre_teams"], sandbox.ReceivedNotifications().Select(n => n.Channel).Order());
         Assert.Equal("webhook", Assert.Single(sandbox.ReceivedNotifications("AUDIT_HOOK")).Kind);
     }
+
+    [Fact]
+    public async Task A_sandbox_channel_without_the_sandbox_is_a_failed_delivery_saying_so()
+    {
+        var sender = new WebhookNotificationChannels(new HttpClient(), new NotificationChannelOptions(new Dictionary<string, NotificationEndpoint>())
+        {
+            SandboxChannels = new HashSet<string>(["sre_teams"]),
+        }, new FakeTimeProvider(Now));
+
+        var delivery = Assert.Single(await sender.SendAsync([Teams], GateFailed(), CancellationToken.None));
+
+        Assert.Equal((false, 0), (delivery.Delivered, delivery.Attempts));
+        Assert.Equal("channel sre-teams is the sandbox's inbox (ReleaseFunctions__Notifications__Channels__sre_teams__Url is 'sandbox'), not reachable now: Sandbox: the sandbox does not run in this app", delivery.Error);
+    }
 }
