@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -31,6 +32,35 @@ internal sealed class LocalHttpServer : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("Kestrel started without reporting the address it bound.");
         return new LocalHttpServer(app, new Uri(bound.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>Answers <paramref name="status"/> with a problem document (RFC 9457) saying what was wrong.</summary>
+    public static async Task ProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/problem+json; charset=utf-8";
+        await context.Response.WriteAsync(new JsonObject { ["title"] = title, ["detail"] = detail, ["status"] = status }.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>True for a POST; anything else is answered 405 with <c>Allow: POST</c>.</summary>
+    public static bool IsPostElseRefused(HttpContext context)
+    {
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            return true;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = "POST";
+        return false;
+    }
+
+    /// <summary>The request's body, whole, as the bytes a signature was computed over.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        return buffer.ToArray();
     }
 
     public async ValueTask DisposeAsync()

@@ -57,6 +57,8 @@ public sealed record SandboxMigration(
 /// </summary>
 internal sealed class SandboxMigrationDatabase : IAsyncDisposable
 {
+    private const string Title = "Migration hook";
+
     private readonly TimeProvider _time;
     private readonly string? _stateFile;
     private readonly object _gate = new();
@@ -109,24 +111,20 @@ internal sealed class SandboxMigrationDatabase : IAsyncDisposable
         var request = context.Request;
         if (!string.Equals(request.Path.Value, "/migrations", StringComparison.Ordinal))
         {
-            await ProblemAsync(context, StatusCodes.Status404NotFound, $"There is nothing at {request.Path}; expected POST /migrations.").ConfigureAwait(false);
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status404NotFound, Title, $"There is nothing at {request.Path}; expected POST /migrations.").ConfigureAwait(false);
             return;
         }
 
-        if (!HttpMethods.IsPost(request.Method))
+        if (!LocalHttpServer.IsPostElseRefused(context))
         {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            context.Response.Headers.Allow = "POST";
             return;
         }
 
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        var body = buffer.ToArray();
+        var body = await LocalHttpServer.ReadBodyAsync(context).ConfigureAwait(false);
         var signature = request.Headers[SignedHook.SignatureHeader].ToString();
         if (signature.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(signature), Encoding.ASCII.GetBytes(SignedHook.Sign(Secret, body))))
         {
-            await ProblemAsync(context, StatusCodes.Status401Unauthorized,
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status401Unauthorized, Title,
                 $"{(signature.Length == 0 ? "The request has no" : "The request's")} {SignedHook.SignatureHeader} {(signature.Length == 0 ? "header" : "does not match its body")}; expected sha256=<hex HMAC-SHA256 of the body under the hook's secret>.").ConfigureAwait(false);
             return;
         }
@@ -139,14 +137,14 @@ internal sealed class SandboxMigrationDatabase : IAsyncDisposable
         }
         catch (JsonException ex)
         {
-            await ProblemAsync(context, StatusCodes.Status400BadRequest, $"The body is not valid JSON ({ex.Message}); {Expected}.").ConfigureAwait(false);
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status400BadRequest, Title, $"The body is not valid JSON ({ex.Message}); {Expected}.").ConfigureAwait(false);
             return;
         }
 
         if (call is null || string.IsNullOrWhiteSpace(call.Migration) || call.Phase is not ("expand" or "contract") || call.Action is not ("run" or "read")
             || string.IsNullOrWhiteSpace(call.Release) || string.IsNullOrWhiteSpace(call.IdempotencyKey))
         {
-            await ProblemAsync(context, StatusCodes.Status400BadRequest, $"The body does not name a migration call; {Expected}.").ConfigureAwait(false);
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status400BadRequest, Title, $"The body does not name a migration call; {Expected}.").ConfigureAwait(false);
             return;
         }
 
@@ -256,12 +254,6 @@ internal sealed class SandboxMigrationDatabase : IAsyncDisposable
         File.Move(temporary, _stateFile, overwrite: true);
     }
 
-    private static async Task ProblemAsync(HttpContext context, int status, string detail)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/problem+json; charset=utf-8";
-        await context.Response.WriteAsync(new JsonObject { ["title"] = "Migration hook", ["detail"] = detail, ["status"] = status }.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -44,6 +44,8 @@ public sealed record SandboxNotification(
 /// </summary>
 internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
 {
+    private const string Title = "Notification inbox";
+
     /// <summary>How far a signed webhook's timestamp may be from now, either way.</summary>
     public static readonly TimeSpan TimestampTolerance = TimeSpan.FromMinutes(5);
 
@@ -103,20 +105,16 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
         var channel = path.StartsWith(Prefix, StringComparison.Ordinal) ? path[Prefix.Length..] : "";
         if (channel.Length == 0 || channel.Contains('/', StringComparison.Ordinal))
         {
-            await ProblemAsync(context, StatusCodes.Status404NotFound, $"There is nothing at {request.Path}; expected POST /channels/{{setting}}.").ConfigureAwait(false);
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status404NotFound, Title, $"There is nothing at {request.Path}; expected POST /channels/{{setting}}.").ConfigureAwait(false);
             return;
         }
 
-        if (!HttpMethods.IsPost(request.Method))
+        if (!LocalHttpServer.IsPostElseRefused(context))
         {
-            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-            context.Response.Headers.Allow = "POST";
             return;
         }
 
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        var body = Encoding.UTF8.GetString(buffer.ToArray());
+        var body = Encoding.UTF8.GetString(await LocalHttpServer.ReadBodyAsync(context).ConfigureAwait(false));
 
         // The signature header is what makes a request a signed webhook: Teams and Slack send none.
         if (request.Headers.ContainsKey(SignedWebhookMessage.SignatureHeader))
@@ -129,7 +127,7 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
                                 + "a Slack message {\"text\", \"blocks\"}, or a signed webhook (with " + SignedWebhookMessage.SignatureHeader + ")";
         if (Parse(body, out var error) is not { } parsed)
         {
-            await ProblemAsync(context, StatusCodes.Status400BadRequest, $"{error}; {Expected}.").ConfigureAwait(false);
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status400BadRequest, Title, $"{error}; {Expected}.").ConfigureAwait(false);
             return;
         }
 
@@ -150,7 +148,7 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
             return;
         }
 
-        await ProblemAsync(context, StatusCodes.Status400BadRequest, $"The body is neither a Teams nor a Slack message; {Expected}.").ConfigureAwait(false);
+        await LocalHttpServer.ProblemAsync(context, StatusCodes.Status400BadRequest, Title, $"The body is neither a Teams nor a Slack message; {Expected}.").ConfigureAwait(false);
     }
 
     private async Task WebhookAsync(HttpContext context, string channel, string body)
@@ -160,14 +158,14 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
         var timestamp = headers[SignedWebhookMessage.TimestampHeader].ToString();
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
-            await ProblemAsync(context, StatusCodes.Status401Unauthorized,
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status401Unauthorized, Title,
                 $"{(timestamp.Length == 0 ? "The request has no" : "The request's")} {SignedWebhookMessage.TimestampHeader} {(timestamp.Length == 0 ? "header" : "is not Unix seconds")}; it is signed with the body, so a replay can be refused.").ConfigureAwait(false);
             return;
         }
 
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(signature), Encoding.ASCII.GetBytes(SignedWebhookMessage.Sign(Secret, timestamp, body))))
         {
-            await ProblemAsync(context, StatusCodes.Status401Unauthorized,
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status401Unauthorized, Title,
                 $"The request's {SignedWebhookMessage.SignatureHeader} does not match its timestamp and body; expected sha256=<hex HMAC-SHA256 of \"{{timestamp}}.{{body}}\"> under the inbox's secret.").ConfigureAwait(false);
             return;
         }
@@ -176,14 +174,14 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
         var at = seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds() ? DateTimeOffset.FromUnixTimeSeconds(seconds) : DateTimeOffset.MaxValue;
         if ((at - now).Duration() > TimestampTolerance)
         {
-            await ProblemAsync(context, StatusCodes.Status401Unauthorized,
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status401Unauthorized, Title,
                 $"The request's {SignedWebhookMessage.TimestampHeader} {timestamp} ({Time(at)}) is not within {TimestampTolerance.TotalMinutes.ToString(CultureInfo.InvariantCulture)} minutes of the inbox's clock ({Time(now)}): a stale request may be a replay; expected a timestamp within {TimestampTolerance.TotalMinutes.ToString(CultureInfo.InvariantCulture)} minutes of now, in Unix seconds.").ConfigureAwait(false);
             return;
         }
 
         if (Parse(body, out var error) is not { } parsed)
         {
-            await ProblemAsync(context, StatusCodes.Status400BadRequest,
+            await LocalHttpServer.ProblemAsync(context, StatusCodes.Status400BadRequest, Title,
                 $"{error}; expected {{\"id\", \"event\", \"title\", \"service\", \"version\", \"reason\", \"pullRequestUrl\", ...}}.").ConfigureAwait(false);
             return;
         }
@@ -297,12 +295,6 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private static async Task ProblemAsync(HttpContext context, int status, string detail)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/problem+json; charset=utf-8";
-        await context.Response.WriteAsync(new JsonObject { ["title"] = "Notification inbox", ["detail"] = detail, ["status"] = status }.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReleaseFunctions.Api.Access;
 using ReleaseFunctions.Composition;
@@ -59,19 +60,10 @@ internal static class SandboxApi
         HttpRequest request, SandboxRuntime sandbox, CancellationToken cancellationToken)
     {
         const string Expected = "expected {\"errorRate\": 0 to 1, \"addedLatencyMs\": 0 to 30000}";
-        CandidateBehaviourRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync(request.Body, SandboxApiJsonContext.Default.CandidateBehaviourRequest, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is not valid JSON ({ex.Message}); {Expected}");
-        }
-
+        var (body, problem) = await ReadBodyAsync(request, SandboxApiJsonContext.Default.CandidateBehaviourRequest, Expected, cancellationToken);
         if (body is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is empty or null; {Expected}");
+            return problem!;
         }
 
         CandidateBehaviour behaviour;
@@ -113,19 +105,10 @@ internal static class SandboxApi
         HttpRequest request, SandboxRuntime sandbox, CancellationToken cancellationToken)
     {
         const string Expected = "expected {\"durationSeconds\": 0 to 3600, \"fail\": true | false}";
-        MigrationBehaviourRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync(request.Body, SandboxApiJsonContext.Default.MigrationBehaviourRequest, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is not valid JSON ({ex.Message}); {Expected}");
-        }
-
+        var (body, problem) = await ReadBodyAsync(request, SandboxApiJsonContext.Default.MigrationBehaviourRequest, Expected, cancellationToken);
         if (body is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is empty or null; {Expected}");
+            return problem!;
         }
 
         if (!double.IsFinite(body.DurationSeconds) || body.DurationSeconds is < 0 or > 3600)
@@ -143,6 +126,22 @@ internal static class SandboxApi
         }
 
         return TypedResults.Ok(body);
+    }
+
+    /// <summary>The body as <typeparamref name="T"/>, or a 400 saying what was wrong and what was expected.</summary>
+    private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpRequest request, JsonTypeInfo<T> type, string expected, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, type, cancellationToken) is { } body
+                ? (body, null)
+                : (null, Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is empty or null; {expected}"));
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problem(StatusCodes.Status400BadRequest, "Bad body", $"the body is not valid JSON ({ex.Message}); {expected}"));
+        }
     }
 
     private static MigrationBehaviourRequest Behaviour(SandboxMigrationBehaviour behaviour) => new(behaviour.Duration.TotalSeconds, behaviour.Fail);
