@@ -295,7 +295,6 @@ internal sealed partial class SandboxNotificationInbox : IAsyncDisposable
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-
     public async ValueTask DisposeAsync()
     {
         if (_server is not null)

@@ -491,8 +491,11 @@ internal sealed partial class AppSettingsSetup(IConfiguration configuration, IHo
     /// <summary>The value that points a setting at the local sandbox's peer instead of a URL.</summary>
     internal const string SandboxSetting = "sandbox";
 
+    private bool SandboxEnabled => IsSandboxEnabled(Root);
+
     /// <summary>Whether the sandbox runs (<c>ReleaseFunctions__Sandbox__Enabled</c>, default true); a value that is not a boolean fails the start elsewhere.</summary>
-    private bool SandboxEnabled => !bool.TryParse(Text("Sandbox", "Enabled"), out var enabled) || enabled;
+    internal static bool IsSandboxEnabled(IConfigurationSection releaseFunctions)
+        => !bool.TryParse(releaseFunctions.GetSection("Sandbox").GetSection("Enabled").Value?.Trim(), out var enabled) || enabled;
 
     private string? Text(string section, string name)
     {

@@ -49,7 +49,7 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
     {
         var problems = new List<string>();
         var root = configuration.GetSection(ReleaseFunctionsOptions.SectionName);
-        var sandboxEnabled = !bool.TryParse(root.GetSection("Sandbox").GetSection("Enabled").Value, out var enabled) || enabled;
+        var sandboxEnabled = AppSettingsSetup.IsSandboxEnabled(root);
         foreach (var group in root.GetSection("Notifications").GetSection("Channels").GetChildren())
         {
             ReadChannel(group, options, sandboxEnabled, problems);
@@ -99,16 +99,16 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
             return;
         }
 
-        if (string.Equals(url, SandboxUrl, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(url, AppSettingsSetup.SandboxSetting, StringComparison.OrdinalIgnoreCase))
         {
             // The sandbox's inbox has its own address and secret, new at every start.
             if (secret is not null)
             {
-                problems.Add($"{secretKey} is set but {urlKey} is '{SandboxUrl}', whose inbox signs with its own secret; expected the secret empty, or the channel's webhook URL.");
+                problems.Add($"{secretKey} is set but {urlKey} is '{AppSettingsSetup.SandboxSetting}', whose inbox signs with its own secret; expected the secret empty, or the channel's webhook URL.");
             }
             else if (!sandboxEnabled)
             {
-                problems.Add($"{urlKey} is '{SandboxUrl}' but {SettingKeys.Of("Sandbox", "Enabled")} is false; expected the channel's webhook URL, or the sandbox enabled.");
+                problems.Add($"{urlKey} is '{AppSettingsSetup.SandboxSetting}' but {SettingKeys.Of("Sandbox", "Enabled")} is false; expected the channel's webhook URL, or the sandbox enabled.");
             }
             else
             {
@@ -160,8 +160,6 @@ internal sealed partial class NotificationSettingsSetup(IConfiguration configura
         var value = section.GetSection(name).Value;
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
-
-    private const string SandboxUrl = "sandbox";
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex SettingGroupPattern();
