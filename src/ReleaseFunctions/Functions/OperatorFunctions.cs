@@ -70,8 +70,27 @@ public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summ
     [Function("SetSandboxCandidateBehaviour")]
     public async Task<IActionResult> SetSandboxCandidateBehaviourAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sandbox/candidate")] HttpRequest request, FunctionContext context)
+        => await SandboxAsync(request, ReleaseRoles.Operate, async sandbox => (await SandboxApi.SetCandidateBehaviourAsync(request, sandbox, context.CancellationToken)).AsAction());
+
+    [Function("GetSandboxMigrations")]
+    public async Task<IActionResult> GetSandboxMigrationsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sandbox/migrations")] HttpRequest request, FunctionContext context)
+        => await SandboxAsync(request, ReleaseRoles.Read, sandbox => Task.FromResult(SandboxApi.GetMigrations(sandbox).AsAction()));
+
+    [Function("SetSandboxMigrationBehaviour")]
+    public async Task<IActionResult> SetSandboxMigrationBehaviourAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sandbox/migrations")] HttpRequest request, FunctionContext context)
+        => await SandboxAsync(request, ReleaseRoles.Operate, async sandbox => (await SandboxApi.SetMigrationBehaviourAsync(request, sandbox, context.CancellationToken)).AsAction());
+
+    [Function("GetSandboxNotifications")]
+    public async Task<IActionResult> GetSandboxNotificationsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sandbox/notifications")] HttpRequest request, FunctionContext context)
+        => await SandboxAsync(request, ReleaseRoles.Read, sandbox => Task.FromResult(SandboxApi.GetNotifications(sandbox, request.Query["channel"].ToString()).AsAction()));
+
+    /// <summary>The caller's role checked, then the sandbox's handler; a 404 saying so where the sandbox is off.</summary>
+    private async Task<IActionResult> SandboxAsync(HttpRequest request, string role, Func<SandboxRuntime, Task<IActionResult>> handle)
     {
-        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, ReleaseRoles.Operate) is { } challenge)
+        if (await OperatorAuthentication.AuthorizeAsync(request.HttpContext, role) is { } challenge)
         {
             return challenge.AsAction();
         }
@@ -82,6 +101,6 @@ public sealed class OperatorFunctions(IReleaseLedger ledger, IDoraSummaries summ
                 detail: "the sandbox is off in this app; it runs when ReleaseFunctions__Sandbox__Enabled is true").AsAction();
         }
 
-        return (await SandboxApi.SetCandidateBehaviourAsync(request, sandbox, context.CancellationToken)).AsAction();
+        return await handle(sandbox);
     }
 }

@@ -152,6 +152,27 @@ public sealed class HttpFunctionTests : IDisposable
         Assert.Contains("the sandbox is not running", Json(goodBody).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_sandbox_s_migration_and_notification_functions_check_roles_and_bodies_as_the_standalone_endpoints_do()
+    {
+        var (readerSets, readerSetsBody, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.SetSandboxMigrationBehaviourAsync(r, c), "PUT", "/api/sandbox/migrations",
+            body: """{"durationSeconds": 5, "fail": true}""", operatorKey: FunctionsWorkerApp.ReaderKey);
+        var (bad, badBody, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.SetSandboxMigrationBehaviourAsync(r, c), "PUT", "/api/sandbox/migrations",
+            body: """{"durationSeconds": -1, "fail": true}""");
+        // The sandbox starts with the host, which is not started here.
+        var (migrations, migrationsBody, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.GetSandboxMigrationsAsync(r, c), "GET", "/api/sandbox/migrations", operatorKey: FunctionsWorkerApp.ReaderKey);
+        var (notifications, _, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.GetSandboxNotificationsAsync(r, c), "GET", "/api/sandbox/notifications", "?channel=sre_teams", operatorKey: FunctionsWorkerApp.ReaderKey);
+        var (anonymous, _, _) = await InvokeAsync<OperatorFunctions>((f, r, c) => f.GetSandboxNotificationsAsync(r, c), "GET", "/api/sandbox/notifications", operatorKey: null);
+
+        Assert.Equal(403, readerSets);
+        Assert.Equal("Release.Operate", Json(readerSetsBody).GetProperty("requiredRole").GetString());
+        Assert.Equal(400, bad);
+        Assert.StartsWith("durationSeconds is -1; expected", Json(badBody).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal((503, 503), (migrations, notifications));
+        Assert.Contains("the sandbox is not running", Json(migrationsBody).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(401, anonymous);
+    }
+
     private static JsonElement Json(string body)
     {
         using var document = JsonDocument.Parse(body);
