@@ -46,14 +46,10 @@ internal static class SandboxApi
 
     internal static Results<Ok<IReadOnlyList<SandboxNotification>>, ProblemHttpResult> GetNotifications(SandboxRuntime sandbox, string? channel = null)
     {
-        try
-        {
-            return TypedResults.Ok(sandbox.Environment.ReceivedNotifications(string.IsNullOrWhiteSpace(channel) ? null : channel.Trim()));
-        }
-        catch (IntegrationException ex)
-        {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
-        }
+        var (environment, notRunning) = Running(sandbox);
+        return environment is null
+            ? notRunning!
+            : TypedResults.Ok(environment.ReceivedNotifications(string.IsNullOrWhiteSpace(channel) ? null : channel.Trim()));
     }
 
     internal static async Task<Results<Ok<CandidateBehaviourRequest>, ProblemHttpResult>> SetCandidateBehaviourAsync(
@@ -76,29 +72,22 @@ internal static class SandboxApi
             return Problem(StatusCodes.Status400BadRequest, "Bad body", $"{ex.Message.Split(" (Parameter", 2)[0]}; {Expected}");
         }
 
-        try
+        var (environment, notRunning) = Running(sandbox);
+        if (environment is null)
         {
-            sandbox.Environment.SetCandidateBehaviour(behaviour);
-        }
-        catch (IntegrationException ex)
-        {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
+            return notRunning!;
         }
 
+        environment.SetCandidateBehaviour(behaviour);
         return TypedResults.Ok(body);
     }
 
     internal static Results<Ok<SandboxMigrationsResponse>, ProblemHttpResult> GetMigrations(SandboxRuntime sandbox)
     {
-        try
-        {
-            var environment = sandbox.Environment;
-            return TypedResults.Ok(new SandboxMigrationsResponse(Behaviour(environment.MigrationBehaviour), environment.MigrationHistory()));
-        }
-        catch (IntegrationException ex)
-        {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
-        }
+        var (environment, notRunning) = Running(sandbox);
+        return environment is null
+            ? notRunning!
+            : TypedResults.Ok(new SandboxMigrationsResponse(Behaviour(environment.MigrationBehaviour), environment.MigrationHistory()));
     }
 
     internal static async Task<Results<Ok<MigrationBehaviourRequest>, ProblemHttpResult>> SetMigrationBehaviourAsync(
@@ -116,16 +105,27 @@ internal static class SandboxApi
             return Problem(StatusCodes.Status400BadRequest, "Bad body", $"durationSeconds is {body.DurationSeconds}; {Expected}");
         }
 
+        var (environment, notRunning) = Running(sandbox);
+        if (environment is null)
+        {
+            return notRunning!;
+        }
+
+        environment.MigrationBehaviour = new SandboxMigrationBehaviour(TimeSpan.FromSeconds(body.DurationSeconds), body.Fail);
+        return TypedResults.Ok(body);
+    }
+
+    /// <summary>The running sandbox, or a 503 saying why it is not running (it starts with the app, when enabled).</summary>
+    private static (SandboxEnvironment? Environment, ProblemHttpResult? NotRunning) Running(SandboxRuntime sandbox)
+    {
         try
         {
-            sandbox.Environment.MigrationBehaviour = new SandboxMigrationBehaviour(TimeSpan.FromSeconds(body.DurationSeconds), body.Fail);
+            return (sandbox.Environment, null);
         }
         catch (IntegrationException ex)
         {
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message);
+            return (null, Problem(StatusCodes.Status503ServiceUnavailable, "Sandbox not running", ex.Message));
         }
-
-        return TypedResults.Ok(body);
     }
 
     /// <summary>The body as <typeparamref name="T"/>, or a 400 saying what was wrong and what was expected.</summary>
